@@ -1,0 +1,120 @@
+# exbpf build. `make` builds the library and CLI; `make test` runs every suite; `make demo`
+# runs an example. SAN=1 builds with ASan+UBSan into build/san; V=1 shows commands.
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+PREFIX ?= /usr/local
+BPF_CLANG ?= clang-19
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter
+CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARN) -fPIC -fvisibility=hidden $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lelf -lz -lpthread
+
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+
+LIB_A := $(BUILD)/libexbpf.a
+LIB_SO := $(BUILD)/libexbpf.so
+CLI := $(BUILD)/exbpf
+UNIT := $(BUILD)/tests/unit
+
+# BPF programs under tests/progs/ (and examples/), compiled as Linux's selftests are.
+BPF_ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+BPF_CFLAGS := -target bpf -mcpu=v4 -g -O2 -Iinclude -I$(BPF_ARCH_INC) -Wall -Werror
+PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
+PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(BUILD)/progs/%.bpf.o)
+
+.PHONY: all progs test demo install clean format setup check-tools
+
+all: $(LIB_A) $(LIB_SO) $(CLI)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,libexbpf.so.0 $^ $(LDLIBS) -o $@
+
+# The CLI links the static library: one self-contained binary.
+$(CLI): $(TOOL_OBJS) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(TOOL_OBJS) $(LIB_A) $(LDLIBS) -o $@
+
+$(UNIT): $(UNIT_OBJS) $(LIB_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(UNIT_OBJS) $(LIB_A) $(LDLIBS) -o $@
+
+$(BUILD)/progs/%.bpf.o: tests/progs/%.bpf.c $(wildcard include/bpf/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+progs: $(PROG_OBJS)
+
+# Installs what the build needs when a tool is missing (fresh Debian machine).
+check-tools:
+	@command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -f /usr/include/libelf.h ] \
+		&& [ -f /usr/include/bpf/bpf_helpers.h ] || scripts/setup.sh
+
+setup:
+	scripts/setup.sh
+
+test: check-tools
+	$(Q)$(MAKE) --no-print-directory all $(UNIT) progs
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+demo: check-tools
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/exbpf \
+		$(DESTDIR)$(PREFIX)/include/exbpf/bpf $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libexbpf.so.0
+	ln -sf libexbpf.so.0 $(DESTDIR)$(PREFIX)/lib/libexbpf.so
+	install -m 644 include/exbpf/*.h $(DESTDIR)$(PREFIX)/include/exbpf/
+	$(if $(wildcard include/bpf/*.h),install -m 644 include/bpf/*.h $(DESTDIR)$(PREFIX)/include/exbpf/bpf/)
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'"$$(sed -n 's/#define EXBPF_VERSION "\(.*\)"/\1/p' include/exbpf/exbpf.h)"'|' \
+		exbpf.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/exbpf.pc
+
+format:
+	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(UNIT_SRCS) $(wildcard include/*/*.h src/*/*.h)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

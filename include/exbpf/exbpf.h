@@ -1,0 +1,11 @@
+/* exbpf: a userspace eBPF runtime with Linux-compatible BPF exceptions. Umbrella header. */
+#ifndef EXBPF_EXBPF_H
+#define EXBPF_EXBPF_H
+
+#include <exbpf/common.h>
+#include <exbpf/isa.h>
+#include <exbpf/vm.h>
+
+#define EXBPF_VERSION "0.1.0"
+
+#endif

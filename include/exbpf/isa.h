@@ -1,0 +1,43 @@
+/* The instruction set as a service: structural validation, disassembly and the
+ * bpf_conformance assembler. Instructions use Linux's `struct bpf_insn` layout. */
+#ifndef EXBPF_ISA_H
+#define EXBPF_ISA_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <exbpf/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Checks every instruction for structural errors: unknown opcode, bad or reserved register,
+ * nonzero reserved field, jump or call target outside the program or into the second slot of
+ * lddw, lddw without its second slot, a last instruction that can fall off the end.
+ * Returns 0 or -EINVAL with "insn N: ..." in log_buf. */
+EXBPF_API int exbpf_insns__validate(const struct bpf_insn *insns, size_t cnt, char *log_buf,
+				    size_t log_size);
+
+struct exbpf_disasm_opts {
+	size_t sz;
+	/* Names a kfunc call's target (BTF id); NULL or a NULL return prints "kfunc#ID". */
+	const char *(*kfunc_name)(void *ctx, int32_t btf_id);
+	void *ctx;
+};
+
+/* Writes the text of instruction idx (llvm-objdump / verifier-log style, no trailing newline)
+ * into buf. Returns the number of slots it spans (1, or 2 for lddw), or -EINVAL for an
+ * instruction that does not decode (buf then says why). opts may be NULL. */
+EXBPF_API int exbpf_insn__disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf,
+				 size_t size, const struct exbpf_disasm_opts *opts);
+
+/* Assembles bpf_conformance-style text (`mov %r0, 1`, labels, `exit`). On success returns 0,
+ * *out_insns (free with free()) and *out_cnt; on failure -EINVAL and "line N: ..." in log. */
+EXBPF_API int exbpf_asm__parse(const char *text, struct bpf_insn **out_insns, size_t *out_cnt,
+			       char *log_buf, size_t log_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
