@@ -16,6 +16,10 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the error already printed. */
 char *cli_read_file(const char *path, size_t *out_len);
 
+/* Prints "  IDX: TEXT" per instruction. */
+struct bpf_insn;
+void cli_print_insns(const struct bpf_insn *insns, size_t cnt);
+
 int cmd_conformance(int argc, char **argv);
 int cmd_conformance_plugin(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);

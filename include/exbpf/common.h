@@ -17,6 +17,10 @@ extern "C" {
  * (libbpf's convention). Zero-initialise and set sz = sizeof(struct ...). */
 #define EXBPF_OPTS(TYPE, NAME, ...) struct TYPE NAME = {.sz = sizeof(struct TYPE), __VA_ARGS__}
 
+/* exbpf's own program type, beside Linux's enum bpf_prog_type: r1 = data, r2 = its length,
+ * for embedders whose programs work on a plain buffer. Section name "raw". */
+#define EXBPF_PROG_TYPE_RAW 1000u
+
 #ifdef __cplusplus
 }
 #endif

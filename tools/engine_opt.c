@@ -1,0 +1,22 @@
+#include "engine_opt.h"
+
+#include <string.h>
+
+#include "cli.h"
+
+int cli_parse_engine(const char *cmd, const char *name, unsigned allowed)
+{
+	static const char *const names[] = {"interp", "jit", "kernel"};
+
+	for (int e = 0; e < 3; e++) {
+		if (strcmp(name, names[e]) != 0)
+			continue;
+		if (e == CLI_ENGINE_INTERP && (allowed & (1u << e)))
+			return e;
+		/* The JIT and the Linux backend arrive with their issues; until then say so. */
+		cli_error("%s: engine '%s' is not available in this build", cmd, name);
+		return -1;
+	}
+	cli_error("%s: unknown engine '%s' (expected interp, jit or kernel)", cmd, name);
+	return -1;
+}
