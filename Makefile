@@ -35,7 +35,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
-UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+# The unit tests also exercise the CLI's .data parser.
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/conformance_data.o
 
 LIB_A := $(BUILD)/libexbpf.a
 LIB_SO := $(BUILD)/libexbpf.so

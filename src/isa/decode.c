@@ -16,29 +16,32 @@ const struct isa_desc isa_descs[ISA_OP_COUNT] = {
 #undef ISA_DESC_
 };
 
-/* First row of each opcode byte; rows sharing an opcode are adjacent in ISA_OPS. */
+/* First row of each opcode byte, and the next row with the same opcode: rows that share an
+ * opcode (variants selected by off, imm or src) need not be adjacent in ISA_OPS. */
 static uint16_t first_row[256];
-static uint8_t row_count[256];
+static uint16_t next_row[ISA_OP_COUNT];
 static int rows_ready;
 
 static void build_index(void)
 {
-	/* Idempotent and race-free in effect: concurrent first calls write identical values. */
-	uint16_t first[256];
-	uint8_t count[256] = {0};
+	/* Idempotent: concurrent first calls compute and store identical values. */
+	uint16_t first[256], next[ISA_OP_COUNT], last[256];
 
 	for (int i = 0; i < 256; i++)
-		first[i] = ISA_OP_INVALID;
+		first[i] = last[i] = ISA_OP_INVALID;
 	for (int op = 0; op < ISA_OP_COUNT; op++) {
 		uint8_t code = isa_descs[op].code;
+		next[op] = ISA_OP_INVALID;
 		if (first[code] == ISA_OP_INVALID)
 			first[code] = (uint16_t)op;
-		count[code]++;
+		else
+			next[last[code]] = (uint16_t)op;
+		last[code] = (uint16_t)op;
 	}
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 256; i++)
 		__atomic_store_n(&first_row[i], first[i], __ATOMIC_RELAXED);
-		__atomic_store_n(&row_count[i], count[i], __ATOMIC_RELAXED);
-	}
+	for (int op = 0; op < ISA_OP_COUNT; op++)
+		__atomic_store_n(&next_row[op], next[op], __ATOMIC_RELAXED);
 	__atomic_store_n(&rows_ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -91,10 +94,9 @@ int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_
 	const struct isa_desc *d = &isa_descs[op];
 	if (d->variant != ISA_VAR_NONE) {
 		int32_t v = variant_field(insn, d->variant);
-		uint16_t end = (uint16_t)(op + row_count[insn->code]);
-		while (op < end && isa_descs[op].variant_value != v)
-			op++;
-		if (op == end) {
+		while (op != ISA_OP_INVALID && isa_descs[op].variant_value != v)
+			op = next_row[op];
+		if (op == ISA_OP_INVALID) {
 			*why = unknown_variant(d->variant);
 			return -EINVAL;
 		}
