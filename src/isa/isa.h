@@ -40,6 +40,11 @@ int isa_validate(const struct bpf_insn *insns, size_t cnt, struct log *log);
  * they have one. */
 int64_t isa_branch_target(const struct isa_insn *in, size_t idx);
 
+/* Writes instruction idx as text (see exbpf_insn__disasm()). Returns its slot count or
+ * -EINVAL, with "<invalid: why>" in buf. */
+int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, size_t size,
+	       const struct exbpf_disasm_opts *opts);
+
 /* Helper names from Linux's UAPI numbering: "bpf_map_lookup_elem" for 1; NULL if unknown. */
 const char *isa_helper_name(int32_t id);
 

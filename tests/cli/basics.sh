@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The CLI contract (../shared/spec/cli.md): exit codes, one-line `exbpf: ` errors, outputs.
+set -u
+BUILD=${BUILD:-build}
+EXBPF="$BUILD/exbpf"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect NAME WANT_STATUS WANT_PATTERN CMD... : runs CMD, checks status and that the combined
+# output matches the extended regex.
+expect() {
+	local name=$1 want_status=$2 pattern=$3
+	shift 3
+	local out status
+	out=$("$@" 2>&1)
+	status=$?
+	if [ "$status" -ne "$want_status" ]; then
+		echo "FAIL cli:$name: exit $status, expected $want_status; output: $out"
+		failed=$((failed + 1))
+	elif ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+		echo "FAIL cli:$name: output does not match /$pattern/: $out"
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+expect no-args 2 'usage: exbpf' "$EXBPF"
+expect help 0 'conformance' "$EXBPF" --help
+expect unknown-command 2 "^exbpf: unknown command 'frobnicate'" "$EXBPF" frobnicate
+expect conformance-no-files 2 '^exbpf: conformance: no .data files' "$EXBPF" conformance
+expect conformance-bad-flag 2 "^exbpf: conformance: unknown flag '--fast'" \
+	"$EXBPF" conformance --fast x.data
+expect conformance-bad-engine 2 "^exbpf: conformance: unknown engine 'turbo'" \
+	"$EXBPF" conformance --engine turbo x.data
+expect conformance-missing-file 2 '^exbpf: /nonexistent/x.data: No such file' \
+	"$EXBPF" conformance /nonexistent/x.data
+
+# A file whose expected result is wrong must be reported as a failure, exit 1.
+cat >"$tmp/wrong.data" <<'DATA'
+-- asm
+mov %r0, 7
+exit
+-- result
+0x8
+DATA
+expect conformance-wrong-result 1 '^0 passed, 1 failed$' "$EXBPF" conformance "$tmp/wrong.data"
+expect conformance-wrong-result-line 1 'FAIL .*wrong.data: r0 = 0x7, expected 0x8' \
+	"$EXBPF" conformance "$tmp/wrong.data"
+expect conformance-demo 0 '^1 passed, 0 failed$' \
+	"$EXBPF" conformance --engine interp examples/demo/checksum.data
+
+# Plugin protocol: `mov r0, 0x2a; exit` as hex on stdin -> r0 in hex.
+expect plugin-runs 0 '^2a$' sh -c "printf 'b7000000%s9500000000000000' 2a000000 | $EXBPF conformance-plugin"
+# r0 = *(u8 *)(r1 + 1) on memory 11 22 33 -> 22.
+expect plugin-memory 0 '^22$' sh -c "printf '7110010000000000 9500000000000000' | $EXBPF conformance-plugin 112233"
+expect plugin-bad-hex 2 '^exbpf: conformance-plugin: program on stdin is not hex' \
+	sh -c "echo zz | $EXBPF conformance-plugin"
+expect plugin-out-of-bounds 1 'insn 0' sh -c "printf '7110080000000000 9500000000000000' | $EXBPF conformance-plugin 112233"
+
+# disasm
+expect disasm-data 0 '^ +8: call pc\+5$' "$EXBPF" disasm examples/demo/checksum.data
+expect disasm-data-ldx 0 '^ +7: r1 = \*\(u8 \*\)\(r1 \+ 0\)$' "$EXBPF" disasm examples/demo/checksum.data
+printf 'abcdefg' >"$tmp/seven.bin"
+expect disasm-partial 2 '^exbpf: .*seven.bin: 7 bytes is not a whole number' "$EXBPF" disasm "$tmp/seven.bin"
+printf '\xb7\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >"$tmp/prog.bin"
+expect disasm-raw 0 '^ +0: r0 = 1$' "$EXBPF" disasm "$tmp/prog.bin"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
