@@ -49,7 +49,7 @@ BPF_CFLAGS := -target bpf -mcpu=v4 -g -O2 -Iinclude -I$(BPF_ARCH_INC) -Wall -Wer
 PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
 PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(BUILD)/progs/%.bpf.o)
 
-.PHONY: all progs test demo install clean format setup check-tools
+.PHONY: all progs test demo install clean format setup check-tools fuzz fuzz-smoke
 
 all: $(LIB_A) $(LIB_SO) $(CLI)
 
@@ -83,6 +83,27 @@ $(BUILD)/progs/%.bpf.o: tests/progs/%.bpf.c $(wildcard include/bpf/*.h)
 
 progs: $(PROG_OBJS)
 
+# libFuzzer targets (clang-19): every source of the library plus one fuzz/*.c each, built with
+# ASan+UBSan. `make fuzz FUZZ_SECONDS=N` runs each for N seconds; fuzz-smoke is the short run
+# of `make test`, with a fixed seed, after replaying the corpus in fuzz/corpus/NAME.
+FUZZ_SRCS := $(sort $(wildcard fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 15
+
+build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.inc include/*/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(BPF_CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(LIB_SRCS) $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SECONDS) 0 || exit 1; done
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SMOKE_SECONDS) 1 || exit 1; done
+
 # Installs what the build needs when a tool is missing (fresh Debian machine).
 check-tools:
 	@command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -f /usr/include/libelf.h ] \
@@ -92,8 +113,8 @@ setup:
 	scripts/setup.sh
 
 test: check-tools
-	$(Q)$(MAKE) --no-print-directory all $(UNIT) progs
-	$(Q)BUILD=$(BUILD) tests/run.sh
+	$(Q)$(MAKE) --no-print-directory all $(UNIT) progs $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) FUZZ_BINS="$(FUZZ_BINS)" FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run.sh
 
 demo: check-tools
 	$(Q)$(MAKE) --no-print-directory all

@@ -43,6 +43,10 @@ for t in tests/cli/*.sh; do
 	run_suite "cli:$(basename "$t" .sh)" env BUILD="$BUILD" bash "$t"
 done
 
+for f in ${FUZZ_BINS:-}; do
+	run_suite "fuzz:$(basename "$f")" scripts/fuzz.sh "$f" "${FUZZ_SMOKE_SECONDS:-15}" 1
+done
+
 if [ "$total_skip" -gt 0 ]; then
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 else
