@@ -162,6 +162,12 @@ int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_
 		*why = "invalid second slot of lddw";
 		return -EINVAL;
 	}
+	/* A map by fd or index has no use for the high word; Linux refuses it rather than
+	 * ignore it ("unrecognized bpf_ld_imm64 insn"). */
+	if ((op == ISA_OP_LDDW_MAP_FD || op == ISA_OP_LDDW_MAP_IDX) && next->imm != 0) {
+		*why = "reserved imm of lddw's second slot is not zero";
+		return -EINVAL;
+	}
 	out->imm2 = next->imm;
 	out->imm64 = (uint64_t)(uint32_t)insn->imm | ((uint64_t)(uint32_t)next->imm << 32);
 	return 2;
@@ -171,7 +177,9 @@ int64_t isa_branch_target(const struct isa_insn *in, size_t idx)
 {
 	uint32_t f = isa_descs[in->op].flags;
 
-	if (f & (ISA_F_IMM_JMP | ISA_F_IMM_CALL))
+	/* lddw's function pointer is relative through imm as well, like a local call (Linux:
+	 * subprog at i + imm + 1); its row has plain ISA_F_IMM since imm is also the operand. */
+	if ((f & (ISA_F_IMM_JMP | ISA_F_IMM_CALL)) || in->op == ISA_OP_LDDW_FUNC)
 		return (int64_t)idx + 1 + in->imm;
 	return (int64_t)idx + 1 + in->off;
 }

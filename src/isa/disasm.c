@@ -8,6 +8,8 @@
 
 #include "isa/isa.h"
 
+/* snprintf semantics over several appends: len counts what was asked for, so a caller could
+ * size a retry, while nothing past size - 1 is ever written. */
 struct out {
 	char *buf;
 	size_t size, len;
@@ -29,7 +31,15 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void put_reg(struct out *o, uint8_t reg, bool w32)
 {
-	put(o, "%c%u", w32 ? 'w' : 'r', reg);
+	put(o, "%c%u", w32 ? 'w' : 'r', (unsigned int)reg);
+}
+
+/* opts grows by appending fields; a caller built against an older header passes a smaller sz,
+ * and the fields it does not cover are absent, not garbage. */
+static bool opts_has_kfunc_name(const struct exbpf_disasm_opts *opts)
+{
+	return opts && opts->sz >= offsetof(struct exbpf_disasm_opts, ctx) + sizeof(opts->ctx) &&
+	       opts->kfunc_name;
 }
 
 static void put_call(struct out *o, const struct isa_insn *in, const struct exbpf_disasm_opts *opts)
@@ -39,16 +49,15 @@ static void put_call(struct out *o, const struct isa_insn *in, const struct exbp
 	switch (in->op) {
 	case ISA_OP_CALL_HELPER:
 		name = isa_helper_name(in->imm);
-		if (name)
-			put(o, "%s#%" PRId32, name, in->imm);
-		else
-			put(o, "helper#%" PRId32, in->imm);
+		put(o, "%s#%" PRId32, name ? name : "helper", in->imm);
 		break;
 	case ISA_OP_CALL_LOCAL:
+		/* Relative like the verifier log: the absolute index needs idx, and "pc+N" reads
+		 * the same way as a jump's "+N". */
 		put(o, "pc%+" PRId32, in->imm);
 		break;
 	default:
-		if (opts && opts->kfunc_name)
+		if (opts_has_kfunc_name(opts))
 			name = opts->kfunc_name(opts->ctx, in->imm);
 		put(o, "%s#%" PRId32, name ? name : "kfunc", in->imm);
 		break;
@@ -60,20 +69,24 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 {
 	struct out o = {buf, size, 0};
 	struct isa_insn in;
-	const char *why;
+	const char *why = "unknown opcode";
 
 	if (size)
 		buf[0] = '\0';
-	int n = isa_decode(insns, cnt, idx, &in, &why);
+	int n = insns ? isa_decode(insns, cnt, idx, &in, &why) : -EINVAL;
 	if (n < 0) {
+		if (!insns)
+			why = "no instructions";
 		put(&o, "<invalid: %s>", why);
-		return n;
+		return -EINVAL;
 	}
 	const struct isa_desc *d = isa_desc_of(&in);
 	bool w32 = d->flags & ISA_F_W32;
 	for (const char *f = d->fmt; *f; f++) {
 		if (*f != '%') {
-			put(&o, "%c", *f);
+			size_t lit = strcspn(f, "%");
+			put(&o, "%.*s", (int)lit, f);
+			f += lit - 1;
 			continue;
 		}
 		switch (*++f) {
@@ -93,10 +106,13 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 			put(&o, "%" PRId32, in.imm);
 			break;
 		case 'x':
+			/* Linux prints jump constants as the 32 bits the cpu compares: -1 is
+			 * 0xffffffff, not -0x1. */
 			put(&o, "0x%" PRIx32, (uint32_t)in.imm);
 			break;
 		case 'o':
-			put(&o, " %c %d", in.off < 0 ? '-' : '+', in.off < 0 ? -(int)in.off : in.off);
+			put(&o, " %c %d", in.off < 0 ? '-' : '+',
+			    in.off < 0 ? -(int)in.off : in.off);
 			break;
 		case 'j':
 			put(&o, "%+d", in.off);
@@ -116,6 +132,9 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 		case '%':
 			put(&o, "%%");
 			break;
+		case '\0':
+			/* A lone '%' ending a format: stop here rather than read past the NUL. */
+			return n;
 		default: /* a malformed format is a bug in ISA_OPS, not in the input */
 			put(&o, "?");
 			break;
@@ -124,10 +143,10 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 	return n;
 }
 
-int exbpf_insn__disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf,
-		       size_t size, const struct exbpf_disasm_opts *opts)
+int exbpf_insn__disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, size_t size,
+		       const struct exbpf_disasm_opts *opts)
 {
-	if (!insns || (!buf && size))
+	if (!buf && size)
 		return -EINVAL;
 	return isa_disasm(insns, cnt, idx, buf, size, opts);
 }

@@ -162,9 +162,9 @@ enum isa_variant {
 	ISA_JMP_CONDS_ROWS(X)                                                                   \
 	X(CALL_HELPER, ISA_JMP | 0x80, ISA_VAR_SRC, 0, ISA_F_IMM_CALL | ISA_F_CALL, 1, "call %c") \
 	X(CALL_LOCAL, ISA_JMP | 0x80, ISA_VAR_SRC, ISA_PSEUDO_CALL, ISA_F_IMM_CALL | ISA_F_CALL, \
-	  3, "call %c")                                                                         \
+	  1, "call %c")                                                                         \
 	X(CALL_KFUNC, ISA_JMP | 0x80, ISA_VAR_SRC, ISA_PSEUDO_KFUNC_CALL,                       \
-	  ISA_F_IMM_CALL | ISA_F_OFF_ANY | ISA_F_CALL, 3, "call %c")                            \
+	  ISA_F_IMM_CALL | ISA_F_OFF_ANY | ISA_F_CALL, 1, "call %c")                            \
 	X(CALLX, ISA_JMP | 0x80 | ISA_X, ISA_VAR_NONE, 0, ISA_F_DST_R | ISA_F_CALL, 1, "callx %D") \
 	X(EXIT, ISA_JMP | 0x90, ISA_VAR_NONE, 0, ISA_F_JUMP, 1, "exit")                         \
 	/* 64-bit immediate loads; src selects what imm means. */                              \
