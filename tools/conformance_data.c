@@ -1,3 +1,5 @@
+/* The bpf_conformance .data format (see conformance_data.h). Sections are collected as text
+ * first, then each is parsed on its own so an error can name its section. */
 #include "conformance_data.h"
 
 #include <ctype.h>
@@ -39,7 +41,52 @@ static int append(char **s, size_t *len, const char *line, size_t n)
 	return 0;
 }
 
-/* Whitespace-separated numbers in `text`, each strtoull-parsed in `base`, into a new array. */
+static int digit_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return 99;
+}
+
+/* One number at *pp, ending at a blank or the end of text. base 16: hex digits with an
+ * optional 0x. base 0: 0x hex, or decimal with an optional '-' taken as two's complement (a
+ * leading 0 is not octal, unlike strtoull). */
+static int parse_token(const char **pp, int base, uint64_t *out)
+{
+	const char *p = *pp;
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (base == 0 && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && !neg) {
+		base = 16;
+		p += 2;
+	} else if (base == 0) {
+		base = 10;
+	}
+	const char *start = p;
+	for (; *p && !isspace((unsigned char)*p); p++) {
+		int d = digit_value(*p);
+		if (d >= base || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -EINVAL;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (p == start)
+		return -EINVAL;
+	*out = neg ? 0 - v : v;
+	*pp = p;
+	return 0;
+}
+
+/* Whitespace-separated numbers in `text` (see parse_token()), each at most max, into a new
+ * array. */
 static int parse_numbers(const char *text, int base, uint64_t max, uint64_t **out, size_t *n)
 {
 	size_t cap = 16, cnt = 0;
@@ -53,10 +100,8 @@ static int parse_numbers(const char *text, int base, uint64_t max, uint64_t **ou
 			p++;
 		if (!*p)
 			break;
-		char *end;
-		errno = 0;
-		unsigned long long x = strtoull(p, &end, base);
-		if (end == p || errno || x > max || (*end && !isspace((unsigned char)*end))) {
+		uint64_t x;
+		if (parse_token(&p, base, &x) || x > max) {
 			free(v);
 			return -EINVAL;
 		}
@@ -69,7 +114,6 @@ static int parse_numbers(const char *text, int base, uint64_t max, uint64_t **ou
 			v = nv;
 		}
 		v[cnt++] = x;
-		p = end;
 	}
 	*out = v;
 	*n = cnt;
@@ -202,9 +246,16 @@ int conformance_data_program(const struct conformance_data *d, struct bpf_insn *
 		struct bpf_insn *insns = calloc(d->nraw ? d->nraw : 1, sizeof(*insns));
 		if (!insns)
 			return -ENOMEM;
-		/* A raw word is the instruction's 8 bytes read as a little-endian u64. */
-		for (size_t i = 0; i < d->nraw; i++)
-			memcpy(&insns[i], &d->raw[i], sizeof(insns[i]));
+		/* A raw word is imm:32 off:16 src:4 dst:4 op:8, op in the low byte; taken apart
+		 * field by field so the host's byte order does not matter. */
+		for (size_t i = 0; i < d->nraw; i++) {
+			uint64_t w = d->raw[i];
+			insns[i].code = (uint8_t)w;
+			insns[i].dst_reg = (uint8_t)((w >> 8) & 0xf);
+			insns[i].src_reg = (uint8_t)((w >> 12) & 0xf);
+			insns[i].off = (int16_t)(uint16_t)(w >> 16);
+			insns[i].imm = (int32_t)(uint32_t)(w >> 32);
+		}
 		*out = insns;
 		*out_cnt = d->nraw;
 		return 0;

@@ -2,6 +2,7 @@
  * is interp_loop.inc, compiled twice (fast and checked) from one text. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the interpreter's le/be instructions assume a little-endian host");
 _Static_assert(sizeof(struct vm_insn) == 16, "vm_insn is meant to be 16 bytes");
+_Static_assert(ISA_OP_COUNT <= 256, "vm_insn stores the op id in a byte");
 
 /* Signed division per RFC 9669: x / 0 = 0, x % 0 = x, INT_MIN / -1 = INT_MIN, x % -1 = 0.
  * Done on unsigned values where C's signed operators would overflow. */
@@ -61,17 +63,32 @@ static inline bool in_range(uint64_t addr, size_t size, uint64_t start, uint64_t
 	return addr >= start && size <= len && addr - start <= len - size;
 }
 
-static inline bool vm_access_ok(const struct vm_exec *x, uint64_t stack_lo, uint64_t stack_hi,
-				uint64_t addr, size_t size, bool write)
+/* Why a checked access failed, for the message; 0 when it may proceed. */
+enum vm_fault {
+	VM_OK,
+	VM_FAULT_OUTSIDE,
+	VM_FAULT_READONLY,
+	VM_FAULT_MISALIGNED,
+};
+
+static const char *const vm_fault_why[] = {
+	[VM_FAULT_OUTSIDE] = "outside the run's memory",
+	[VM_FAULT_READONLY] = "the region is read-only",
+	[VM_FAULT_MISALIGNED] = "an atomic access must be aligned to its size",
+};
+
+/* The stack comes first: it is where most accesses of a typical program go. */
+static inline enum vm_fault vm_access_ok(const struct vm_exec *x, uint64_t stack_lo,
+					 uint64_t stack_hi, uint64_t addr, size_t size, bool write)
 {
 	if (in_range(addr, size, stack_lo, stack_hi - stack_lo))
-		return true;
+		return VM_OK;
 	for (size_t i = 0; i < x->nregions; i++) {
 		const struct vm_region *r = &x->regions[i];
 		if (in_range(addr, size, r->start, r->size))
-			return !write || r->writable;
+			return !write || r->writable ? VM_OK : VM_FAULT_READONLY;
 	}
-	return false;
+	return VM_FAULT_OUTSIDE;
 }
 
 #define VM_CHECKED 0
@@ -168,7 +185,8 @@ int vm_prog_new(const struct bpf_insn *insns, size_t cnt, const struct vm_helper
 		case ISA_OP_CALL_HELPER: {
 			exbpf_helper_fn fn = vm_helper_find(helpers, (uint32_t)in.imm);
 			if (!fn) {
-				log_printf(log, "insn %zu: unknown helper %" PRId32 "\n", i, in.imm);
+				log_printf(log, "insn %zu: unknown helper ID %" PRIu32 "\n", i,
+					   (uint32_t)in.imm);
 				err = -ENOENT;
 				goto fail;
 			}
@@ -216,4 +234,26 @@ int vm_exec(const struct vm_prog *prog, struct vm_exec *x)
 	x->err_insn = -1;
 	x->r0 = 0;
 	return x->checked ? vm_run_checked(prog, x, &st) : vm_run_fast(prog, x, &st);
+}
+
+bool vm_run_access_ok(const struct exbpf_run *run, uint64_t addr, size_t size, bool write)
+{
+	if (!run->checked)
+		return true;
+	uint64_t top = (uint64_t)(uintptr_t)run->st->stack + sizeof(run->st->stack);
+	return vm_access_ok(run->exec, reg_fp_low(run->st, run->depth), top, addr, size,
+			    write) == VM_OK;
+}
+
+int vm_run_fail(struct exbpf_run *run, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	log_printf(run->exec->log, "insn %td: ", run->pc - run->prog->insns);
+	va_start(ap, fmt);
+	log_vprintf(run->exec->log, fmt, ap);
+	va_end(ap);
+	log_printf(run->exec->log, "\n");
+	run->err = err < 0 ? err : -EINVAL;
+	return run->err;
 }

@@ -27,12 +27,6 @@ struct vm_prog {
 	const struct vm_helper_table *helpers; /* for callx, resolved at run time */
 };
 
-/* What a helper sees of its invocation. */
-struct exbpf_run {
-	struct vm_exec *exec;
-	const struct vm_prog *prog;
-};
-
 struct vm_frame {
 	const struct vm_insn *ret; /* where the caller continues */
 	uint64_t saved[4];	   /* caller's r6-r9 */
