@@ -36,7 +36,7 @@ run_suite() {
 	fi
 }
 
-run_suite unit "$BUILD/tests/unit" --conformance tests/conformance
+run_suite unit "$BUILD/tests/unit" --conformance tests/conformance --progs "$BUILD/progs"
 run_suite conformance-interp "$BUILD/exbpf" conformance --engine interp tests/conformance/*.data
 for t in tests/cli/*.sh; do
 	[ -e "$t" ] || continue

@@ -4,6 +4,8 @@
 
 #include <exbpf/common.h>
 #include <exbpf/isa.h>
+#include <exbpf/btf.h>
+#include <exbpf/object.h>
 #include <exbpf/vm.h>
 
 #define EXBPF_VERSION "0.1.0"

@@ -13,6 +13,7 @@ static struct test_case cases[1024];
 static size_t ncases;
 static int current_failures;
 static const char *conformance_dir = "tests/conformance";
+static const char *progs_dir = "build/progs";
 
 void test_register(const char *name, void (*fn)(void))
 {
@@ -40,6 +41,11 @@ const char *test_conformance_dir(void)
 	return conformance_dir;
 }
 
+const char *test_progs_dir(void)
+{
+	return progs_dir;
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -48,6 +54,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--conformance") && i + 1 < argc)
 			conformance_dir = argv[++i];
+		else if (!strcmp(argv[i], "--progs") && i + 1 < argc)
+			progs_dir = argv[++i];
 		else
 			only = argv[i];
 	}

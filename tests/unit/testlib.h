@@ -53,5 +53,7 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 /* Directory of the conformance .data files, set by the runner (argv or EXBPF_CONFORMANCE_DIR). */
 const char *test_conformance_dir(void);
+/* Directory of the compiled tests/progs objects (argv --progs; default build/progs). */
+const char *test_progs_dir(void);
 
 #endif

@@ -1,0 +1,20 @@
+/* Loader error case (libbpf bpf_prog_assign_exc_cb): the named callback is global but has
+ * hidden visibility (libbpf marks such functions static in BTF). Expected: "prog 'main_prog':
+ * exception callback my_cb must be a global non-hidden function", -EINVAL. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_exceptions.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+__attribute__((visibility("hidden"))) __noinline int my_cb(__u64 cookie)
+{
+	return 1;
+}
+
+SEC("tc")
+__exception_cb(my_cb)
+int main_prog(struct __sk_buff *skb)
+{
+	return 0;
+}

@@ -1,0 +1,15 @@
+/* Loader test: a strong (non-weak) kfunc that no runtime provides. Opening may succeed (the
+ * runtime resolves kfuncs at load), but whoever resolves it must name
+ * bpf_exbpf_no_such_kfunc in its error. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern int bpf_exbpf_no_such_kfunc(int x) __ksym;
+
+SEC("tc")
+int unknown_kfunc_user(struct __sk_buff *skb)
+{
+	return bpf_exbpf_no_such_kfunc(skb->len);
+}
