@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	EXBPF_OPTS(exbpf_open_opts, opts, .log_buf = log, .log_size = sizeof(log));
 	struct exbpf_object *obj = exbpf_object__open_mem(data, size, &opts);
 	struct exbpf_prog *prog;
-	struct exbpf_map *map;
+	struct exbpf_map_spec *map;
 	struct exbpf_extern_info e;
 
 	if (!obj) {
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	exbpf_object__for_each_program(prog, obj)
 		walk_prog(prog);
 	exbpf_object__for_each_map(map, obj) {
-		const struct exbpf_map_def *d = exbpf_map__def(map);
+		const struct exbpf_map_def *d = exbpf_map_spec__def(map);
 		volatile uint8_t sum = 0;
 
 		for (size_t i = 0; d->initial_value && i < d->initial_size; i++)

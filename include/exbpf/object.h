@@ -17,7 +17,7 @@ extern "C" {
 
 struct exbpf_object;
 struct exbpf_prog;
-struct exbpf_map;
+struct exbpf_map_spec;
 
 struct exbpf_open_opts {
 	size_t sz;
@@ -104,9 +104,9 @@ EXBPF_API const char *exbpf_prog__annotation(const struct exbpf_prog *prog, size
 /* Maps in libbpf's order: BTF-defined maps in .maps (in declaration order), then one
  * single-entry array per global-data section (.data, .rodata, .bss, .data.*, .rodata.*,
  * .bss.*) in section order, named after the section. */
-EXBPF_API struct exbpf_map *exbpf_object__next_map(const struct exbpf_object *obj,
-						    const struct exbpf_map *prev);
-EXBPF_API struct exbpf_map *exbpf_object__find_map_by_name(const struct exbpf_object *obj,
+EXBPF_API struct exbpf_map_spec *exbpf_object__next_map(const struct exbpf_object *obj,
+						    const struct exbpf_map_spec *prev);
+EXBPF_API struct exbpf_map_spec *exbpf_object__find_map_by_name(const struct exbpf_object *obj,
 							    const char *name);
 #define exbpf_object__for_each_map(pos, obj)                                                    \
 	for ((pos) = exbpf_object__next_map((obj), NULL); (pos);                                \
@@ -128,8 +128,8 @@ struct exbpf_map_def {
 	size_t initial_size;
 	bool global_data;
 };
-EXBPF_API const struct exbpf_map_def *exbpf_map__def(const struct exbpf_map *map);
-EXBPF_API size_t exbpf_map__index(const struct exbpf_map *map);
+EXBPF_API const struct exbpf_map_def *exbpf_map_spec__def(const struct exbpf_map_spec *map);
+EXBPF_API size_t exbpf_map_spec__index(const struct exbpf_map_spec *map);
 
 /* Externs the programs use: kfuncs (`__ksym` functions in .ksyms), with their BTF prototype
  * id, resolved by the runtime at load; a __weak one may resolve to "absent". */

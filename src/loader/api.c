@@ -216,15 +216,15 @@ int ld_prog_annotations(struct exbpf_prog *prog)
 	return collect_annots(prog);
 }
 
-struct exbpf_map *exbpf_object__next_map(const struct exbpf_object *obj,
-					 const struct exbpf_map *prev)
+struct exbpf_map_spec *exbpf_object__next_map(const struct exbpf_object *obj,
+					 const struct exbpf_map_spec *prev)
 {
 	size_t next = prev ? prev->index + 1 : 0;
 
 	return next < obj->nmaps ? &obj->maps[next] : NULL;
 }
 
-struct exbpf_map *exbpf_object__find_map_by_name(const struct exbpf_object *obj,
+struct exbpf_map_spec *exbpf_object__find_map_by_name(const struct exbpf_object *obj,
 						 const char *name)
 {
 	for (size_t i = 0; i < obj->nmaps; i++)
@@ -233,12 +233,12 @@ struct exbpf_map *exbpf_object__find_map_by_name(const struct exbpf_object *obj,
 	return NULL;
 }
 
-const struct exbpf_map_def *exbpf_map__def(const struct exbpf_map *map)
+const struct exbpf_map_def *exbpf_map_spec__def(const struct exbpf_map_spec *map)
 {
 	return &map->def;
 }
 
-size_t exbpf_map__index(const struct exbpf_map *map)
+size_t exbpf_map_spec__index(const struct exbpf_map_spec *map)
 {
 	return map->index;
 }

@@ -98,7 +98,7 @@ struct exbpf_prog {
 	size_t nannots;
 };
 
-struct exbpf_map {
+struct exbpf_map_spec {
 	struct exbpf_object *obj;
 	size_t index;
 	struct exbpf_map_def def;
@@ -122,7 +122,7 @@ struct exbpf_object {
 	size_t nfuncs;
 	struct exbpf_prog *progs;
 	size_t nprogs;
-	struct exbpf_map *maps;
+	struct exbpf_map_spec *maps;
 	size_t nmaps;
 	struct ld_extern *externs;
 	size_t nexterns;

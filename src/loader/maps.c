@@ -28,14 +28,14 @@ static bool is_data_sec(const struct elf_sec *s, bool *rodata)
 	       (*rodata || !strcmp(s->name, ".data") || has_prefix(s->name, ".data."));
 }
 
-static struct exbpf_map *new_map(struct exbpf_object *obj, size_t *cap)
+static struct exbpf_map_spec *new_map(struct exbpf_object *obj, size_t *cap)
 {
-	struct exbpf_map *m;
+	struct exbpf_map_spec *m;
 
 	if (ARRAY_RESERVE(obj->maps, *cap, obj->nmaps + 1))
 		return NULL;
 	m = &obj->maps[obj->nmaps];
-	*m = (struct exbpf_map){.obj = obj, .index = obj->nmaps};
+	*m = (struct exbpf_map_spec){.obj = obj, .index = obj->nmaps};
 	obj->nmaps++;
 	return m;
 }
@@ -106,7 +106,7 @@ static int set_size(struct map_parse *p, const struct btf_member *m, const char 
 	return 0;
 }
 
-static int parse_member(struct map_parse *p, struct exbpf_map *map, const struct btf_type *st,
+static int parse_member(struct map_parse *p, struct exbpf_map_spec *map, const struct btf_type *st,
 			uint16_t i)
 {
 	const struct btf_member *m = &exbpf_btf_members(st)[i];
@@ -142,7 +142,7 @@ static int parse_member(struct map_parse *p, struct exbpf_map *map, const struct
 	return -ENOTSUP;
 }
 
-static int check_btf_map(struct map_parse *p, const struct exbpf_map *map, bool has_values)
+static int check_btf_map(struct map_parse *p, const struct exbpf_map_spec *map, bool has_values)
 {
 	uint32_t t = map->def.type;
 
@@ -169,7 +169,7 @@ static int parse_btf_map(struct exbpf_object *obj, const struct btf_var_secinfo 
 {
 	const struct btf_type *var = exbpf_btf__type_by_id(obj->btf, vi->type), *st;
 	struct map_parse p = {obj, exbpf_btf__type_name(obj->btf, vi->type), log};
-	struct exbpf_map *map;
+	struct exbpf_map_spec *map;
 	bool has_values = false;
 	int err;
 
@@ -240,7 +240,7 @@ static int add_data_map(struct exbpf_object *obj, uint32_t sec, bool rodata, siz
 			struct log *log)
 {
 	const struct elf_sec *s = &obj->elf.secs[sec];
-	struct exbpf_map *map;
+	struct exbpf_map_spec *map;
 	int32_t ds;
 
 	if (s->size > UINT32_MAX) {
@@ -300,7 +300,7 @@ int ld_data_map(const struct exbpf_object *obj, uint32_t sec)
 static int find_map_at(const struct exbpf_object *obj, uint64_t off)
 {
 	for (size_t i = 0; i < obj->nmaps; i++) {
-		const struct exbpf_map *m = &obj->maps[i];
+		const struct exbpf_map_spec *m = &obj->maps[i];
 
 		if (m->btf_var && off >= m->sec_off && off - m->sec_off < m->sec_size)
 			return (int)i;
@@ -325,7 +325,7 @@ static int fill_slot(struct exbpf_object *obj, const GElf_Rel *rel, struct log *
 	const GElf_Sym *sym = &obj->elf.syms[GELF_R_SYM(rel->r_info)];
 	const char *name = elf_sym_name(&obj->elf, sym);
 	int mi = find_map_at(obj, rel->r_offset), pi;
-	struct exbpf_map *m;
+	struct exbpf_map_spec *m;
 	uint64_t slot;
 	uint32_t *vals;
 

@@ -554,13 +554,13 @@ static size_t collect_map_refs(const struct bpf_insn *insns, size_t cnt, struct 
 
 static int32_t map_index_of(struct exbpf_object *obj, const char *name)
 {
-	struct exbpf_map *m = exbpf_object__find_map_by_name(obj, name);
+	struct exbpf_map_spec *m = exbpf_object__find_map_by_name(obj, name);
 
 	if (!m) {
 		test_fail(__FILE__, __LINE__, "map %s not found", name);
 		return -1;
 	}
-	return (int32_t)exbpf_map__index(m);
+	return (int32_t)exbpf_map_spec__index(m);
 }
 
 struct want_ref {
@@ -882,7 +882,7 @@ TEST(object_annotations)
 static void check_data_map(struct exbpf_object *obj, struct elf_ref *e, const char *name,
 			   bool rdonly)
 {
-	struct exbpf_map *m = exbpf_object__find_map_by_name(obj, name);
+	struct exbpf_map_spec *m = exbpf_object__find_map_by_name(obj, name);
 	const struct exbpf_map_def *d;
 	size_t size;
 	uint32_t type;
@@ -892,7 +892,7 @@ static void check_data_map(struct exbpf_object *obj, struct elf_ref *e, const ch
 		test_fail(__FILE__, __LINE__, "map %s not found", name);
 		return;
 	}
-	d = exbpf_map__def(m);
+	d = exbpf_map_spec__def(m);
 	if (!d)
 		return;
 	CHECK_STR(d->name, name);
@@ -926,8 +926,8 @@ static void check_data_map(struct exbpf_object *obj, struct elf_ref *e, const ch
 
 static const void *initial_at(struct exbpf_object *obj, const char *map, int64_t off, size_t len)
 {
-	struct exbpf_map *m = exbpf_object__find_map_by_name(obj, map);
-	const struct exbpf_map_def *d = m ? exbpf_map__def(m) : NULL;
+	struct exbpf_map_spec *m = exbpf_object__find_map_by_name(obj, map);
+	const struct exbpf_map_def *d = m ? exbpf_map_spec__def(m) : NULL;
 
 	if (!d || !d->initial_value || off < 0 || (size_t)off + len > d->initial_size) {
 		test_fail(__FILE__, __LINE__, "%s: no initial bytes at %" PRId64, map, off);
@@ -941,7 +941,7 @@ TEST(object_global_data)
 	struct elf_ref e;
 	char log[4096];
 	struct exbpf_object *obj = NULL;
-	struct exbpf_map *m;
+	struct exbpf_map_spec *m;
 	size_t n = 0, strsize;
 	const uint8_t *strsec;
 	const void *v;
@@ -964,7 +964,7 @@ TEST(object_global_data)
 	check_data_map(obj, &e, ".rodata.str1.1", true);
 	exbpf_object__for_each_map(m, obj)
 	{
-		size_t idx = exbpf_map__index(m);
+		size_t idx = exbpf_map_spec__index(m);
 		if (idx != n)
 			test_fail(__FILE__, __LINE__, "map %zu has index %zu", n, idx);
 		if (idx < 16) {
@@ -1103,7 +1103,7 @@ TEST(object_btf_maps)
 	struct elf_ref e;
 	char log[4096];
 	struct exbpf_object *obj = NULL;
-	struct exbpf_map *m;
+	struct exbpf_map_spec *m;
 	struct exbpf_prog *p;
 	const struct bpf_insn *insns;
 	size_t n = 0, cnt, nrefs;
@@ -1117,7 +1117,7 @@ TEST(object_btf_maps)
 		goto out;
 	exbpf_object__for_each_map(m, obj)
 	{
-		CHECK_EQ(exbpf_map__index(m), n);
+		CHECK_EQ(exbpf_map_spec__index(m), n);
 		n++;
 	}
 	CHECK_EQ(n, 7);
@@ -1125,7 +1125,7 @@ TEST(object_btf_maps)
 		const struct exbpf_map_def *d;
 
 		m = exbpf_object__find_map_by_name(obj, want[i].name);
-		if (!m || !(d = exbpf_map__def(m))) {
+		if (!m || !(d = exbpf_map_spec__def(m))) {
 			test_fail(__FILE__, __LINE__, "map %s not found", want[i].name);
 			continue;
 		}
@@ -1522,7 +1522,7 @@ static void touch(const char *s)
 static void exercise(struct exbpf_object *obj)
 {
 	struct exbpf_prog *p;
-	struct exbpf_map *m;
+	struct exbpf_map_spec *m;
 	size_t n = exbpf_object__extern_count(obj);
 
 	(void)exbpf_object__name(obj);
@@ -1533,7 +1533,7 @@ static void exercise(struct exbpf_object *obj)
 	}
 	exbpf_object__for_each_map(m, obj)
 	{
-		const struct exbpf_map_def *d = exbpf_map__def(m);
+		const struct exbpf_map_def *d = exbpf_map_spec__def(m);
 		volatile uint8_t sink = 0;
 		if (d && d->initial_value)
 			for (size_t i = 0; i < d->initial_size; i++)
