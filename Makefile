@@ -48,6 +48,9 @@ BPF_ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 BPF_CFLAGS := -target bpf -mcpu=v4 -g -O2 -Iinclude -I$(BPF_ARCH_INC) -Wall -Werror
 PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
 PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(BUILD)/progs/%.bpf.o)
+# Programs with deliberately wrong annotations, for the test runner's own tests.
+PROG_FAIL_SRCS := $(sort $(wildcard tests/progs_fail/*.bpf.c))
+PROG_OBJS += $(PROG_FAIL_SRCS:tests/progs_fail/%.bpf.c=$(BUILD)/progs_fail/%.bpf.o)
 
 .PHONY: all progs test demo install clean format setup check-tools fuzz fuzz-smoke
 
@@ -77,6 +80,11 @@ $(UNIT): $(UNIT_OBJS) $(LIB_A)
 	$(Q)$(CC) $(LDFLAGS) $(UNIT_OBJS) $(LIB_A) $(LDLIBS) -o $@
 
 $(BUILD)/progs/%.bpf.o: tests/progs/%.bpf.c $(wildcard include/bpf/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/progs_fail/%.bpf.o: tests/progs_fail/%.bpf.c $(wildcard include/bpf/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@

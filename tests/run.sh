@@ -38,6 +38,8 @@ run_suite() {
 
 run_suite unit "$BUILD/tests/unit" --conformance tests/conformance --progs "$BUILD/progs"
 run_suite conformance-interp "$BUILD/exbpf" conformance --engine interp tests/conformance/*.data
+# Every BPF program under tests/progs carries its expectation as annotations.
+run_suite progs "$BUILD/exbpf" test "$BUILD"/progs/*.bpf.o
 for t in tests/cli/*.sh; do
 	[ -e "$t" ] || continue
 	run_suite "cli:$(basename "$t" .sh)" env BUILD="$BUILD" bash "$t"

@@ -23,5 +23,7 @@ void cli_print_insns(const struct bpf_insn *insns, size_t cnt);
 int cmd_conformance(int argc, char **argv);
 int cmd_conformance_plugin(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 #endif

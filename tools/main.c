@@ -17,6 +17,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"disasm", cmd_disasm, "print a program's instructions"},
+	{"run", cmd_run, "run programs like BPF_PROG_TEST_RUN"},
+	{"test", cmd_test, "check programs against their selftest-style annotations"},
 	{"conformance", cmd_conformance, "run bpf_conformance .data files"},
 	{"conformance-plugin", cmd_conformance_plugin, "the bpf_conformance plugin protocol"},
 };

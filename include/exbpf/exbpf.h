@@ -6,6 +6,8 @@
 #include <exbpf/isa.h>
 #include <exbpf/btf.h>
 #include <exbpf/object.h>
+#include <exbpf/map.h>
+#include <exbpf/runtime.h>
 #include <exbpf/vm.h>
 
 #define EXBPF_VERSION "0.1.0"

@@ -96,6 +96,11 @@ struct exbpf_line_info {
 EXBPF_API int exbpf_prog__line(const struct exbpf_prog *prog, size_t insn_idx,
 			       struct exbpf_line_info *out);
 
+/* Why instruction insn_idx was poisoned (a CO-RE relocation exbpf could not resolve: libbpf's
+ * `call 0xbad2310`), naming the type and field; NULL for a normal instruction. Such an
+ * instruction is an error only if a run can reach it. */
+EXBPF_API const char *exbpf_prog__insn_poison(const struct exbpf_prog *prog, size_t insn_idx);
+
 /* Decl tags on the program's function whose value begins with "comment:" (kernel-selftest
  * annotations, `comment:test_expect_success`, ...), returned without the prefix, in BTF order. */
 EXBPF_API size_t exbpf_prog__annotation_count(const struct exbpf_prog *prog);

@@ -18,6 +18,7 @@ void exbpf_object__close(struct exbpf_object *obj)
 		free(p->funcs);
 		free(p->lines);
 		free(p->annots);
+		free(p->poisons);
 	}
 	for (size_t i = 0; i < obj->ncodes; i++) {
 		free(obj->codes[i].relos);
@@ -176,6 +177,14 @@ int exbpf_prog__line(const struct exbpf_prog *prog, size_t insn_idx, struct exbp
 		.text = best->text ? best->text : "",
 	};
 	return 0;
+}
+
+const char *exbpf_prog__insn_poison(const struct exbpf_prog *prog, size_t insn_idx)
+{
+	for (size_t i = 0; i < prog->npoisons; i++)
+		if (prog->poisons[i].insn == insn_idx)
+			return prog->poisons[i].text;
+	return NULL;
 }
 
 #define ANNOT_PREFIX "comment:"

@@ -294,6 +294,33 @@ static int build_lines(struct linker *l)
 	return 0;
 }
 
+/* CO-RE relocations the loader could not resolve, at their linked positions. */
+static int build_poisons(struct linker *l)
+{
+	struct exbpf_prog *p = l->prog;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < l->norder; i++) {
+		const struct ld_func *f = &l->obj->funcs[l->order[i]];
+
+		for (size_t k = 0; k < l->obj->npoisons; k++) {
+			const struct ld_poison *po = &l->obj->poisons[k];
+
+			if (po->code != f->code || po->insn < f->off || po->insn >= f->off + f->cnt)
+				continue;
+			if (ARRAY_RESERVE(p->poisons, cap, p->npoisons + 1))
+				return -ENOMEM;
+			p->poisons[p->npoisons++] = (struct ld_line){
+				.insn = (uint32_t)(f->linked_off + (int64_t)(po->insn - f->off)),
+				.text = po->msg,
+			};
+		}
+	}
+	if (p->npoisons)
+		qsort(p->poisons, p->npoisons, sizeof(*p->poisons), cmp_line);
+	return 0;
+}
+
 static int link_all(struct linker *l)
 {
 	struct exbpf_prog *p = l->prog;
@@ -323,6 +350,8 @@ static int link_all(struct linker *l)
 	err = build_func_info(l);
 	if (!err)
 		err = build_lines(l);
+	if (!err)
+		err = build_poisons(l);
 	return err;
 }
 

@@ -96,6 +96,8 @@ struct exbpf_prog {
 	int64_t exc_cb_insn;
 	const char **annots;
 	size_t nannots;
+	struct ld_line *poisons; /* .insn linked, .text the reason; sorted by insn */
+	size_t npoisons;
 };
 
 struct exbpf_map_spec {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,29 +67,100 @@ static inline bool in_range(uint64_t addr, size_t size, uint64_t start, uint64_t
 /* Why a checked access failed, for the message; 0 when it may proceed. */
 enum vm_fault {
 	VM_OK,
+	VM_HOOKED, /* not a fault: a hooked region's access() performs the access */
 	VM_FAULT_OUTSIDE,
 	VM_FAULT_READONLY,
 	VM_FAULT_MISALIGNED,
+	VM_FAULT_HOOK_ATOMIC,
 };
 
 static const char *const vm_fault_why[] = {
 	[VM_FAULT_OUTSIDE] = "outside the run's memory",
 	[VM_FAULT_READONLY] = "the region is read-only",
 	[VM_FAULT_MISALIGNED] = "an atomic access must be aligned to its size",
+	[VM_FAULT_HOOK_ATOMIC] = "atomics cannot target a hooked (context) region",
 };
 
+/* The caller's regions, then the dynamic ones (newest first: a program mostly works on the
+ * value it just looked up). A read-only match does not end the search: another region may
+ * allow the write. */
+static enum vm_fault vm_access_regions(const struct vm_state *st, uint64_t addr, size_t size,
+				       bool write, const struct vm_region **hooked)
+{
+	const struct vm_exec *x = st->x;
+	enum vm_fault f = VM_FAULT_OUTSIDE;
+
+	for (size_t i = 0; i < x->nregions; i++) {
+		const struct vm_region *r = &x->regions[i];
+		if (!in_range(addr, size, r->start, r->size))
+			continue;
+		if (write && !r->writable) {
+			f = VM_FAULT_READONLY;
+			continue;
+		}
+		if (r->access) {
+			*hooked = r;
+			return VM_HOOKED;
+		}
+		return VM_OK;
+	}
+	for (size_t i = st->ndyn; i-- > 0;) {
+		const struct vm_dyn_region *d = &st->dyn[i];
+		if (!in_range(addr, size, d->start, d->size))
+			continue;
+		if (write && !d->writable) {
+			f = VM_FAULT_READONLY;
+			continue;
+		}
+		return VM_OK;
+	}
+	return f;
+}
+
 /* The stack comes first: it is where most accesses of a typical program go. */
-static inline enum vm_fault vm_access_ok(const struct vm_exec *x, uint64_t stack_lo,
-					 uint64_t stack_hi, uint64_t addr, size_t size, bool write)
+static inline enum vm_fault vm_access_ok(const struct vm_state *st, uint64_t stack_lo,
+					 uint64_t stack_hi, uint64_t addr, size_t size, bool write,
+					 const struct vm_region **hooked)
 {
 	if (in_range(addr, size, stack_lo, stack_hi - stack_lo))
 		return VM_OK;
-	for (size_t i = 0; i < x->nregions; i++) {
-		const struct vm_region *r = &x->regions[i];
-		if (in_range(addr, size, r->start, r->size))
-			return !write || r->writable ? VM_OK : VM_FAULT_READONLY;
+	return vm_access_regions(st, addr, size, write, hooked);
+}
+
+/* Linux's special offsets of legacy packet loads (SKF_NET_OFF, SKF_LL_OFF). */
+#define VM_SKF_NET_OFF (-0x100000)
+#define VM_SKF_LL_OFF (-0x200000)
+#define VM_ETH_HLEN 14
+
+/* Where a legacy packet load of `size` bytes at offset k reads, or NULL when it lies outside
+ * the packet (Linux's bpf_skb_load_helper_* and bpf_internal_load_pointer_neg_helper):
+ * k >= 0 from the skb's data, [SKF_NET_OFF, 0) from the network header, [SKF_LL_OFF,
+ * SKF_NET_OFF) from the link-layer header, each up to the end of the packet. The network
+ * header is the data, except where the data starts at the link-layer header (tc's skb in
+ * test_run): then it follows the Ethernet header. */
+static const uint8_t *vm_pkt_ptr(const struct vm_exec *x, int32_t k, size_t size)
+{
+	const uint8_t *base;
+	uint64_t off;
+
+	if (!x->pkt)
+		return NULL;
+	if (k >= 0) {
+		base = x->pkt;
+		off = (uint64_t)k;
+	} else if (k >= VM_SKF_NET_OFF) {
+		base = x->pkt_mac == x->pkt ? x->pkt + VM_ETH_HLEN : x->pkt;
+		off = (uint64_t)((int64_t)k - VM_SKF_NET_OFF);
+	} else if (k >= VM_SKF_LL_OFF && x->pkt_mac) {
+		base = x->pkt_mac;
+		off = (uint64_t)((int64_t)k - VM_SKF_LL_OFF);
+	} else {
+		return NULL;
 	}
-	return VM_FAULT_OUTSIDE;
+	if (base > x->pkt_end || off > (uint64_t)(x->pkt_end - base) ||
+	    size > (uint64_t)(x->pkt_end - base) - off)
+		return NULL;
+	return base + off;
 }
 
 #define VM_CHECKED 0
@@ -132,31 +204,23 @@ static int helper_slot(struct vm_prog *p, exbpf_helper_fn fn, uint32_t *out)
 
 static int unsupported(struct log *log, size_t i, const struct isa_insn *in)
 {
-	const char *what;
-
-	switch (in->op) {
-	case ISA_OP_CALL_KFUNC:
-		what = "a kfunc call needs the runtime's kfunc registry";
-		break;
-	case ISA_OP_LD_ABS_B:
-	case ISA_OP_LD_ABS_H:
-	case ISA_OP_LD_ABS_W:
-	case ISA_OP_LD_IND_B:
-	case ISA_OP_LD_IND_H:
-	case ISA_OP_LD_IND_W:
-		what = "legacy packet loads need a socket-filter context";
-		break;
-	default:
-		what = "this lddw form needs the loader to resolve it";
-		break;
-	}
-	log_printf(log, "insn %zu: %s (%s)\n", i, what, isa_descs[in->op].name);
+	log_printf(log, "insn %zu: this lddw form needs the loader to resolve it (%s)\n", i,
+		   isa_descs[in->op].name);
 	return -EOPNOTSUPP;
 }
 
-int vm_prog_new(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
-		struct log *log, struct vm_prog **out)
+static void mark_entry(struct vm_prog *p, int64_t i)
 {
+	p->entries[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+int vm_prog_new_opts(const struct bpf_insn *insns, size_t cnt, const struct vm_prog_opts *opts,
+		     struct log *log, struct vm_prog **out)
+{
+	static const struct vm_prog_opts no_opts;
+	if (!opts)
+		opts = &no_opts;
+	const struct vm_helper_table *helpers = opts->helpers;
 	int err = isa_validate(insns, cnt, log);
 	if (err)
 		return err;
@@ -165,9 +229,10 @@ int vm_prog_new(const struct bpf_insn *insns, size_t cnt, const struct vm_helper
 	if (!p)
 		return -ENOMEM;
 	p->insns = calloc(cnt, sizeof(*p->insns));
+	p->entries = calloc((cnt + 7) / 8, 1);
 	p->cnt = cnt;
 	p->helpers = helpers;
-	if (!p->insns) {
+	if (!p->insns || !p->entries) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -195,15 +260,37 @@ int vm_prog_new(const struct bpf_insn *insns, size_t cnt, const struct vm_helper
 				goto fail;
 			break;
 		}
+		case ISA_OP_CALL_KFUNC: {
+			exbpf_helper_fn fn = vm_helper_find(opts->kfuncs, (uint32_t)in.imm);
+			if (!fn) {
+				log_printf(log, "insn %zu: unknown kfunc #%" PRIu32 "\n", i,
+					   (uint32_t)in.imm);
+				err = -ENOENT;
+				goto fail;
+			}
+			err = helper_slot(p, fn, &v->aux);
+			if (err)
+				goto fail;
+			break;
+		}
 		case ISA_OP_CALL_LOCAL:
 			v->aux = (uint32_t)isa_branch_target(&in, i);
+			mark_entry(p, v->aux);
 			break;
 		case ISA_OP_LDDW:
 			p->insns[i + 1].imm = in.imm2;
 			break;
+		case ISA_OP_LDDW_FUNC: {
+			/* The handle is the target's absolute index (isa_validate() has checked it
+			 * lands on an instruction); the loop loads it like a plain lddw. */
+			int64_t t = isa_branch_target(&in, i);
+			v->imm = (int32_t)t;
+			p->insns[i + 1].imm = 0;
+			mark_entry(p, t);
+			break;
+		}
 		default:
-			if (isa_descs[in.op].flags & ISA_F_LEGACY || in.op == ISA_OP_CALL_KFUNC ||
-			    (isa_descs[in.op].flags & ISA_F_WIDE)) {
+			if (isa_descs[in.op].flags & ISA_F_WIDE) {
 				err = unsupported(log, i, &in);
 				goto fail;
 			}
@@ -218,31 +305,194 @@ fail:
 	return err;
 }
 
+
+int vm_prog_new(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
+		struct log *log, struct vm_prog **out)
+{
+	struct vm_prog_opts opts = {.helpers = helpers};
+	return vm_prog_new_opts(insns, cnt, &opts, log, out);
+}
+
 void vm_prog_free(struct vm_prog *prog)
 {
 	if (!prog)
 		return;
 	free(prog->insns);
 	free(prog->helper_fns);
+	free(prog->entries);
 	free(prog);
 }
 
 int vm_exec(const struct vm_prog *prog, struct vm_exec *x)
 {
 	struct vm_state st;
+	int err;
 
 	x->err_insn = -1;
 	x->r0 = 0;
-	return x->checked ? vm_run_checked(prog, x, &st) : vm_run_fast(prog, x, &st);
+	x->hook_why[0] = '\0';
+	st.prog = prog;
+	st.x = x;
+	st.budget = x->budget;
+	st.dyn = st.dyn_inline;
+	st.ndyn = 0;
+	st.dyn_cap = VM_DYN_INLINE;
+	memset(st.reg, 0, sizeof(st.reg));
+	for (int i = 0; i < 5; i++)
+		st.reg[i + 1] = x->args[i];
+	x->nthrow = 0;
+	if (x->entry >= prog->cnt && x->entry) {
+		log_printf(x->log, "entry %zu is not an instruction of the program\n", x->entry);
+		return -EINVAL;
+	}
+	err = x->checked ? vm_run_checked(&st, st.reg, x->entry, 0)
+			 : vm_run_fast(&st, st.reg, x->entry, 0);
+	if (!err)
+		x->r0 = st.reg[0];
+	x->budget_left = x->checked ? st.budget : x->budget;
+	if (st.dyn != st.dyn_inline)
+		free(st.dyn);
+	return err;
+}
+
+int vm_exec_why(struct vm_exec *x, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->hook_why, sizeof(x->hook_why), fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 bool vm_run_access_ok(const struct exbpf_run *run, uint64_t addr, size_t size, bool write)
 {
+	const struct vm_region *hooked;
+
 	if (!run->checked)
 		return true;
 	uint64_t top = (uint64_t)(uintptr_t)run->st->stack + sizeof(run->st->stack);
-	return vm_access_ok(run->exec, reg_fp_low(run->st, run->depth), top, addr, size,
-			    write) == VM_OK;
+	return vm_access_ok(run->st, reg_fp_low(run->st, run->depth), top, addr, size, write,
+			    &hooked) == VM_OK;
+}
+
+int vm_run_add_region(struct exbpf_run *run, uint64_t start, size_t size, bool writable)
+{
+	struct vm_state *st = run->st;
+
+	if (!run->checked || size == 0)
+		return 0;
+	if (start + size < start)
+		return -EINVAL;
+	for (size_t i = 0; i < st->ndyn; i++) {
+		const struct vm_dyn_region *d = &st->dyn[i];
+		if (d->start == start && d->size == size && d->writable == writable)
+			return 0;
+	}
+	if (st->ndyn >= VM_MAX_DYN_REGIONS)
+		return -E2BIG;
+	if (st->ndyn == st->dyn_cap) {
+		size_t cap = st->dyn_cap * 4 < VM_MAX_DYN_REGIONS ? st->dyn_cap * 4
+								  : VM_MAX_DYN_REGIONS;
+		struct vm_dyn_region *n;
+		if (st->dyn == st->dyn_inline) {
+			n = malloc(cap * sizeof(*n));
+			if (n)
+				memcpy(n, st->dyn, st->ndyn * sizeof(*n));
+		} else {
+			n = realloc(st->dyn, cap * sizeof(*n));
+		}
+		if (!n)
+			return -ENOMEM;
+		st->dyn = n;
+		st->dyn_cap = cap;
+	}
+	st->dyn[st->ndyn++] = (struct vm_dyn_region){start, size, writable};
+	return 0;
+}
+
+void vm_run_drop_region(struct exbpf_run *run, uint64_t start)
+{
+	struct vm_state *st = run->st;
+
+	if (!run->checked)
+		return;
+	for (size_t i = 0; i < st->ndyn;) {
+		if (st->dyn[i].start == start) {
+			memmove(&st->dyn[i], &st->dyn[i + 1], (st->ndyn - i - 1) * sizeof(st->dyn[i]));
+			st->ndyn--;
+		} else {
+			i++;
+		}
+	}
+}
+
+int vm_run_call(struct exbpf_run *run, uint64_t handle, const uint64_t args[5], uint64_t *r0)
+{
+	/* The callback's registers; the calling frame's stay in its own loop's array. */
+	uint64_t reg[BPF_REG_COUNT] = {0};
+	int err;
+
+	if (run->err)
+		return run->err;
+	if (!vm_prog_is_entry(run->prog, handle))
+		return vm_run_fail(run, -EINVAL, "invalid callback handle 0x%" PRIx64
+				   " (not the start of a function the program names)", handle);
+	if (run->depth + 1 >= BPF_MAX_CALL_FRAMES)
+		return vm_run_fail(run, -E2BIG,
+				   "the call stack of %d frames is too deep (callback)",
+				   run->depth + 2);
+	if (args)
+		memcpy(&reg[1], args, 5 * sizeof(reg[1]));
+	err = run->checked ? vm_run_checked(run->st, reg, (size_t)handle, run->depth + 1)
+			   : vm_run_fast(run->st, reg, (size_t)handle, run->depth + 1);
+	if (err == VM_THROWN) {
+		run->thrown = true;
+		return VM_THROWN;
+	}
+	if (err) {
+		/* the callback's loop has logged it and set err_insn */
+		run->err = err < 0 ? err : -EINVAL;
+		return run->err;
+	}
+	if (r0)
+		*r0 = reg[0];
+	return 0;
+}
+
+bool vm_prog_is_callback(const struct vm_prog *prog, uint64_t handle)
+{
+	return vm_prog_is_entry(prog, handle);
+}
+
+size_t vm_run_insn(const struct exbpf_run *run)
+{
+	return (size_t)(run->pc - run->prog->insns);
+}
+
+void vm_run_throw(struct exbpf_run *run, uint64_t cookie)
+{
+	run->thrown = true;
+	run->exec->cookie = cookie;
+}
+
+void vm_run_return(struct exbpf_run *run, uint64_t r0)
+{
+	run->ret = true;
+	run->ret_r0 = r0;
+}
+
+uint64_t vm_run_budget(const struct exbpf_run *run)
+{
+	return run->checked ? run->st->budget : UINT64_MAX;
+}
+
+void vm_run_charge(struct exbpf_run *run, uint64_t n)
+{
+	struct vm_state *st = run->st;
+
+	if (run->checked)
+		st->budget = n < st->budget ? st->budget - n : 0;
 }
 
 int vm_run_fail(struct exbpf_run *run, int err, const char *fmt, ...)

@@ -70,7 +70,9 @@ int exbpf_vm__load(struct exbpf_vm *vm, const struct bpf_insn *insns, size_t cnt
 		log_printf(&log, "a program is already loaded\n");
 		return -EBUSY;
 	}
-	return vm_prog_new(insns, cnt, &vm->table, &log, &vm->prog);
+	/* The raw API registers helpers only: a kfunc call is "unknown kfunc #ID". */
+	struct vm_prog_opts opts = {.helpers = &vm->table};
+	return vm_prog_new_opts(insns, cnt, &opts, &log, &vm->prog);
 }
 
 int exbpf_vm__exec(const struct exbpf_vm *vm, void *mem, size_t mem_len, uint64_t *out_r0,

@@ -16,7 +16,8 @@ struct vm_insn {
 	int16_t off;
 	uint16_t pad2;
 	int32_t imm;
-	uint32_t aux; /* helper calls: index into prog->helper_fns; local calls: target index */
+	uint32_t aux; /* helper and kfunc calls: index into prog->helper_fns; local calls: target
+		       * index */
 };
 
 struct vm_prog {
@@ -25,7 +26,14 @@ struct vm_prog {
 	exbpf_helper_fn *helper_fns; /* one per distinct helper the program calls */
 	size_t nhelper_fns;
 	const struct vm_helper_table *helpers; /* for callx, resolved at run time */
+	uint8_t *entries; /* bit i: insn i starts a function a local call or `lddw func` names,
+			   * i.e. i is a valid callback handle */
 };
+
+static inline bool vm_prog_is_entry(const struct vm_prog *p, uint64_t i)
+{
+	return i < p->cnt && (p->entries[i / 8] >> (i % 8) & 1);
+}
 
 struct vm_frame {
 	const struct vm_insn *ret; /* where the caller continues */
@@ -33,15 +41,36 @@ struct vm_frame {
 	uint64_t fp;		   /* caller's r10 */
 };
 
-/* All per-run state: registers, the frame chain and the stacks of all frames. */
+/* A dynamic region (vm_run_add_region()). */
+struct vm_dyn_region {
+	uint64_t start;
+	uint64_t size;
+	bool writable;
+};
+
+#define VM_DYN_INLINE 8 /* dynamic regions kept in the state before going to the heap */
+
+/* All per-run state: registers of the main frame, the frame chain, the stacks of all frames,
+ * and what the main frame and its callbacks (vm_run_call()) share. Lives on vm_exec()'s C
+ * stack; a callback gets its own register file on vm_run_call()'s C stack. */
 struct vm_state {
 	uint64_t reg[BPF_REG_COUNT];
 	struct vm_frame frames[BPF_MAX_CALL_FRAMES];
 	uint64_t stack[BPF_MAX_CALL_FRAMES * BPF_STACK_SIZE / 8];
+	const struct vm_prog *prog;
+	struct vm_exec *x;
+	uint64_t budget; /* checked runs: what is left; the loops keep it in a local and store it
+			  * here around helper calls and when they return */
+	struct vm_dyn_region *dyn; /* dyn_inline, or a heap array past VM_DYN_INLINE */
+	size_t ndyn, dyn_cap;
+	struct vm_dyn_region dyn_inline[VM_DYN_INLINE];
 };
 
-int vm_run_fast(const struct vm_prog *prog, struct vm_exec *x, struct vm_state *st);
-int vm_run_checked(const struct vm_prog *prog, struct vm_exec *x, struct vm_state *st);
+/* Run the function at insn `start` as frame `depth0` with registers `reg` (r1-r5 set by the
+ * caller, the rest zero; r10 is set here) until it exits from that frame: 0 with reg[0] the
+ * result, or a negative errno with st->x->err_insn and the log set. */
+int vm_run_fast(struct vm_state *st, uint64_t *reg, size_t start, int depth0);
+int vm_run_checked(struct vm_state *st, uint64_t *reg, size_t start, int depth0);
 
 /* Helper lookup by id for callx; NULL if absent. */
 exbpf_helper_fn vm_helper_find(const struct vm_helper_table *t, uint32_t id);

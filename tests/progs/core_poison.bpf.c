@@ -7,6 +7,7 @@
  * tests/unit/test_core.c checks the poisoned instructions and messages. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -30,7 +31,7 @@ enum bpf_func_id___poison {
 
 __u64 out[4];
 
-SEC("tc")
+SEC("tc") __failure __msg("invalid func unknown#195896080")
 int core_poison(struct __sk_buff *ctx)
 {
 	struct task_struct *t = (void *)(long)ctx->data;

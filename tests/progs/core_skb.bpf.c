@@ -12,6 +12,7 @@
  * structs; keep both in step. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -68,7 +69,7 @@ struct bpf_insn___flavor insn_g = {.imm = 1};
 struct bpf_sock_tuple___flavor tuple_g;
 __u64 out[16];
 
-SEC("tc")
+SEC("tc") __failure __msg("invalid bpf_context access")
 int core_skb(struct __sk_buff *ctx)
 {
 	struct __sk_buff___flavor *skb = (void *)ctx;
@@ -86,7 +87,7 @@ int core_skb(struct __sk_buff *ctx)
 	return r;
 }
 
-SEC("tc")
+SEC("tc") __success __retval(0)
 int core_types(struct __sk_buff *ctx)
 {
 	out[3] = bpf_core_type_exists(struct exbpf_no_such_type);

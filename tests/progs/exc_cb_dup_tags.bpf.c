@@ -5,6 +5,7 @@
  * succeed, no callback) or a loader error with the verifier's message and -EINVAL. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_exceptions.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -19,7 +20,7 @@ __noinline int other_cb(__u64 cookie)
 	return 2;
 }
 
-SEC("tc")
+SEC("tc") __failure __msg("multiple exception callback tags for main subprog")
 __exception_cb(my_cb)
 __exception_cb(other_cb)
 int main_prog(struct __sk_buff *skb)

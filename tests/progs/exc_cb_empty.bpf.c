@@ -3,6 +3,7 @@
  * exception_callback:<value> decl tag contains empty value", -EINVAL. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -11,7 +12,7 @@ __noinline int my_cb(__u64 cookie)
 	return 1;
 }
 
-SEC("tc")
+SEC("tc") __failure __msg("prog 'main_prog': exception_callback:<value> decl tag contains empty value")
 __attribute__((btf_decl_tag("exception_callback:")))
 int main_prog(struct __sk_buff *skb)
 {

@@ -4,6 +4,7 @@
  * program", -EINVAL. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_exceptions.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -19,7 +20,7 @@ static __noinline int tagged_static(int x)
 	return x + 2;
 }
 
-SEC("tc")
+SEC("tc") __failure __msg("prog 'main_prog': exception_callback:<value> decl tag not applied to the main program")
 int main_prog(struct __sk_buff *skb)
 {
 	return tagged_static(skb->len);

@@ -5,6 +5,7 @@
  * tests/unit/test_object.c relies on the MARK_CB_BODY line comment. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_exceptions.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -26,14 +27,14 @@ static __noinline int main_helper(int x)
 	return x + 1;
 }
 
-SEC("tc")
+SEC("tc") __success __retval(328)
 __exception_cb(my_cb)
 int main_a(struct __sk_buff *skb)
 {
 	return main_helper(skb->len);
 }
 
-SEC("tc")
+SEC("tc") __success __retval(206)
 __exception_cb(my_cb)
 int main_b(struct __sk_buff *skb)
 {
@@ -42,7 +43,7 @@ int main_b(struct __sk_buff *skb)
 	return 0;
 }
 
-SEC("tc")
+SEC("tc") __success __retval(1)
 int main_c(struct __sk_buff *skb)
 {
 	return main_helper(skb->mark);

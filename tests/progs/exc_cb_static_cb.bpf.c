@@ -3,6 +3,7 @@
  * be a global non-hidden function", -EINVAL. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_exceptions.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -12,7 +13,7 @@ __attribute__((used)) static __noinline int my_cb(__u64 cookie)
 	return 1;
 }
 
-SEC("tc")
+SEC("tc") __failure __msg("prog 'main_prog': exception callback my_cb must be a global non-hidden function")
 __exception_cb(my_cb)
 int main_prog(struct __sk_buff *skb)
 {

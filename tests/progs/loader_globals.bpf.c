@@ -6,6 +6,7 @@
  * the MARK_* line comments and on the line numbers of MARK_DATA_A and MARK_RO_LIMIT. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -18,7 +19,7 @@ int bss_counter;
 long bss_arr[4];
 int custom_x SEC(".data.custom") = 0xabcdef;
 
-SEC("raw")
+SEC("raw") __success __retval(0)
 int globals_write(void *data, __u64 len)
 {
 	data_a = len; /* MARK_DATA_A */
@@ -28,7 +29,7 @@ int globals_write(void *data, __u64 len)
 	return 0;
 }
 
-SEC("raw")
+SEC("raw") __success __retval(323)
 int globals_read(void *data, __u64 len)
 {
 	const char *s = "loader-string";

@@ -3,6 +3,7 @@
  * behind a .rodata flag. Both calls must carry imm = the extern's index in the object. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 #include <bpf/bpf_exceptions.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -11,7 +12,7 @@ extern int bpf_exbpf_absent_kfunc(int x) __ksym __weak;
 
 const volatile int use_absent = 0;
 
-SEC("tc")
+SEC("tc") __success __retval(0)
 int kfunc_user(struct __sk_buff *skb)
 {
 	if (skb->len > 1000)

@@ -3,12 +3,13 @@
  * bpf_exbpf_no_such_kfunc in its error. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
 extern int bpf_exbpf_no_such_kfunc(int x) __ksym;
 
-SEC("tc")
+SEC("tc") __failure __msg("extern (func ksym) 'bpf_exbpf_no_such_kfunc': not found")
 int unknown_kfunc_user(struct __sk_buff *skb)
 {
 	return bpf_exbpf_no_such_kfunc(skb->len);

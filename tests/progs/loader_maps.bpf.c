@@ -4,6 +4,7 @@
  * maps_user references every map with lddw (BPF_PSEUDO_MAP_IDX after loading). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -58,7 +59,7 @@ struct {
 	__uint(max_entries, 16384);
 } m_ringbuf SEC(".maps");
 
-SEC("tc")
+SEC("tc") __success __retval(9)
 int tail_target(struct __sk_buff *skb)
 {
 	return 9;
@@ -73,7 +74,7 @@ struct {
 	.values = { [0] = (void *)&tail_target },
 };
 
-SEC("tc")
+SEC("tc") __success __retval(9)
 int maps_user(struct __sk_buff *skb)
 {
 	__u32 k = skb->len & 3;

@@ -46,19 +46,19 @@ static int loop_cb(__u32 idx, void *ctx)
 	return 0;
 }
 
-SEC("tc")
+SEC("tc") __success __retval(226)
 int prog_tc(struct __sk_buff *skb)
 {
 	return st_add(skb->len, g_top(skb->len));
 }
 
-SEC("xdp")
+SEC("xdp") __success __retval(-3)
 int prog_xdp(struct xdp_md *ctx)
 {
 	return st_add(g_xdp_only(ctx->ingress_ifindex), 1);
 }
 
-SEC("socket")
+SEC("socket") __success __retval(56)
 int prog_socket(struct __sk_buff *skb)
 {
 	int acc = skb->len;
@@ -67,13 +67,13 @@ int prog_socket(struct __sk_buff *skb)
 	return acc;
 }
 
-SEC("raw_tp/sys_enter")
+SEC("raw_tp/sys_enter") __success __retval(90)
 int prog_rawtp(void *ctx)
 {
 	return g_mid(3);
 }
 
-SEC("?syscall")
+SEC("?syscall") __success __retval(184)
 int prog_syscall(void *ctx)
 {
 	return g_top(1);

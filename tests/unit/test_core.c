@@ -633,8 +633,8 @@ TEST(core_field_poison)
 		r = calc(&f, L_NOTHERE, "0:0", k);
 		CHECK(r.poison);
 	}
-	/* the field is found but its type is not compatible: q is a struct locally? no: an
-	 * int vs int, so use mismatch.q (u64 vs int): ints are compatible whatever the size */
+	/* mismatch.q is a u64 locally, an int in the target: integers are compatible whatever
+	 * their size, so the field resolves; only a load/store of it would be poisoned */
 	r = calc(&f, L_MISMATCH, "0:0", BPF_CORE_FIELD_BYTE_OFFSET);
 	CHECK(!r.poison);
 	CHECK(r.fail_memsz); /* 8 -> 4 bytes, target int is signed */

@@ -60,7 +60,8 @@ int ti_run(struct ti_result *res, const struct ti_opts *o, const struct bpf_insn
 	res->load_err = vm_prog_new(insns, cnt, &test_helpers, &log, &prog);
 	if (res->load_err)
 		return res->load_err;
-	struct vm_region region = {(uintptr_t)o->mem, o->mem_len, !o->read_only};
+	struct vm_region region = {
+		.start = (uintptr_t)o->mem, .size = o->mem_len, .writable = !o->read_only};
 	struct vm_exec x = {
 		.args = {o->r1 ? o->r1 : (uint64_t)(uintptr_t)o->mem, o->mem_len},
 		.checked = o->checked,

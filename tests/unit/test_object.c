@@ -750,24 +750,34 @@ out:
 	elf_ref_close(&e);
 }
 
+/* The FUNC_PROTO of the BTF FUNC `name`, or 0. */
+static uint32_t func_proto_of(const struct exbpf_object *obj, const char *name)
+{
+	const struct exbpf_btf *btf = exbpf_object__btf(obj);
+	int32_t id = btf ? exbpf_btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+
+	return id > 0 ? exbpf_btf__type_by_id(btf, (uint32_t)id)->type : 0;
+}
+
 TEST(object_multi_btf_ids)
 {
-	/* bpftool btf dump file loader_multi.bpf.o: [3] FUNC g_mid, [5] st_leaf, [7] g_top,
-	 * [28] prog_tc, [30] st_add; [34] prog_xdp, [9] g_xdp_only. */
+	/* Each function's id comes from BTF.ext func_info; the FUNC of the same name must agree. */
 	static const struct {
 		const char *prog, *func;
-		uint32_t id;
-	} want[] = {{"prog_tc", "prog_tc", 28},	  {"prog_tc", "st_add", 30},
-		    {"prog_tc", "g_top", 7},	  {"prog_tc", "g_mid", 3},
-		    {"prog_tc", "st_leaf", 5},	  {"prog_xdp", "prog_xdp", 34},
-		    {"prog_xdp", "g_xdp_only", 9}};
+	} want[] = {{"prog_tc", "prog_tc"}, {"prog_tc", "st_add"},   {"prog_tc", "g_top"},
+		    {"prog_tc", "g_mid"},   {"prog_tc", "st_leaf"},  {"prog_xdp", "prog_xdp"},
+		    {"prog_xdp", "g_xdp_only"}};
 	char log[4096];
 	struct exbpf_object *obj = open_obj("loader_multi", log, sizeof(log));
+	const struct exbpf_btf *btf;
 
 	if (!obj)
 		return;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	btf = exbpf_object__btf(obj);
+	CHECK(btf != NULL);
+	for (size_t i = 0; btf && i < sizeof(want) / sizeof(want[0]); i++) {
 		struct exbpf_prog *p = exbpf_object__find_program_by_name(obj, want[i].prog);
+		int32_t id = exbpf_btf__find_by_name_kind(btf, want[i].func, BTF_KIND_FUNC);
 		const struct bpf_insn *insns;
 		size_t cnt;
 		struct exbpf_func_info fi;
@@ -780,9 +790,9 @@ TEST(object_multi_btf_ids)
 			test_fail(__FILE__, __LINE__, "%s: no %s", want[i].prog, want[i].func);
 			continue;
 		}
-		if (fi.btf_id != want[i].id)
-			test_fail(__FILE__, __LINE__, "%s/%s: btf_id %u, want %u", want[i].prog,
-				  want[i].func, fi.btf_id, want[i].id);
+		if (id <= 0 || fi.btf_id != (uint32_t)id)
+			test_fail(__FILE__, __LINE__, "%s/%s: btf_id %u, want %d", want[i].prog,
+				  want[i].func, fi.btf_id, id);
 	}
 	exbpf_object__close(obj);
 }
@@ -862,8 +872,10 @@ TEST(object_annotations)
 		test_fail(__FILE__, __LINE__, "prog_raw not found");
 	}
 	p = exbpf_object__find_program_by_name(obj, "prog_tc");
-	if (p)
-		CHECK_EQ(exbpf_prog__annotation_count(p), 0);
+	if (p) {
+		CHECK_EQ(exbpf_prog__annotation_count(p), 2);
+		CHECK_STR(exbpf_prog__annotation(p, 1), "test_retval=226");
+	}
 	exbpf_object__close(obj);
 
 	/* The exception_callback: tag is not an annotation. */
@@ -871,8 +883,11 @@ TEST(object_annotations)
 	if (!obj)
 		return;
 	p = exbpf_object__find_program_by_name(obj, "main_a");
-	if (p)
-		CHECK_EQ(exbpf_prog__annotation_count(p), 0);
+	if (p) {
+		CHECK_EQ(exbpf_prog__annotation_count(p), 2);
+		for (size_t i = 0; i < exbpf_prog__annotation_count(p); i++)
+			CHECK(strncmp(exbpf_prog__annotation(p, i), "exception_callback", 18) != 0);
+	}
 	exbpf_object__close(obj);
 }
 
@@ -1061,19 +1076,19 @@ TEST(object_global_data_line_info)
 	obj = open_obj("loader_globals", log, sizeof(log));
 	if (!obj)
 		goto out;
-	/* The lddw of data_a is insn 10 of globals_write, line 24 (MARK_DATA_A); that of
-	 * ro_limit is insn 0 of globals_read, line 37 (MARK_RO_LIMIT). */
+	/* The lddw of data_a is insn 10 of globals_write, line 25 (MARK_DATA_A); that of
+	 * ro_limit is insn 0 of globals_read, line 38 (MARK_RO_LIMIT). */
 	p = exbpf_object__find_program_by_name(obj, "globals_write");
 	at = p ? find_value_ref(obj, p, ".data", var_off(&e, "data_a")) : -1;
 	CHECK_EQ(at, 10);
 	if (at >= 0)
-		check_line(p, (size_t)at, "loader_globals.bpf.c", 24,
+		check_line(p, (size_t)at, "loader_globals.bpf.c", 25,
 			   "data_a = len; /* MARK_DATA_A */", __LINE__);
 	p = exbpf_object__find_program_by_name(obj, "globals_read");
 	at = p ? find_value_ref(obj, p, ".rodata", var_off(&e, "ro_limit")) : -1;
 	CHECK_EQ(at, 0);
 	if (at >= 0)
-		check_line(p, (size_t)at, "loader_globals.bpf.c", 37, "MARK_RO_LIMIT", __LINE__);
+		check_line(p, (size_t)at, "loader_globals.bpf.c", 38, "MARK_RO_LIMIT", __LINE__);
 out:
 	if (obj)
 		exbpf_object__close(obj);
@@ -1094,7 +1109,7 @@ TEST(object_btf_maps)
 	} want[] = {
 	    {"m_array", BPF_MAP_TYPE_ARRAY, 4, 8, 16, 0, ~0u, ~0u},
 	    {"m_pcpu_array", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 24, 8, 0, 0, 0},
-	    {"m_hash", BPF_MAP_TYPE_HASH, 8, 16, 128, BPF_F_NO_PREALLOC, 38, 40},
+	    {"m_hash", BPF_MAP_TYPE_HASH, 8, 16, 128, BPF_F_NO_PREALLOC, ~0u, ~0u},
 	    {"m_pcpu_hash", BPF_MAP_TYPE_PERCPU_HASH, 8, 4, 32, 0, ~0u, ~0u},
 	    {"m_lru", BPF_MAP_TYPE_LRU_HASH, 4, 8, 64, 0, ~0u, ~0u},
 	    {"m_ringbuf", BPF_MAP_TYPE_RINGBUF, 0, 0, 16384, 0, 0, 0},
@@ -1121,6 +1136,16 @@ TEST(object_btf_maps)
 		n++;
 	}
 	CHECK_EQ(n, 7);
+	/* __type(key, struct pair) and __type(value, struct val) name those structs. */
+	m = exbpf_object__find_map_by_name(obj, "m_hash");
+	if (m) {
+		const struct exbpf_btf *btf = exbpf_object__btf(obj);
+
+		CHECK_EQ(exbpf_map_spec__def(m)->btf_key_type_id,
+			 exbpf_btf__find_by_name_kind(btf, "pair", BTF_KIND_STRUCT));
+		CHECK_EQ(exbpf_map_spec__def(m)->btf_value_type_id,
+			 exbpf_btf__find_by_name_kind(btf, "val", BTF_KIND_STRUCT));
+	}
 	for (size_t i = 0; i < 7; i++) {
 		const struct exbpf_map_def *d;
 
@@ -1230,20 +1255,20 @@ TEST(object_kfunc_externs)
 	obj = open_obj("loader_kfunc", log, sizeof(log));
 	if (!obj)
 		goto out;
-	/* bpftool: [19] FUNC_PROTO of [20] FUNC bpf_throw (extern), [21] FUNC_PROTO of [22]
-	 * bpf_exbpf_absent_kfunc; DATASEC .ksyms holds both; the symbol of the second is WEAK. */
+	/* DATASEC .ksyms holds the extern FUNCs bpf_throw and bpf_exbpf_absent_kfunc; the
+	 * symbol of the second is WEAK. Each extern's prototype is its FUNC's type. */
 	CHECK_EQ(exbpf_object__extern_count(obj), 2);
 	if (find_extern(obj, "bpf_throw", &ex, &i_throw)) {
 		CHECK(!ex.weak);
 		CHECK(ex.is_func);
-		CHECK_EQ(ex.btf_func_proto_id, 19);
+		CHECK_EQ(ex.btf_func_proto_id, func_proto_of(obj, "bpf_throw"));
 	} else {
 		test_fail(__FILE__, __LINE__, "extern bpf_throw missing");
 	}
 	if (find_extern(obj, "bpf_exbpf_absent_kfunc", &ex, &i_absent)) {
 		CHECK(ex.weak);
 		CHECK(ex.is_func);
-		CHECK_EQ(ex.btf_func_proto_id, 21);
+		CHECK_EQ(ex.btf_func_proto_id, func_proto_of(obj, "bpf_exbpf_absent_kfunc"));
 	} else {
 		test_fail(__FILE__, __LINE__, "extern bpf_exbpf_absent_kfunc missing");
 	}
@@ -1383,10 +1408,10 @@ TEST(object_exception_cb_ok)
 		CHECK_EQ(ca, 10 + 3 + 4);
 		CHECK_EQ(cb, 6 + 3 + 4);
 		CHECK(ia != ib);
-		check_line(pa, fa.insn_off, "exc_cb_ok.bpf.c", 19, "MARK_CB_BODY", __LINE__);
-		check_line(pb, fb.insn_off + 2, "exc_cb_ok.bpf.c", 19, "MARK_CB_BODY", __LINE__);
+		check_line(pa, fa.insn_off, "exc_cb_ok.bpf.c", 20, "MARK_CB_BODY", __LINE__);
+		check_line(pb, fb.insn_off + 2, "exc_cb_ok.bpf.c", 20, "MARK_CB_BODY", __LINE__);
 		if (func_by_name(pb, "cb_helper", &fb))
-			check_line(pb, fb.insn_off + 1, "exc_cb_ok.bpf.c", 14,
+			check_line(pb, fb.insn_off + 1, "exc_cb_ok.bpf.c", 15,
 				   "return (int)(cookie & 0xff) + 100;", __LINE__);
 		/* bpf_throw in main_b (insn 3) and in main_a's main_helper (insn 3 of it). */
 		CHECK_EQ(ib[3].src_reg, BPF_PSEUDO_KFUNC_CALL);

@@ -1,0 +1,186 @@
+/* The runtime: where an opened object's programs meet maps, helpers, kfuncs and contexts, and
+ * run. An environment (struct exbpf_env) holds the registries: the built-in helpers, kfuncs
+ * and program types, plus whatever the embedder registers. Loading an object into it creates
+ * its maps and prepares its programs; running a program works like Linux's BPF_PROG_TEST_RUN.
+ *
+ *	struct exbpf_object *obj = exbpf_object__open_file("prog.bpf.o", NULL);
+ *	struct exbpf_env *env = exbpf_env__new(NULL);
+ *	struct exbpf_instance *inst;
+ *	exbpf_instance__load(env, obj, NULL, &inst);
+ *	struct exbpf_program *prog = exbpf_instance__find_program(inst, "my_prog");
+ *	EXBPF_OPTS(exbpf_run_opts, run, .data_in = pkt, .data_size_in = len);
+ *	exbpf_program__run(prog, &run);        // run.retval, run.exception
+ *	exbpf_instance__free(inst); exbpf_env__free(env); exbpf_object__close(obj);
+ *
+ * Registries are set up before the first load and are read-only afterwards; instances and
+ * programs may then be used from any number of threads at once. */
+#ifndef EXBPF_RUNTIME_H
+#define EXBPF_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exbpf/common.h>
+#include <exbpf/map.h>
+#include <exbpf/object.h>
+#include <exbpf/vm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct exbpf_env;
+struct exbpf_instance;
+struct exbpf_program;
+
+/* Where bpf_trace_printk output goes: one formatted message per call, without the newline
+ * the program may have added. Default: stderr, prefixed with the program name. */
+typedef void (*exbpf_print_fn)(void *ctx, const char *prog, const char *msg);
+
+struct exbpf_env_opts {
+	size_t sz;
+	exbpf_print_fn trace_printk; /* NULL: stderr */
+	void *trace_ctx;
+};
+
+EXBPF_API struct exbpf_env *exbpf_env__new(const struct exbpf_env_opts *opts);
+EXBPF_API void exbpf_env__free(struct exbpf_env *env);
+
+/* Argument kinds a helper or kfunc declares, for the verifier to check at each call. */
+enum exbpf_arg_kind {
+	EXBPF_ARG_NONE = 0,	    /* unused argument */
+	EXBPF_ARG_ANYTHING,	    /* any initialised value */
+	EXBPF_ARG_SCALAR,	    /* a number, not a pointer */
+	EXBPF_ARG_CONST_MAP_PTR,    /* a map reference (lddw of a map) */
+	EXBPF_ARG_PTR_TO_MAP_KEY,   /* key_size readable bytes */
+	EXBPF_ARG_PTR_TO_MAP_VALUE, /* value_size readable bytes */
+	EXBPF_ARG_PTR_TO_MEM,	    /* readable memory; size in the next argument */
+	EXBPF_ARG_PTR_TO_UNINIT_MEM, /* writable memory; size in the next argument */
+	EXBPF_ARG_CONST_SIZE,	    /* size of the previous argument, > 0 */
+	EXBPF_ARG_CONST_SIZE_OR_ZERO,
+	EXBPF_ARG_PTR_TO_CTX,
+	EXBPF_ARG_PTR_TO_FUNC,	    /* a callback (lddw of a function), run before the call returns */
+	EXBPF_ARG_PTR_TO_STACK_OR_NULL, /* callback context */
+	EXBPF_ARG_PTR_TO_SPIN_LOCK,
+	EXBPF_ARG_PTR_TO_ALLOC_MEM, /* memory a previous call returned (ringbuf sample) */
+	EXBPF_ARG_PTR_TO_OBJ,	    /* an object an acquire kfunc returned */
+	EXBPF_ARG_PTR_TO_TIMER,	    /* a struct bpf_timer inside a map value */
+};
+
+enum exbpf_ret_kind {
+	EXBPF_RET_INTEGER = 0,
+	EXBPF_RET_VOID,
+	EXBPF_RET_MAP_VALUE_OR_NULL, /* value of the map in argument 1 */
+	EXBPF_RET_MEM_OR_NULL,	     /* ret_size bytes, or the constant of argument 2 */
+	EXBPF_RET_OBJ_OR_NULL,	     /* an object to release later */
+};
+
+enum exbpf_func_flags {
+	EXBPF_FN_ACQUIRE = 1u << 0, /* returns a reference the program must release */
+	EXBPF_FN_RELEASE = 1u << 1, /* releases the reference in its release_arg */
+	EXBPF_FN_CALLBACK = 1u << 2, /* runs its EXBPF_ARG_PTR_TO_FUNC argument synchronously */
+	EXBPF_FN_NO_RETURN = 1u << 3, /* never returns to the program (bpf_throw) */
+	EXBPF_FN_ASYNC_CALLBACK = 1u << 4, /* its EXBPF_ARG_PTR_TO_FUNC argument runs later, as
+					    * a new invocation (bpf_timer_set_callback) */
+};
+
+struct exbpf_func_proto {
+	enum exbpf_ret_kind ret;
+	uint32_t ret_size;
+	enum exbpf_arg_kind args[5];
+	uint32_t flags;	      /* enum exbpf_func_flags */
+	uint8_t release_arg;  /* 0-based argument index, with EXBPF_FN_RELEASE */
+	/* For EXBPF_FN_ACQUIRE: the function that releases what this one returns, by name. */
+	const char *release_fn;
+};
+
+/* Registers a helper (`call id`) or a kfunc (`call` of a __ksym extern named `name`).
+ * Before the first load. -EEXIST when the id or name is taken, -EBUSY after a load. */
+EXBPF_API int exbpf_env__register_helper(struct exbpf_env *env, uint32_t id, const char *name,
+					 exbpf_helper_fn fn, const struct exbpf_func_proto *proto);
+EXBPF_API int exbpf_env__register_kfunc(struct exbpf_env *env, const char *name,
+					exbpf_helper_fn fn, const struct exbpf_func_proto *proto);
+
+struct exbpf_load_opts {
+	size_t sz;
+	char *log_buf; /* why loading failed */
+	size_t log_size;
+	/* Load only this program (and the programs prog arrays name); NULL: every program
+	 * that autoloads, plus `?` programs when all_programs is set. */
+	const char *only_program;
+	bool all_programs;
+	/* Run without verification, in the checked interpreter (every access validated, an
+	 * instruction budget). Until exbpf's verifier lands this is the only mode. */
+	bool unverified;
+	uint64_t insn_budget; /* per run in unverified mode; 0 = EXBPF_VM_DEFAULT_BUDGET */
+};
+
+/* Creates the object's maps (global data with its initial contents, prog arrays filled
+ * declaratively), resolves its kfunc externs against the registry, and prepares each
+ * selected program. Errors: -ESRCH an unknown kfunc (named), -ENOENT an unknown helper,
+ * -EOPNOTSUPP a map or program type the runtime lacks, -EINVAL a program that failed to
+ * link (exbpf_prog__link_error), each with a log line naming the program. */
+EXBPF_API int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
+				   const struct exbpf_load_opts *opts, struct exbpf_instance **out);
+EXBPF_API void exbpf_instance__free(struct exbpf_instance *inst);
+
+EXBPF_API struct exbpf_program *exbpf_instance__find_program(const struct exbpf_instance *inst,
+							     const char *name);
+EXBPF_API struct exbpf_map *exbpf_instance__find_map(const struct exbpf_instance *inst,
+						     const char *name);
+EXBPF_API const char *exbpf_program__name(const struct exbpf_program *prog);
+/* Whether runs take packet data (xdp, tc, socket, cgroup_skb, raw) or a context (raw_tp,
+ * syscall, ...). */
+EXBPF_API bool exbpf_program__takes_packet(const struct exbpf_program *prog);
+/* Puts `prog` at `index` of a prog array, as a host writing a prog fd would. */
+EXBPF_API int exbpf_program__set_tail(struct exbpf_map *prog_array, uint32_t index,
+				      struct exbpf_program *prog);
+
+/* Where a throw happened and the frames it unwound, innermost first. */
+struct exbpf_frame {
+	const char *func;
+	uint32_t insn; /* linked instruction: the call (or the throw) being executed */
+	const char *file;
+	uint32_t line; /* 0 when unknown */
+	const char *text; /* the source line from BTF, "" when unknown */
+};
+
+#define EXBPF_MAX_FRAMES 8
+
+struct exbpf_exception {
+	bool thrown;
+	uint64_t cookie;
+	uint32_t nframes;
+	struct exbpf_frame frames[EXBPF_MAX_FRAMES]; /* frames[0]: the throw site */
+};
+
+struct exbpf_run_opts {
+	size_t sz;
+	/* Packet programs: the packet (copied; data_out receives the packet afterwards). */
+	const void *data_in;
+	size_t data_size_in;
+	void *data_out;
+	size_t data_size_out; /* in: capacity; out: bytes written */
+	/* Other programs: their context bytes (raw_tp: u64 arguments; syscall: any buffer). */
+	const void *ctx_in;
+	size_t ctx_size_in;
+	uint32_t repeat;  /* runs; 0 means 1 */
+	char *log_buf;	  /* why a run failed */
+	size_t log_size;
+	/* out */
+	uint64_t retval;
+	uint64_t duration_ns; /* mean per run */
+	struct exbpf_exception exception;
+};
+
+/* Runs the program like BPF_PROG_TEST_RUN. Returns 0 when it ran (returning or throwing),
+ * or a negative errno: -EINVAL input the program type cannot take (too-short packet, ...),
+ * -EFAULT/-E2BIG a run-time fault of an unverified program (log: instruction and reason). */
+EXBPF_API int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

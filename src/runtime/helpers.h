@@ -1,0 +1,42 @@
+/* The built-in helpers and kfuncs, and what they share. */
+#ifndef EXBPF_RUNTIME_HELPERS_H
+#define EXBPF_RUNTIME_HELPERS_H
+
+#include "runtime/runtime.h"
+
+#define RT_HELPER(name)                                                                         \
+	uint64_t name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,          \
+		      struct exbpf_run *run)
+
+/* Whether the program may read (write) size bytes at addr; fails the run when not. */
+bool rt_arg_mem(struct exbpf_run *run, uint64_t addr, uint64_t size, bool write,
+		const char *what);
+
+RT_HELPER(rt_map_lookup_elem);
+RT_HELPER(rt_map_update_elem);
+RT_HELPER(rt_map_delete_elem);
+RT_HELPER(rt_ringbuf_reserve);
+RT_HELPER(rt_ringbuf_submit);
+RT_HELPER(rt_ringbuf_discard);
+RT_HELPER(rt_ringbuf_output);
+RT_HELPER(rt_ringbuf_query);
+RT_HELPER(rt_spin_lock);
+RT_HELPER(rt_spin_unlock);
+RT_HELPER(rt_loop);
+RT_HELPER(rt_for_each_map_elem);
+RT_HELPER(rt_tail_call);
+
+RT_HELPER(rt_ktime_get_ns);
+RT_HELPER(rt_get_prandom_u32);
+RT_HELPER(rt_get_smp_processor_id);
+RT_HELPER(rt_get_current_pid_tgid);
+RT_HELPER(rt_trace_printk);
+RT_HELPER(rt_skb_load_bytes);
+RT_HELPER(rt_skb_store_bytes);
+RT_HELPER(rt_csum_diff);
+RT_HELPER(rt_poisoned);
+
+/* The helper id libbpf writes into instructions CO-RE could not relocate (0xbad2310). */
+#define RT_POISON_ID 195896080u
+
+#endif

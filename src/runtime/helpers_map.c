@@ -1,0 +1,303 @@
+/* Helpers around maps: element access, ring buffers, spin locks, iteration callbacks and
+ * tail calls. In unverified runs every pointer a program passes is checked first, and every
+ * pointer a helper hands back becomes memory the checked interpreter lets it touch. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <string.h>
+
+#include "common/limits.h"
+#include "runtime/helpers.h"
+
+#define H(name) RT_HELPER(name)
+
+#define UNUSED3 (void)r3, (void)r4, (void)r5
+#define BPF_MAX_LOOPS (8u * 1024 * 1024)
+
+struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg)
+{
+	struct exbpf_instance *inst = rt_run_of(run)->prog->inst;
+
+	if (!run->checked)
+		return (struct exbpf_map *)(uintptr_t)arg;
+	for (size_t i = 0; i < inst->nmaps; i++)
+		if (inst->maps[i] && (uintptr_t)inst->maps[i] == arg)
+			return inst->maps[i];
+	vm_run_fail(run, -EFAULT, "argument 0x%llx is not a map of this program",
+		    (unsigned long long)arg);
+	return NULL;
+}
+
+bool rt_arg_mem(struct exbpf_run *run, uint64_t addr, uint64_t size, bool write, const char *what)
+{
+	if (vm_run_access_ok(run, addr, (size_t)size, write))
+		return true;
+	vm_run_fail(run, -EFAULT, "%s: %llu bytes at 0x%llx are not %s memory of the run", what,
+		    (unsigned long long)size, (unsigned long long)addr,
+		    write ? "writable" : "readable");
+	return false;
+}
+
+static bool map_value_writable(const struct exbpf_map *map)
+{
+	return !(map->attr.map_flags & BPF_F_RDONLY_PROG);
+}
+
+H(rt_map_lookup_elem)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+	void *val;
+
+	UNUSED3;
+	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_lookup_elem key"))
+		return 0;
+	val = map_lookup_elem(map, (const void *)(uintptr_t)r2);
+	if (val && vm_run_add_region(run, (uintptr_t)val, map->attr.value_size,
+				     map_value_writable(map))) {
+		vm_run_fail(run, -E2BIG, "too many distinct map values in one run");
+		return 0;
+	}
+	return (uintptr_t)val;
+}
+
+H(rt_map_update_elem)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+
+	(void)r5;
+	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_update_elem key") ||
+	    !rt_arg_mem(run, r3, map->attr.value_size, false, "map_update_elem value"))
+		return 0;
+	return (uint64_t)map_update_elem(map, (const void *)(uintptr_t)r2,
+					 (const void *)(uintptr_t)r3, r4);
+}
+
+H(rt_map_delete_elem)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+
+	UNUSED3;
+	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_delete_elem key"))
+		return 0;
+	return (uint64_t)map_delete_elem(map, (const void *)(uintptr_t)r2);
+}
+
+bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind kind)
+{
+	struct rt_run *rr = rt_run_of(run);
+
+	if (rr->nheld == RT_MAX_HELD) {
+		vm_run_fail(run, -E2BIG, "more than %d references held at once", RT_MAX_HELD);
+		return false;
+	}
+	rr->held[rr->nheld++] = (struct rt_held){ptr, (uint8_t)kind};
+	return true;
+}
+
+bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, const char *what)
+{
+	struct rt_run *rr = rt_run_of(run);
+
+	for (size_t i = 0; i < rr->nheld; i++) {
+		if ((uintptr_t)rr->held[i].ptr == ptr && rr->held[i].kind == kind) {
+			rr->held[i] = rr->held[--rr->nheld];
+			/* the memory stops being the program's; a lock stays inside its value */
+			if (kind != RT_HELD_SPIN_LOCK)
+				vm_run_drop_region(run, ptr);
+			return true;
+		}
+	}
+	if (!run->checked)
+		return true;
+	vm_run_fail(run, -EFAULT, "%s: 0x%llx is not a reference this run holds", what,
+		    (unsigned long long)ptr);
+	return false;
+}
+
+H(rt_ringbuf_reserve)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+	void *s;
+
+	(void)r4, (void)r5;
+	if (!map)
+		return 0;
+	if (map->attr.type != BPF_MAP_TYPE_RINGBUF) {
+		vm_run_fail(run, -EINVAL, "ringbuf_reserve on a map that is not a ring buffer");
+		return 0;
+	}
+	s = ringbuf_reserve(map, r2, r3);
+	if (!s)
+		return 0;
+	if (!rt_hold(run, s, RT_HELD_RINGBUF)) {
+		ringbuf_discard(s, 0);
+		return 0;
+	}
+	if (vm_run_add_region(run, (uintptr_t)s, (size_t)r2, true)) {
+		rt_unhold(run, (uintptr_t)s, RT_HELD_RINGBUF, "ringbuf_reserve");
+		ringbuf_discard(s, 0);
+		vm_run_fail(run, -E2BIG, "too many distinct regions in one run");
+		return 0;
+	}
+	return (uintptr_t)s;
+}
+
+H(rt_ringbuf_submit)
+{
+	UNUSED3;
+	if (!rt_unhold(run, r1, RT_HELD_RINGBUF, "ringbuf_submit"))
+		return 0;
+	ringbuf_submit((void *)(uintptr_t)r1, r2);
+	return 0;
+}
+
+H(rt_ringbuf_discard)
+{
+	UNUSED3;
+	if (!rt_unhold(run, r1, RT_HELD_RINGBUF, "ringbuf_discard"))
+		return 0;
+	ringbuf_discard((void *)(uintptr_t)r1, r2);
+	return 0;
+}
+
+H(rt_ringbuf_output)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+
+	(void)r5;
+	if (!map || !rt_arg_mem(run, r2, r3, false, "ringbuf_output data"))
+		return 0;
+	if (map->attr.type != BPF_MAP_TYPE_RINGBUF)
+		return (uint64_t)-EINVAL;
+	return (uint64_t)ringbuf_output(map, (const void *)(uintptr_t)r2, r3, r4);
+}
+
+H(rt_ringbuf_query)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+
+	UNUSED3;
+	if (!map || map->attr.type != BPF_MAP_TYPE_RINGBUF)
+		return 0;
+	return ringbuf_query(map, r2);
+}
+
+H(rt_spin_lock)
+{
+	(void)r2, UNUSED3;
+	if (!rt_arg_mem(run, r1, 4, true, "spin_lock") ||
+	    !rt_hold(run, (void *)(uintptr_t)r1, RT_HELD_SPIN_LOCK))
+		return 0;
+	map_spin_lock((void *)(uintptr_t)r1);
+	return 0;
+}
+
+H(rt_spin_unlock)
+{
+	(void)r2, UNUSED3;
+	if (!rt_arg_mem(run, r1, 4, true, "spin_unlock") ||
+	    !rt_unhold(run, r1, RT_HELD_SPIN_LOCK, "spin_unlock"))
+		return 0;
+	map_spin_unlock((void *)(uintptr_t)r1);
+	return 0;
+}
+
+/* bpf_loop: callback(i, ctx) until it returns nonzero. A failed or throwing callback ends
+ * the helper at once; the engine then fails or unwinds the run. */
+H(rt_loop)
+{
+	uint64_t i, r0;
+
+	(void)r5;
+	if (r4)
+		return (uint64_t)-EINVAL;
+	if (r1 > BPF_MAX_LOOPS)
+		return (uint64_t)-E2BIG;
+	for (i = 0; i < r1; i++) {
+		uint64_t args[5] = {i, r3, 0, 0, 0};
+		int err = vm_run_call(run, r2, args, &r0);
+
+		if (err)
+			return 0;
+		if (r0)
+			return i + 1;
+	}
+	return i;
+}
+
+struct each_ctx {
+	struct exbpf_run *run;
+	uint64_t cb, cb_ctx;
+	int status;
+};
+
+static uint64_t each_elem(struct exbpf_map *map, const void *key, void *value, void *ctx,
+			  bool *stop)
+{
+	struct each_ctx *e = ctx;
+	uint64_t r0 = 0;
+	uint64_t args[5] = {(uintptr_t)map, (uintptr_t)key, (uintptr_t)value, e->cb_ctx, 0};
+
+	if (vm_run_add_region(e->run, (uintptr_t)key, map->attr.key_size, false) ||
+	    vm_run_add_region(e->run, (uintptr_t)value, map->attr.value_size,
+			      map_value_writable(map))) {
+		e->status = vm_run_fail(e->run, -E2BIG, "too many map elements visited in one run");
+		*stop = true;
+		return 1;
+	}
+	e->status = vm_run_call(e->run, e->cb, args, &r0);
+	if (e->status)
+		*stop = true;
+	return r0;
+}
+
+H(rt_for_each_map_elem)
+{
+	struct exbpf_map *map = rt_arg_map(run, r1);
+	struct each_ctx e = {run, r2, r3, 0};
+	long n;
+
+	(void)r5;
+	if (!map)
+		return 0;
+	if (r4)
+		return (uint64_t)-EINVAL;
+	n = map_for_each_elem(map, each_elem, &e);
+	return e.status ? 0 : (uint64_t)n;
+}
+
+/* bpf_tail_call: on success the calling frame ends with the target's return value; on
+ * failure (empty slot, index out of range, chain too long) the program goes on. */
+H(rt_tail_call)
+{
+	struct rt_run *rr = rt_run_of(run);
+	struct exbpf_map *map = rt_arg_map(run, r2);
+	struct exbpf_program *target;
+	uint64_t r0;
+	int64_t err_insn;
+	int err;
+
+	(void)r4, (void)r5;
+	if (!map)
+		return 0;
+	if (map->attr.type != BPF_MAP_TYPE_PROG_ARRAY) {
+		vm_run_fail(run, -EINVAL, "tail_call on a map that is not a prog array");
+		return 0;
+	}
+	if (r3 >= map->attr.max_entries || rr->tail_calls >= BPF_MAX_TAIL_CALLS)
+		return (uint64_t)-ENOENT;
+	target = map_prog_array_get(map, (uint32_t)r3);
+	if (!target || !target->loaded)
+		return (uint64_t)-ENOENT;
+	if (run->checked && r1 != rr->rc->args[0]) {
+		vm_run_fail(run, -EFAULT, "tail_call: the first argument must be the context");
+		return 0;
+	}
+	rr->tail_calls++;
+	err = rt_exec(target, rr, run, &r0, &err_insn);
+	if (err) {
+		vm_run_fail(run, err, "in tail-called program '%s'", target->name);
+		return 0;
+	}
+	vm_run_return(run, r0);
+	return r0;
+}

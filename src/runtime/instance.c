@@ -1,0 +1,264 @@
+/* Loading an object into an environment: its maps, its kfunc externs, its programs. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime.h"
+#include "runtime/timer.h"
+
+static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The helper table engines use, built once: registries are read-only from here on. */
+static int seal(struct exbpf_env *env)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&seal_lock);
+	if (!atomic_load(&env->sealed)) {
+		env->vm_helpers = calloc(env->nhelpers ? env->nhelpers : 1, sizeof(*env->vm_helpers));
+		if (!env->vm_helpers) {
+			err = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < env->nhelpers; i++)
+				env->vm_helpers[i] = (struct vm_helper){
+					env->helpers[i].id, env->helpers[i].name, env->helpers[i].fn};
+			env->helper_table = (struct vm_helper_table){env->vm_helpers, env->nhelpers};
+			atomic_store(&env->sealed, true);
+		}
+	}
+	pthread_mutex_unlock(&seal_lock);
+	return err;
+}
+
+/* Offset of a struct bpf_spin_lock member of the value type, or -1. */
+static int32_t spin_lock_off(const struct exbpf_btf *btf, uint32_t value_id)
+{
+	const struct btf_type *t = btf ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
+
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_STRUCT)
+		return -1;
+	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
+		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
+		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+
+		if (m && exbpf_btf_kind(m) == BTF_KIND_STRUCT && n && !strcmp(n, "bpf_spin_lock"))
+			return (int32_t)(exbpf_btf_member_bit_offset(t, i) / 8);
+	}
+	return -1;
+}
+
+static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *spec,
+		      struct log *log)
+{
+	const struct exbpf_map_def *d = exbpf_map_spec__def(spec);
+	size_t idx = exbpf_map_spec__index(spec);
+	struct exbpf_map_attr attr = {
+		.sz = sizeof(attr),
+		.name = d->name,
+		.type = d->type,
+		.key_size = d->key_size,
+		.value_size = d->value_size,
+		.max_entries = d->max_entries,
+		.map_flags = d->map_flags,
+		.spin_lock_off = d->btf_value_type_id
+					 ? spin_lock_off(exbpf_object__btf(inst->obj), d->btf_value_type_id)
+					 : -1,
+	};
+
+	attr.has_spin_lock = attr.spin_lock_off >= 0;
+	char why[256] = "";
+	uint32_t zero = 0;
+	int err = exbpf_map__create(&attr, &inst->maps[idx], why, sizeof(why));
+
+	if (err) {
+		log_printf(log, "map '%s': %s\n", d->name, why[0] ? why : "cannot be created");
+		return err;
+	}
+	if (d->global_data && d->initial_value) {
+		err = exbpf_map__update_elem(inst->maps[idx], &zero, d->initial_value, BPF_ANY);
+		if (err)
+			log_printf(log, "map '%s': cannot set its initial value\n", d->name);
+	}
+	return err;
+}
+
+static int create_maps(struct exbpf_instance *inst, struct log *log)
+{
+	const struct exbpf_map_spec *spec;
+	size_t n = 0;
+
+	exbpf_object__for_each_map(spec, inst->obj)
+		n++;
+	inst->maps = calloc(n ? n : 1, sizeof(*inst->maps));
+	if (!inst->maps)
+		return -ENOMEM;
+	inst->nmaps = n;
+	exbpf_object__for_each_map(spec, inst->obj) {
+		int err = create_map(inst, spec, log);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool selected(const struct exbpf_prog *p, const struct exbpf_load_opts *o)
+{
+	if (o && o->only_program)
+		return !strcmp(exbpf_prog__name(p), o->only_program);
+	return exbpf_prog__autoload(p) || (o && o->all_programs);
+}
+
+/* Programs a declarative prog array of the object names load with the selected ones. */
+static bool tail_target(const struct exbpf_object *obj, size_t prog_idx)
+{
+	const struct exbpf_map_spec *spec;
+
+	exbpf_object__for_each_map(spec, obj) {
+		const struct exbpf_map_def *d = exbpf_map_spec__def(spec);
+		const uint32_t *slots = d->initial_value;
+
+		if (d->type != BPF_MAP_TYPE_PROG_ARRAY || !slots)
+			continue;
+		for (size_t i = 0; i < d->initial_size / 4; i++)
+			if (slots[i] == prog_idx)
+				return true;
+	}
+	return false;
+}
+
+static int fill_prog_arrays(struct exbpf_instance *inst)
+{
+	const struct exbpf_map_spec *spec;
+
+	exbpf_object__for_each_map(spec, inst->obj) {
+		const struct exbpf_map_def *d = exbpf_map_spec__def(spec);
+		const uint32_t *slots = d->initial_value;
+		struct exbpf_map *map = inst->maps[exbpf_map_spec__index(spec)];
+
+		if (d->type != BPF_MAP_TYPE_PROG_ARRAY || !slots)
+			continue;
+		for (size_t i = 0; i < d->initial_size / 4; i++) {
+			if (slots[i] < inst->nprogs && inst->progs[slots[i]].loaded) {
+				int err = map_prog_array_set(map, (uint32_t)i, &inst->progs[slots[i]]);
+
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
+int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
+			 const struct exbpf_load_opts *opts, struct exbpf_instance **out)
+{
+	struct exbpf_instance *inst;
+	const struct exbpf_prog *p;
+	struct log log;
+	size_t n = 0;
+	int err;
+
+	log_init(&log, opts ? opts->log_buf : NULL, opts ? opts->log_size : 0);
+	*out = NULL;
+	/* Verified programs run in the fast loop, which checks nothing: without a verifier that
+	 * would trust whatever the object holds. */
+	if (!opts || !opts->unverified) {
+		log_printf(&log, "exbpf's verifier is not built yet: load with .unverified = true "
+				 "to run in the checked interpreter\n");
+		return -EOPNOTSUPP;
+	}
+	err = seal(env);
+	if (err)
+		return err;
+	inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return -ENOMEM;
+	inst->env = env;
+	inst->obj = obj;
+	inst->unverified = opts ? opts->unverified : false;
+	inst->budget = opts && opts->insn_budget ? opts->insn_budget : EXBPF_VM_DEFAULT_BUDGET;
+	exbpf_object__for_each_program(p, obj)
+		n++;
+	inst->progs = calloc(n ? n : 1, sizeof(*inst->progs));
+	if (!inst->progs) {
+		free(inst);
+		return -ENOMEM;
+	}
+	inst->nprogs = n;
+	err = create_maps(inst, &log);
+	if (!err)
+		err = rt_resolve_externs(inst, &log);
+	exbpf_object__for_each_program(p, obj) {
+		struct exbpf_program *prog = &inst->progs[exbpf_prog__index(p)];
+
+		prog->inst = inst;
+		prog->spec = p;
+		prog->name = exbpf_prog__name(p);
+		if (err || !(selected(p, opts) || tail_target(obj, exbpf_prog__index(p))))
+			continue;
+		err = rt_prepare(prog, &log);
+	}
+	if (!err)
+		err = fill_prog_arrays(inst);
+	if (err) {
+		exbpf_instance__free(inst);
+		return err;
+	}
+	*out = inst;
+	return 0;
+}
+
+void exbpf_instance__free(struct exbpf_instance *inst)
+{
+	if (!inst)
+		return;
+	rt_timers_instance_gone(inst);
+	for (size_t i = 0; i < inst->nprogs; i++)
+		rt_unprepare(&inst->progs[i]);
+	for (size_t i = 0; i < inst->nmaps; i++)
+		if (inst->maps[i])
+			exbpf_map__put(inst->maps[i]);
+	free(inst->maps);
+	free(inst->progs);
+	free(inst->kfuncs);
+	free(inst);
+}
+
+struct exbpf_program *exbpf_instance__find_program(const struct exbpf_instance *inst,
+						   const char *name)
+{
+	for (size_t i = 0; i < inst->nprogs; i++)
+		if (inst->progs[i].loaded && !strcmp(inst->progs[i].name, name))
+			return &inst->progs[i];
+	return NULL;
+}
+
+struct exbpf_map *exbpf_instance__find_map(const struct exbpf_instance *inst, const char *name)
+{
+	const struct exbpf_map_spec *spec = exbpf_object__find_map_by_name(inst->obj, name);
+
+	return spec ? inst->maps[exbpf_map_spec__index(spec)] : NULL;
+}
+
+const char *exbpf_program__name(const struct exbpf_program *prog)
+{
+	return prog->name;
+}
+
+bool exbpf_program__takes_packet(const struct exbpf_program *prog)
+{
+	return prog->pt && prog->pt->packet;
+}
+
+int exbpf_program__set_tail(struct exbpf_map *prog_array, uint32_t index,
+			    struct exbpf_program *prog)
+{
+	if (!prog_array || exbpf_map__type(prog_array) != BPF_MAP_TYPE_PROG_ARRAY)
+		return -EINVAL;
+	if (prog && !prog->loaded)
+		return -EINVAL;
+	return map_prog_array_set(prog_array, index, prog);
+}

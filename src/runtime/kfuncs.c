@@ -1,0 +1,136 @@
+#include "runtime/kfuncs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/helpers.h"
+
+#define H(name) static RT_HELPER(name)
+#define UNUSED5 (void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run
+
+/* Objects from bpf_obj_new start with this header so that a drop can check what it frees. */
+struct rt_obj {
+	uint64_t magic;
+	uint64_t size;
+	uint64_t data[];
+};
+
+#define RT_OBJ_MAGIC 0x6578627066306f62ull
+#define RT_OBJ_MAX (1u << 20)
+
+H(rt_throw)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	vm_run_throw(run, r1);
+	return 0;
+}
+
+/* Sections the verifier tracks; at run time an RCU read section or disabled preemption asks
+ * nothing of a userspace thread. */
+H(rt_nop)
+{
+	UNUSED5;
+	return 0;
+}
+
+H(rt_irq_save)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!rt_arg_mem(run, r1, 8, true, "bpf_local_irq_save flags"))
+		return 0;
+	*(uint64_t *)(uintptr_t)r1 = 1;
+	return 0;
+}
+
+H(rt_irq_restore)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!rt_arg_mem(run, r1, 8, true, "bpf_local_irq_restore flags"))
+		return 0;
+	return 0;
+}
+
+/* bpf_obj_new_impl(local_type_id, meta): a zeroed object of a program type. */
+H(rt_obj_new)
+{
+	const struct exbpf_object *obj = rt_run_of(run)->prog->inst->obj;
+	const struct exbpf_btf *btf = exbpf_object__btf(obj);
+	int64_t size = btf ? exbpf_btf__resolve_size(btf, (uint32_t)r1) : -EINVAL;
+	struct rt_obj *o;
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (r1 > UINT32_MAX || size <= 0 || size > RT_OBJ_MAX)
+		return 0;
+	o = calloc(1, sizeof(*o) + (size_t)size);
+	if (!o)
+		return 0;
+	o->magic = RT_OBJ_MAGIC;
+	o->size = (uint64_t)size;
+	if (!rt_hold(run, o->data, RT_HELD_OBJ)) {
+		free(o);
+		return 0;
+	}
+	if (vm_run_add_region(run, (uintptr_t)o->data, (size_t)size, true)) {
+		rt_unhold(run, (uintptr_t)o->data, RT_HELD_OBJ, "bpf_obj_new");
+		free(o);
+		vm_run_fail(run, -E2BIG, "too many distinct regions in one run");
+		return 0;
+	}
+	return (uintptr_t)o->data;
+}
+
+void rt_obj_free(void *data)
+{
+	struct rt_obj *o = (struct rt_obj *)((uint8_t *)data - offsetof(struct rt_obj, data));
+
+	o->magic = 0;
+	free(o);
+}
+
+/* bpf_obj_drop_impl(p, meta). */
+H(rt_obj_drop)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!r1 || !rt_unhold(run, r1, RT_HELD_OBJ, "bpf_obj_drop"))
+		return 0;
+	rt_obj_free((void *)(uintptr_t)r1);
+	return 0;
+}
+
+#define A(k) EXBPF_ARG_##k
+#define P(RET, F, ...) {.ret = EXBPF_RET_##RET, .flags = (F), .args = {__VA_ARGS__}}
+
+struct kfunc {
+	const char *name;
+	exbpf_helper_fn fn;
+	struct exbpf_func_proto proto;
+};
+
+static const struct kfunc kfuncs[] = {
+	{"bpf_throw", rt_throw, P(VOID, EXBPF_FN_NO_RETURN, A(SCALAR))},
+	{"bpf_rcu_read_lock", rt_nop, P(VOID, 0)},
+	{"bpf_rcu_read_unlock", rt_nop, P(VOID, 0)},
+	{"bpf_preempt_disable", rt_nop, P(VOID, 0)},
+	{"bpf_preempt_enable", rt_nop, P(VOID, 0)},
+	{"bpf_local_irq_save", rt_irq_save, P(VOID, 0, A(PTR_TO_UNINIT_MEM))},
+	{"bpf_local_irq_restore", rt_irq_restore, P(VOID, 0, A(PTR_TO_MEM))},
+	{"bpf_obj_new_impl", rt_obj_new,
+	 {.ret = EXBPF_RET_OBJ_OR_NULL, .flags = EXBPF_FN_ACQUIRE,
+	  .args = {A(SCALAR), A(ANYTHING)}, .release_fn = "bpf_obj_drop_impl"}},
+	{"bpf_obj_drop_impl", rt_obj_drop,
+	 {.ret = EXBPF_RET_VOID, .flags = EXBPF_FN_RELEASE, .args = {A(PTR_TO_OBJ), A(ANYTHING)},
+	  .release_arg = 0}},
+};
+
+int rt_register_kfuncs(struct exbpf_env *env)
+{
+	for (size_t i = 0; i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++) {
+		int err = exbpf_env__register_kfunc(env, kfuncs[i].name, kfuncs[i].fn,
+						    &kfuncs[i].proto);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,442 @@
+/* Maps: the public API, dispatch on map_ops, the CPU number, bpf_spin_lock and value copies. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#include "common/log.h"
+#include "runtime/map_impl.h"
+
+/* ---- CPUs ---- */
+
+EXBPF_API int exbpf_num_possible_cpus(void)
+{
+	static int cached;
+	int n = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+	if (n > 0)
+		return n;
+	n = get_nprocs_conf();
+	if (n < 1)
+		n = 1;
+	__atomic_store_n(&cached, n, __ATOMIC_RELAXED);
+	return n;
+}
+
+uint32_t map_ncpus(void) { return (uint32_t)exbpf_num_possible_cpus(); }
+
+uint32_t map_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	/* Threads migrate and outnumber CPUs: the number only spreads load, it never grants
+	 * exclusive access to a per-CPU value. */
+	return cpu < 0 ? 0 : (uint32_t)cpu % map_ncpus();
+}
+
+/* ---- locks ---- */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+void map_lock_slow(uint32_t *lock)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		/* Spin on a plain load so waiters share the line instead of bouncing it. */
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+			if (++spins < 128)
+				cpu_relax();
+			else
+				sched_yield(); /* the holder may be preempted: let it run */
+		}
+		if (!__atomic_exchange_n(lock, 1u, __ATOMIC_ACQUIRE))
+			return;
+	}
+}
+
+void map_spin_lock(void *lock) { map_lock(lock); }
+
+void map_spin_unlock(void *lock) { map_unlock(lock); }
+
+/* ---- value copies ---- */
+
+/* The map side is 8-byte aligned; the other side may be anything, hence memcpy there. */
+void map_copy_in(void *map_dst, const void *src, size_t from, size_t to)
+{
+	unsigned char *d = map_dst;
+	const unsigned char *s = src;
+	size_t i = from;
+
+	while (i < to && (i & 7)) {
+		if (!(i & 3) && to - i >= 4) {
+			uint32_t w;
+			memcpy(&w, s + i, 4);
+			__atomic_store_n((uint32_t *)(d + i), w, __ATOMIC_RELAXED);
+			i += 4;
+		} else {
+			__atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+			i++;
+		}
+	}
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		__atomic_store_n((uint64_t *)(d + i), w, __ATOMIC_RELAXED);
+	}
+	if (i + 4 <= to) {
+		uint32_t w;
+		memcpy(&w, s + i, 4);
+		__atomic_store_n((uint32_t *)(d + i), w, __ATOMIC_RELAXED);
+		i += 4;
+	}
+	for (; i < to; i++)
+		__atomic_store_n(d + i, s[i], __ATOMIC_RELAXED);
+}
+
+void map_copy_out(void *dst, const void *map_src, size_t from, size_t to)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = map_src;
+	size_t i = from;
+
+	while (i < to && (i & 7)) {
+		if (!(i & 3) && to - i >= 4) {
+			uint32_t w = __atomic_load_n((const uint32_t *)(s + i), __ATOMIC_RELAXED);
+			memcpy(d + i, &w, 4);
+			i += 4;
+		} else {
+			d[i] = __atomic_load_n(s + i, __ATOMIC_RELAXED);
+			i++;
+		}
+	}
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w = __atomic_load_n((const uint64_t *)(s + i), __ATOMIC_RELAXED);
+		memcpy(d + i, &w, 8);
+	}
+	if (i + 4 <= to) {
+		uint32_t w = __atomic_load_n((const uint32_t *)(s + i), __ATOMIC_RELAXED);
+		memcpy(d + i, &w, 4);
+		i += 4;
+	}
+	for (; i < to; i++)
+		d[i] = __atomic_load_n(s + i, __ATOMIC_RELAXED);
+}
+
+void map_zero(void *map_dst, size_t from, size_t to)
+{
+	unsigned char *d = map_dst;
+	size_t i = from;
+
+	for (; i < to && (i & 7); i++)
+		__atomic_store_n(d + i, 0, __ATOMIC_RELAXED);
+	for (; i + 8 <= to; i += 8)
+		__atomic_store_n((uint64_t *)(d + i), 0, __ATOMIC_RELAXED);
+	for (; i < to; i++)
+		__atomic_store_n(d + i, 0, __ATOMIC_RELAXED);
+}
+
+void map_value_in(const struct exbpf_map *map, void *map_dst, const void *src, bool locked)
+{
+	size_t n = map->attr.value_size;
+	int32_t off = map->attr.spin_lock_off;
+
+	if (off < 0) {
+		map_copy_in(map_dst, src, 0, n);
+		return;
+	}
+	if (locked)
+		map_spin_lock((char *)map_dst + off);
+	map_copy_in(map_dst, src, 0, (size_t)off);
+	map_copy_in(map_dst, src, (size_t)off + 4, n);
+	if (locked)
+		map_spin_unlock((char *)map_dst + off);
+}
+
+void map_value_out(const struct exbpf_map *map, void *dst, const void *map_src, bool locked)
+{
+	size_t n = map->attr.value_size;
+	int32_t off = map->attr.spin_lock_off;
+
+	if (off < 0) {
+		map_copy_out(dst, map_src, 0, n);
+		return;
+	}
+	if (locked)
+		map_spin_lock((char *)map_src + off);
+	map_copy_out(dst, map_src, 0, (size_t)off);
+	map_copy_out(dst, map_src, (size_t)off + 4, n);
+	if (locked)
+		map_spin_unlock((char *)map_src + off);
+	memset((char *)dst + off, 0, 4);
+}
+
+/* ---- creation ---- */
+
+int map_why(char *why, size_t why_size, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && why_size) {
+		va_start(ap, fmt);
+		vsnprintf(why, why_size, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+int map_check_access_flags(const struct exbpf_map_attr *attr, char *why, size_t why_size)
+{
+	uint32_t f = attr->map_flags;
+
+	if ((f & BPF_F_RDONLY) && (f & BPF_F_WRONLY))
+		return map_why(why, why_size, -EINVAL,
+			       "BPF_F_RDONLY and BPF_F_WRONLY exclude each other");
+	if ((f & BPF_F_RDONLY_PROG) && (f & BPF_F_WRONLY_PROG))
+		return map_why(why, why_size, -EINVAL,
+			       "BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude each other");
+	return 0;
+}
+
+static const struct map_ops *ops_for(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+		return &array_map_ops;
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return &percpu_array_map_ops;
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		return &prog_array_map_ops;
+	case BPF_MAP_TYPE_HASH:
+		return &htab_map_ops;
+	case BPF_MAP_TYPE_PERCPU_HASH:
+		return &percpu_htab_map_ops;
+	case BPF_MAP_TYPE_LRU_HASH:
+		return &lru_htab_map_ops;
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return &lru_percpu_htab_map_ops;
+	case BPF_MAP_TYPE_RINGBUF:
+		return &ringbuf_map_ops;
+	default:
+		return NULL;
+	}
+}
+
+/* Linux accepts a bpf_spin_lock only in hash and array values (map_check_btf). */
+static int check_spin_lock(const struct exbpf_map_attr *a, char *why, size_t why_size)
+{
+	int32_t off = a->spin_lock_off;
+
+	if (off == -1)
+		return 0;
+	if (off < -1)
+		return map_why(why, why_size, -EINVAL, "spin_lock_off %d is negative", off);
+	if (a->type != BPF_MAP_TYPE_HASH && a->type != BPF_MAP_TYPE_ARRAY)
+		return map_why(why, why_size, -EOPNOTSUPP,
+			       "bpf_spin_lock is only supported in hash and array maps");
+	if (off % 4 || (uint64_t)off + 4 > a->value_size)
+		return map_why(why, why_size, -EINVAL,
+			       "bpf_spin_lock at offset %d does not fit the %u-byte value aligned",
+			       off, a->value_size);
+	return 0;
+}
+
+void map_init_common(struct exbpf_map *map, const struct exbpf_map_attr *attr)
+{
+	map->attr = *attr;
+	if (attr->name)
+		snprintf(map->name, sizeof(map->name), "%s", attr->name);
+	else
+		map->name[0] = 0;
+	map->attr.name = map->name;
+	map->refcnt = 1;
+	map->value_stride = map_round8(attr->value_size);
+}
+
+EXBPF_API int exbpf_map__create(const struct exbpf_map_attr *attr, struct exbpf_map **out,
+				char *log_buf, size_t log_size)
+{
+	struct exbpf_map_attr a = {.spin_lock_off = -1};
+	const struct map_ops *ops;
+	struct exbpf_map *map;
+	struct log log;
+	char why[160] = "";
+	int err;
+
+	log_init(&log, log_buf, log_size);
+	if (out)
+		*out = NULL;
+	if (!attr || !out) {
+		log_printf(&log, "exbpf_map__create: attr and out must not be NULL");
+		return -EINVAL;
+	}
+	if (attr->sz < offsetof(struct exbpf_map_attr, map_flags) + sizeof(uint32_t)) {
+		log_printf(&log, "exbpf_map__create: attr->sz %zu is too small", attr->sz);
+		return -EINVAL;
+	}
+	memcpy(&a, attr, attr->sz < sizeof(a) ? attr->sz : sizeof(a));
+	/* Internally -1 means no lock; a zero-filled attr must not mean a lock at offset 0. */
+	if (!a.has_spin_lock)
+		a.spin_lock_off = -1;
+	for (size_t i = sizeof(a); i < attr->sz; i++) {
+		if (((const char *)attr)[i]) {
+			log_printf(&log, "exbpf_map__create: unknown nonzero attr bytes past %zu",
+				   sizeof(a));
+			return -EINVAL;
+		}
+	}
+	a.sz = sizeof(a);
+	const char *name = a.name ? a.name : "";
+
+	ops = ops_for(a.type);
+	if (!ops) {
+		log_printf(&log, "map '%s': map type %u is not supported", name, a.type);
+		return -EOPNOTSUPP;
+	}
+	err = ops->alloc_check(&a, why, sizeof(why));
+	if (!err)
+		err = map_check_access_flags(&a, why, sizeof(why));
+	if (!err)
+		err = check_spin_lock(&a, why, sizeof(why));
+	if (err) {
+		log_printf(&log, "map '%s': %s", name, why[0] ? why : "invalid attributes");
+		return err;
+	}
+	map = ops->alloc(&a);
+	if (!map) {
+		log_printf(&log, "map '%s': out of memory for %u entries of %u bytes", name,
+			   a.max_entries, a.value_size);
+		return -ENOMEM;
+	}
+	map->ops = ops;
+	*out = map;
+	return 0;
+}
+
+EXBPF_API void exbpf_map__get(struct exbpf_map *map)
+{
+	if (map)
+		__atomic_fetch_add(&map->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+EXBPF_API void exbpf_map__put(struct exbpf_map *map)
+{
+	if (map && __atomic_fetch_sub(&map->refcnt, 1, __ATOMIC_ACQ_REL) == 1) {
+		map_value_gone(map, NULL);
+		map->ops->free(map);
+	}
+}
+
+EXBPF_API const char *exbpf_map__name(const struct exbpf_map *map) { return map->name; }
+
+EXBPF_API uint32_t exbpf_map__type(const struct exbpf_map *map) { return map->attr.type; }
+
+EXBPF_API uint32_t exbpf_map__key_size(const struct exbpf_map *map) { return map->attr.key_size; }
+
+EXBPF_API uint32_t exbpf_map__value_size(const struct exbpf_map *map)
+{
+	return map->attr.value_size;
+}
+
+EXBPF_API uint32_t exbpf_map__max_entries(const struct exbpf_map *map)
+{
+	return map->attr.max_entries;
+}
+
+static bool is_percpu(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+EXBPF_API size_t exbpf_map__value_buf_size(const struct exbpf_map *map)
+{
+	if (is_percpu(map->attr.type))
+		return (size_t)map->value_stride * map_ncpus();
+	return map->attr.value_size;
+}
+
+/* ---- host operations: the checks Linux's syscall layer makes before the map's own ---- */
+
+static int check_lock_flag(struct exbpf_map *map, uint64_t flags)
+{
+	return (flags & BPF_F_LOCK) && !map_has_lock(map) ? -EINVAL : 0;
+}
+
+EXBPF_API int exbpf_map__lookup_elem(struct exbpf_map *map, const void *key, void *value,
+				     uint64_t flags)
+{
+	if (!map || !value || (!key && map->attr.key_size))
+		return -EINVAL;
+	if (flags & ~(uint64_t)BPF_F_LOCK)
+		return -EINVAL;
+	if (check_lock_flag(map, flags))
+		return -EINVAL;
+	if (map->attr.map_flags & BPF_F_WRONLY)
+		return -EPERM;
+	return map->ops->lookup_copy(map, key, value, flags);
+}
+
+EXBPF_API int exbpf_map__update_elem(struct exbpf_map *map, const void *key, const void *value,
+				     uint64_t flags)
+{
+	if (!map || !value || (!key && map->attr.key_size))
+		return -EINVAL;
+	if (check_lock_flag(map, flags))
+		return -EINVAL;
+	if (map->attr.map_flags & BPF_F_RDONLY)
+		return -EPERM;
+	return map->ops->update_copy(map, key, value, flags);
+}
+
+EXBPF_API int exbpf_map__delete_elem(struct exbpf_map *map, const void *key)
+{
+	if (!map || (!key && map->attr.key_size))
+		return -EINVAL;
+	if (map->attr.map_flags & BPF_F_RDONLY)
+		return -EPERM;
+	return (int)map->ops->delete (map, key);
+}
+
+EXBPF_API int exbpf_map__get_next_key(struct exbpf_map *map, const void *key, void *next_key)
+{
+	if (!map || !next_key)
+		return -EINVAL;
+	if (map->attr.map_flags & BPF_F_WRONLY)
+		return -EPERM;
+	return map->ops->get_next_key(map, key, next_key);
+}
+
+/* ---- program side ---- */
+
+void *map_lookup_elem(struct exbpf_map *map, const void *key) { return map->ops->lookup(map, key); }
+
+long map_update_elem(struct exbpf_map *map, const void *key, const void *value, uint64_t flags)
+{
+	return map->ops->update(map, key, value, flags);
+}
+
+long map_delete_elem(struct exbpf_map *map, const void *key) { return map->ops->delete (map, key); }
+
+void *map_value_at(struct exbpf_map *map, uint64_t addr, size_t size, const void **key,
+		   uint32_t *index)
+{
+	return map->ops->value_at ? map->ops->value_at(map, addr, size, key, index) : NULL;
+}
+
+long map_for_each_elem(struct exbpf_map *map, map_elem_fn fn, void *ctx)
+{
+	if (!map->ops->for_each)
+		return -EOPNOTSUPP;
+	return map->ops->for_each(map, fn, ctx);
+}

@@ -1,0 +1,197 @@
+/* Preparing a program for an engine: kfunc externs resolved against the registry, map
+ * references turned into the maps' addresses (as Linux turns map fds into map pointers after
+ * verification), and the engine's form built. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime.h"
+
+
+/* Calls of a __weak kfunc the registry lacks: Linux leaves them to dead code. */
+static uint64_t absent_kfunc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct exbpf_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+	vm_run_fail(run, -ENOENT, "call of a __weak kfunc that does not exist");
+	return 0;
+}
+
+static int count_args(const struct exbpf_func_proto *p)
+{
+	int n = 0;
+
+	while (n < 5 && p->args[n] != EXBPF_ARG_NONE)
+		n++;
+	return n;
+}
+
+static const struct rt_func *find_kfunc(const struct exbpf_env *env, const char *name)
+{
+	for (size_t i = 0; i < env->nkfuncs; i++)
+		if (!strcmp(env->kfuncs[i].name, name))
+			return &env->kfuncs[i];
+	return NULL;
+}
+
+/* Every extern of the object, as libbpf resolves them all at load. */
+int rt_resolve_externs(struct exbpf_instance *inst, struct log *log)
+{
+	const struct exbpf_btf *btf = exbpf_object__btf(inst->obj);
+	size_t n = exbpf_object__extern_count(inst->obj);
+
+	inst->kfuncs = calloc(n ? n : 1, sizeof(*inst->kfuncs));
+	if (!inst->kfuncs)
+		return -ENOMEM;
+	inst->kfunc_table = (struct vm_helper_table){inst->kfuncs, n};
+	for (size_t i = 0; i < n; i++) {
+		struct exbpf_extern_info e;
+		const struct rt_func *k;
+		const struct btf_type *proto;
+
+		exbpf_object__extern(inst->obj, i, &e);
+		k = find_kfunc(inst->env, e.name);
+		inst->kfuncs[i] = (struct vm_helper){(uint32_t)i, e.name, absent_kfunc};
+		if (!k && e.weak)
+			continue;
+		if (!k) {
+			log_printf(log, "extern (func ksym) '%s': not found in exbpf's kfunc "
+					"registry\n",
+				   e.name);
+			return -ESRCH;
+		}
+		proto = btf ? exbpf_btf__type_by_id(btf, e.btf_func_proto_id) : NULL;
+		if (proto && exbpf_btf_kind(proto) == BTF_KIND_FUNC_PROTO &&
+		    exbpf_btf_vlen(proto) != count_args(&k->proto)) {
+			log_printf(log, "extern (func ksym) '%s': func_proto [%u] has %u arguments, "
+					"exbpf's has %d\n",
+				   e.name, e.btf_func_proto_id, exbpf_btf_vlen(proto),
+				   count_args(&k->proto));
+			return -EINVAL;
+		}
+		inst->kfuncs[i].fn = k->fn;
+	}
+	return 0;
+}
+
+static int add_region(struct exbpf_program *prog, void *start, size_t size, bool writable)
+{
+	struct vm_region *r;
+
+	for (size_t i = 0; i < prog->nregions; i++)
+		if (prog->regions[i].start == (uintptr_t)start)
+			return 0;
+	r = realloc(prog->regions, (prog->nregions + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	prog->regions = r;
+	r[prog->nregions++] = (struct vm_region){.start = (uintptr_t)start, .size = size,
+						 .writable = writable};
+	return 0;
+}
+
+static void set_imm64(struct bpf_insn *in, uint64_t v)
+{
+	in[0].src_reg = 0;
+	in[0].imm = (int32_t)(uint32_t)v;
+	in[1].imm = (int32_t)(uint32_t)(v >> 32);
+}
+
+/* One lddw of a map or of a global-data address. */
+static int resolve_map_ref(struct exbpf_program *prog, size_t i, struct log *log)
+{
+	struct bpf_insn *in = &prog->insns[i];
+	struct exbpf_instance *inst = prog->inst;
+	struct exbpf_map *map;
+	uint32_t zero = 0, off = (uint32_t)in[1].imm;
+	uint8_t *value;
+
+	if ((uint32_t)in->imm >= inst->nmaps || !inst->maps[(uint32_t)in->imm]) {
+		log_printf(log, "program '%s': insn %zu: map index %d out of range\n", prog->name, i,
+			   in->imm);
+		return -EINVAL;
+	}
+	map = inst->maps[(uint32_t)in->imm];
+	if (in->src_reg == BPF_PSEUDO_MAP_IDX) {
+		set_imm64(in, (uintptr_t)map);
+		return 0;
+	}
+	if (map->attr.type != BPF_MAP_TYPE_ARRAY || map->attr.max_entries != 1 ||
+	    off >= map->attr.value_size) {
+		log_printf(log, "program '%s': insn %zu: direct value access to map '%s' at offset "
+				"%u is not possible\n",
+			   prog->name, i, map->name, off);
+		return -EINVAL;
+	}
+	value = map_lookup_elem(map, &zero);
+	set_imm64(in, (uintptr_t)value + off);
+	return add_region(prog, value, map->attr.value_size,
+			  !(map->attr.map_flags & BPF_F_RDONLY_PROG));
+}
+
+static int resolve_refs(struct exbpf_program *prog, struct log *log)
+{
+	for (size_t i = 0; i < prog->cnt; i++) {
+		struct bpf_insn *in = &prog->insns[i];
+		int err = 0;
+
+		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (i + 1 >= prog->cnt)
+			break; /* the validator names it */
+		if (in->src_reg == BPF_PSEUDO_MAP_IDX || in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+			err = resolve_map_ref(prog, i, log);
+		if (err)
+			return err;
+		i++;
+	}
+	return 0;
+}
+
+int rt_prepare(struct exbpf_program *prog, struct log *log)
+{
+	const struct bpf_insn *insns;
+	size_t cnt;
+	int err = exbpf_prog__insns(prog->spec, &insns, &cnt);
+
+	if (err) {
+		log_printf(log, "program '%s': %s\n", prog->name, exbpf_prog__link_error(prog->spec));
+		return err;
+	}
+	prog->pt = prog_type_find(exbpf_prog__type(prog->spec));
+	if (!prog->pt) {
+		log_printf(log, "program '%s': section '%s' gives a program type the runtime "
+				"cannot run\n",
+			   prog->name, exbpf_prog__section_name(prog->spec));
+		return -EOPNOTSUPP;
+	}
+	prog->insns = malloc(cnt * sizeof(*insns));
+	if (!prog->insns)
+		return -ENOMEM;
+	memcpy(prog->insns, insns, cnt * sizeof(*insns));
+	prog->cnt = cnt;
+	err = resolve_refs(prog, log);
+	if (err)
+		return err;
+	struct vm_prog_opts vo = {&prog->inst->env->helper_table, &prog->inst->kfunc_table};
+
+	err = vm_prog_new_opts(prog->insns, prog->cnt, &vo, log, &prog->vm);
+	if (err) {
+		log_printf(log, "program '%s': cannot be prepared\n", prog->name);
+		return err;
+	}
+	prog->loaded = true;
+	return 0;
+}
+
+void rt_unprepare(struct exbpf_program *prog)
+{
+	vm_prog_free(prog->vm);
+	free(prog->insns);
+	free(prog->regions);
+	prog->vm = NULL;
+	prog->insns = NULL;
+	prog->regions = NULL;
+	prog->loaded = false;
+}

@@ -1,0 +1,220 @@
+/* Running a prepared program the way BPF_PROG_TEST_RUN does: a context built from the
+ * caller's data, one run (or `repeat` runs), the return value as the program type reports
+ * it. Unverified programs run in the checked interpreter, which sees the context through the
+ * type's field table and may touch only the packet, the global data it references and what
+ * helpers hand it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/kfuncs.h"
+#include "runtime/runtime.h"
+
+struct hook_ctx {
+	const struct prog_type *pt;
+	struct run_ctx *rc;
+	struct vm_exec *x;
+};
+
+static int ctx_hook(void *p, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+	struct hook_ctx *h = p;
+	const char *why = "outside the context";
+	int err = off > UINT32_MAX ? -EACCES
+				   : ctx_access(h->pt, h->rc, (uint32_t)off, size, write, val, &why);
+
+	if (err)
+		vm_exec_why(h->x, err, "invalid bpf_context access off=%llu size=%u (%s)",
+			    (unsigned long long)off, size, why);
+	return err;
+}
+
+/* The context region, the packet, and the program's global data. */
+static int build_regions(struct exbpf_program *prog, struct run_ctx *rc, struct hook_ctx *h,
+			 struct vm_region **out, size_t *n)
+{
+	struct vm_region *r = calloc(prog->nregions + 2, sizeof(*r));
+	size_t k = 0;
+
+	if (!r)
+		return -ENOMEM;
+	if (rc->ctx && rc->args[0] == (uintptr_t)rc->ctx)
+		r[k++] = (struct vm_region){.start = (uintptr_t)rc->ctx,
+					    .size = prog->pt->uapi_ctx_size ? prog->pt->uapi_ctx_size
+									    : rc->ctx_size,
+					    .writable = true,
+					    .access = ctx_hook,
+					    .hook_ctx = h};
+	if (rc->data)
+		r[k++] = (struct vm_region){.start = (uintptr_t)rc->data_meta,
+					    .size = (size_t)(rc->data_end - rc->data_meta),
+					    .writable = true};
+	if (prog->nregions)
+		memcpy(r + k, prog->regions, prog->nregions * sizeof(*r));
+	*out = r;
+	*n = k + prog->nregions;
+	return 0;
+}
+
+/* The throw report: the cookie and each unwound frame's function and source line. */
+static void report_throw(struct exbpf_program *prog, const struct vm_exec *x,
+			 struct exbpf_exception *e)
+{
+	e->thrown = true;
+	e->cookie = x->cookie;
+	e->nframes = x->nthrow < EXBPF_MAX_FRAMES ? x->nthrow : EXBPF_MAX_FRAMES;
+	for (uint32_t i = 0; i < e->nframes; i++) {
+		struct exbpf_frame *f = &e->frames[i];
+		struct exbpf_func_info fi;
+		struct exbpf_line_info li;
+
+		*f = (struct exbpf_frame){.func = "?", .insn = x->throw_insns[i], .file = "",
+					  .text = ""};
+		for (size_t k = 0; !exbpf_prog__func(prog->spec, k, &fi); k++)
+			if (f->insn >= fi.insn_off && f->insn < fi.insn_off + fi.insn_cnt)
+				f->func = fi.name;
+		if (!exbpf_prog__line(prog->spec, f->insn, &li)) {
+			const char *b = strrchr(li.file, '/');
+
+			f->file = b ? b + 1 : li.file;
+			f->line = li.line;
+			f->text = li.text;
+		}
+	}
+}
+
+/* What the run held when it threw, released innermost (latest) first, each once: samples
+ * discarded, objects dropped, locks unlocked. */
+static void release_held(struct rt_run *rr)
+{
+	while (rr->nheld) {
+		struct rt_held *h = &rr->held[--rr->nheld];
+
+		if (h->kind == RT_HELD_RINGBUF)
+			ringbuf_discard(h->ptr, 0);
+		else if (h->kind == RT_HELD_OBJ)
+			rt_obj_free(h->ptr);
+		else
+			map_spin_unlock(h->ptr);
+	}
+}
+
+static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
+		   size_t entry, const uint64_t *args, struct vm_exec *x)
+{
+	struct hook_ctx h = {prog->pt, rr->rc, x};
+	struct exbpf_program *outer = rr->prog;
+	int err;
+
+	*x = (struct vm_exec){.checked = prog->inst->unverified, .log = rr->log, .user = rr,
+			      .entry = entry};
+	x->budget = caller ? vm_run_budget(caller) : prog->inst->budget;
+	x->pkt = rr->rc->data;
+	x->pkt_end = rr->rc->data_end;
+	x->pkt_mac = rr->rc->pkt_mac;
+	memcpy(x->args, args, sizeof(rr->rc->args));
+	err = build_regions(prog, rr->rc, &h, (struct vm_region **)&x->regions, &x->nregions);
+	if (err)
+		return err;
+	rr->prog = prog;
+	err = vm_exec(prog->vm, x);
+	rr->prog = outer;
+	if (caller && x->checked)
+		vm_run_charge(caller, x->budget - x->budget_left);
+	free((void *)x->regions);
+	return err;
+}
+
+/* A throw ends the program that is executing (a tail-call target included): what it holds is
+ * released, then its exception callback, or the cookie, gives its return value. */
+int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
+	    uint64_t *r0, int64_t *err_insn)
+{
+	struct vm_exec x;
+	int64_t cb = exbpf_prog__exception_cb_insn(prog->spec);
+	int err = exec_at(prog, rr, caller, 0, rr->rc->args, &x);
+
+	*r0 = x.r0;
+	*err_insn = x.err_insn;
+	if (err != VM_THROWN)
+		return err;
+	if (rr->exc && !rr->exc->thrown)
+		report_throw(prog, &x, rr->exc);
+	release_held(rr);
+	*r0 = x.cookie;
+	if (cb < 0)
+		return 0;
+	{
+		uint64_t args[2] = {x.cookie, 0};
+
+		err = exec_at(prog, rr, caller, (size_t)cb, args, &x);
+	}
+	*r0 = x.r0;
+	*err_insn = x.err_insn;
+	if (err == VM_THROWN) {
+		log_printf(rr->log, "the exception callback of '%s' threw\n", prog->name);
+		return -EINVAL;
+	}
+	return err;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* What the caller gets back of the packet: data..data_end after the run. */
+static void copy_out(const struct run_ctx *rc, struct exbpf_run_opts *o)
+{
+	size_t n;
+
+	if (!o->data_out || !rc->data)
+		return;
+	n = (size_t)(rc->data_end - rc->data);
+	if (n > o->data_size_out)
+		n = o->data_size_out;
+	memcpy(o->data_out, rc->data, n);
+	o->data_size_out = n;
+}
+
+int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
+{
+	struct run_input in = {o->data_in, o->data_size_in, o->ctx_in, o->ctx_size_in};
+	uint32_t repeat = o->repeat ? o->repeat : 1;
+	struct run_ctx rc = {0};
+	struct log log;
+	uint64_t r0 = 0, t0;
+	int64_t err_insn;
+	int err = 0;
+
+	log_init(&log, o->log_buf, o->log_size);
+	memset(&o->exception, 0, sizeof(o->exception));
+	if (!prog || !prog->loaded) {
+		log_printf(&log, "the program is not loaded\n");
+		return -EINVAL;
+	}
+	if (!prog->pt->packet && o->data_size_in) {
+		log_printf(&log, "%s programs take a context, not packet data\n", prog->pt->name);
+		return -EINVAL;
+	}
+	t0 = now_ns();
+	for (uint32_t i = 0; i < repeat && !err; i++) {
+		struct rt_run rr = {.prog = prog, .rc = &rc, .log = &log, .exc = &o->exception};
+
+		run_ctx_free(&rc);
+		err = prog->pt->build(prog->pt, &in, &rc, &log);
+		if (!err)
+			err = rt_exec(prog, &rr, NULL, &r0, &err_insn);
+	}
+	o->duration_ns = (now_ns() - t0) / repeat;
+	if (!err) {
+		o->retval = prog->pt->retval_u32 ? (uint32_t)r0 : r0;
+		copy_out(&rc, o);
+	}
+	run_ctx_free(&rc);
+	return err;
+}

@@ -1,0 +1,118 @@
+/* The runtime's private model: environments (registries), instances (an object's maps and
+ * prepared programs) and runs. Public API: <exbpf/runtime.h>. */
+#ifndef EXBPF_RUNTIME_RUNTIME_H
+#define EXBPF_RUNTIME_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exbpf/runtime.h>
+
+#include "common/log.h"
+#include "runtime/map.h"
+#include "runtime/prog_type.h"
+#include "vm/vm.h"
+
+/* A helper or kfunc of an environment. */
+struct rt_func {
+	uint32_t id; /* helper id; for kfuncs, the registration order */
+	char *name;
+	exbpf_helper_fn fn;
+	struct exbpf_func_proto proto;
+};
+
+struct exbpf_env {
+	struct rt_func *helpers;
+	size_t nhelpers;
+	struct rt_func *kfuncs;
+	size_t nkfuncs;
+	struct vm_helper *vm_helpers; /* built at the first load */
+	struct vm_helper_table helper_table;
+	atomic_bool sealed;
+	exbpf_print_fn trace;
+	void *trace_ctx;
+};
+
+struct exbpf_program {
+	struct exbpf_instance *inst;
+	const struct exbpf_prog *spec;
+	const char *name;
+	const struct prog_type *pt;
+	struct bpf_insn *insns; /* prepared: map references and kfunc calls resolved */
+	size_t cnt;
+	struct vm_prog *vm;
+	struct vm_region *regions; /* global data the program reaches directly */
+	size_t nregions;
+	bool loaded;
+};
+
+struct exbpf_instance {
+	struct exbpf_env *env;
+	const struct exbpf_object *obj;
+	struct exbpf_map **maps; /* by the object's map index */
+	size_t nmaps;
+	struct exbpf_program *progs; /* by the object's program index */
+	size_t nprogs;
+	struct vm_helper *kfuncs; /* by the object's extern index */
+	struct vm_helper_table kfunc_table;
+	bool unverified;
+	uint64_t budget;
+};
+
+/* Resources a run holds: released (a sample discarded, an object dropped) if the run ends
+ * by a throw while holding them. */
+#define RT_MAX_HELD 64
+
+enum rt_held_kind {
+	RT_HELD_RINGBUF,
+	RT_HELD_OBJ,
+	RT_HELD_SPIN_LOCK,
+};
+
+struct rt_held {
+	void *ptr;
+	uint8_t kind;
+};
+
+/* One invocation; vm_exec.user points here. */
+struct rt_run {
+	struct exbpf_program *prog;
+	struct run_ctx *rc;
+	struct log *log;
+	int tail_calls; /* taken so far in this invocation (Linux: at most 33) */
+	uint64_t budget; /* checked runs: instructions left for the invocation */
+	struct rt_held held[RT_MAX_HELD];
+	size_t nheld;
+	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
+};
+
+/* helpers.c: registers the built-in helpers and kfuncs of a new environment. */
+int rt_register_builtins(struct exbpf_env *env);
+/* The map a program passed, checked against the instance in unverified runs (NULL: the run
+ * has failed). */
+struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg);
+
+/* prepare.c: the object's kfunc externs against the registry (instance-wide); */
+int rt_resolve_externs(struct exbpf_instance *inst, struct log *log);
+/* resolves a program's maps and kfuncs and builds its engine form. */
+int rt_prepare(struct exbpf_program *prog, struct log *log);
+void rt_unprepare(struct exbpf_program *prog);
+
+/* run.c: runs prog on the invocation's context; `caller` is the run making a tail call (its
+ * budget is shared), NULL for the first program of an invocation. */
+int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
+	    uint64_t *r0, int64_t *err_insn);
+
+/* helpers_map.c: records a resource the run now holds (false: the run failed); forgets
+ * one it gave back (false in a checked run when it never held it: the run failed). */
+bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind kind);
+bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, const char *what);
+
+static inline struct rt_run *rt_run_of(struct exbpf_run *run)
+{
+	return run->exec->user;
+}
+
+#endif

@@ -1,0 +1,245 @@
+/* The runtime through its public API, on compiled tests/progs objects: release of held
+ * resources on a throw, observed from the host; the exception report; context rules of
+ * checked runs; concurrent runs of one program; load errors. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <exbpf/exbpf.h>
+
+#include "runtime/map.h"
+#include "testlib.h"
+
+struct loaded {
+	struct exbpf_object *obj;
+	struct exbpf_env *env;
+	struct exbpf_instance *inst;
+};
+
+static bool load(const char *name, struct loaded *l)
+{
+	char path[512], log[1024] = "";
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .all_programs = true, .unverified = true);
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(path, sizeof(path), "%s/%s.bpf.o", test_progs_dir(), name);
+	l->obj = exbpf_object__open_file(path, NULL);
+	l->env = exbpf_env__new(NULL);
+	if (!l->obj || !l->env) {
+		test_fail(__FILE__, __LINE__, "cannot open %s", path);
+		return false;
+	}
+	err = exbpf_instance__load(l->env, l->obj, &lo, &l->inst);
+	if (err)
+		test_fail(__FILE__, __LINE__, "load %s: %d %s", name, err, log);
+	return !err;
+}
+
+static void unload(struct loaded *l)
+{
+	exbpf_instance__free(l->inst);
+	exbpf_env__free(l->env);
+	exbpf_object__close(l->obj);
+}
+
+static int run(struct loaded *l, const char *prog, struct exbpf_run_opts *o)
+{
+	static const uint8_t zeros[64];
+	struct exbpf_program *p = exbpf_instance__find_program(l->inst, prog);
+
+	if (!p) {
+		test_fail(__FILE__, __LINE__, "no program %s", prog);
+		return -ENOENT;
+	}
+	o->data_in = zeros;
+	o->data_size_in = sizeof(zeros);
+	return exbpf_program__run(p, o);
+}
+
+static int count_record(void *ctx, const void *data, size_t size)
+{
+	uint64_t v;
+
+	if (size == sizeof(v)) {
+		memcpy(&v, data, sizeof(v));
+		*(uint64_t *)ctx = v;
+	}
+	return 0;
+}
+
+TEST(runtime_throw_discards_ringbuf_sample)
+{
+	struct loaded l;
+	EXBPF_OPTS(exbpf_run_opts, o);
+	uint64_t last = 0;
+
+	if (!load("runtime_release", &l))
+		goto out;
+	CHECK_EQ(run(&l, "hold_and_throw", &o), 0);
+	CHECK_EQ(o.retval, 5);
+	CHECK(o.exception.thrown);
+	CHECK_EQ(o.exception.cookie, 5);
+	CHECK_STR(o.exception.frames[0].func, "hold_and_throw");
+	CHECK_STR(o.exception.frames[0].file, "runtime_release.bpf.c");
+	CHECK(o.exception.frames[0].line > 0);
+	/* The discarded sample is skipped, and does not block the record after it. */
+	CHECK_EQ(run(&l, "output_one", &o), 0);
+	CHECK(!o.exception.thrown);
+	CHECK_EQ(exbpf_ringbuf__consume(exbpf_instance__find_map(l.inst, "rb"), count_record,
+					&last),
+		 1);
+	CHECK_EQ(last, 0x1234);
+out:
+	unload(&l);
+}
+
+TEST(runtime_throw_unlocks_spin_lock)
+{
+	struct loaded l;
+	EXBPF_OPTS(exbpf_run_opts, o);
+	uint32_t k = 0;
+	struct {
+		uint32_t lock, n;
+	} *v;
+
+	if (!load("runtime_release", &l))
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(run(&l, "lock_and_throw", &o), 0);
+		CHECK_EQ(o.retval, 6);
+	}
+	v = map_lookup_elem(exbpf_instance__find_map(l.inst, "locks"), &k);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->lock, 0);
+		CHECK_EQ(v->n, 3);
+	}
+out:
+	unload(&l);
+}
+
+TEST(runtime_throw_drops_object)
+{
+	struct loaded l;
+	EXBPF_OPTS(exbpf_run_opts, o);
+
+	/* Under SAN=1, LeakSanitizer fails the suite if the object is not freed. */
+	if (!load("runtime_release", &l))
+		goto out;
+	CHECK_EQ(run(&l, "obj_and_throw", &o), 0);
+	CHECK_EQ(o.retval, 7);
+	CHECK_EQ(o.exception.cookie, 7);
+out:
+	unload(&l);
+}
+
+TEST(runtime_checked_ctx_rules)
+{
+	struct loaded l;
+	char log[512] = "";
+	EXBPF_OPTS(exbpf_run_opts, o, .log_buf = log, .log_size = sizeof(log));
+
+	if (!load("runtime_release", &l))
+		goto out;
+	CHECK_EQ(run(&l, "write_len", &o), -EACCES);
+	CHECK_CONTAINS(log, "invalid bpf_context access off=0 size=4 (the field is read-only)");
+out:
+	unload(&l);
+}
+
+TEST(runtime_exception_frames)
+{
+	struct loaded l;
+	EXBPF_OPTS(exbpf_run_opts, o);
+	static const char *const want[] = {"depth3", "depth2", "depth1", "throw_deep"};
+
+	if (!load("exceptions_rt", &l))
+		goto out;
+	CHECK_EQ(run(&l, "throw_deep", &o), 0);
+	CHECK_EQ(o.retval, 166);
+	CHECK_EQ(o.exception.cookie, 66);
+	CHECK_EQ(o.exception.nframes, 4);
+	for (uint32_t i = 0; i < 4 && i < o.exception.nframes; i++)
+		CHECK_STR(o.exception.frames[i].func, want[i]);
+	/* A bpf_loop callback's throw: the callback, then the program's call of bpf_loop. */
+	CHECK_EQ(run(&l, "throw_in_loop", &o), 0);
+	CHECK_EQ(o.retval, 605);
+	CHECK_EQ(o.exception.nframes, 2);
+	CHECK_STR(o.exception.frames[0].func, "loop_throws");
+	CHECK_STR(o.exception.frames[1].func, "throw_in_loop");
+out:
+	unload(&l);
+}
+
+struct mt_arg {
+	struct loaded *l;
+	int bad;
+};
+
+static void *mt_runs(void *p)
+{
+	struct mt_arg *a = p;
+
+	for (int i = 0; i < 5000; i++) {
+		EXBPF_OPTS(exbpf_run_opts, o);
+		const char *prog = i & 1 ? "throw_deep" : "no_throw";
+
+		if (run(a->l, prog, &o) || o.retval != (i & 1 ? 166u : 5u) ||
+		    o.exception.thrown != (i & 1))
+			a->bad++;
+	}
+	return NULL;
+}
+
+TEST(runtime_concurrent_runs)
+{
+	struct loaded l;
+	struct mt_arg a[2] = {{&l, 0}, {&l, 0}};
+	pthread_t t[2];
+
+	if (!load("exceptions_rt", &l))
+		goto out;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, mt_runs, &a[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK_EQ(a[0].bad + a[1].bad, 0);
+out:
+	unload(&l);
+}
+
+static uint64_t late_kfunc(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+			   struct exbpf_run *run)
+{
+	(void)b, (void)c, (void)d, (void)e, (void)run;
+	return a;
+}
+
+TEST(runtime_load_errors)
+{
+	char path[512], log[512] = "";
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .unverified = true);
+	struct exbpf_object *obj;
+	struct exbpf_env *env = exbpf_env__new(NULL);
+	struct exbpf_instance *inst = NULL;
+
+	snprintf(path, sizeof(path), "%s/loader_kfunc_unknown.bpf.o", test_progs_dir());
+	obj = exbpf_object__open_file(path, NULL);
+	CHECK(obj != NULL);
+	if (obj && env) {
+		CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), -ESRCH);
+		CHECK_CONTAINS(log, "bpf_exbpf_no_such_kfunc");
+		/* Without a verifier, only checked runs are offered. */
+		lo.unverified = false;
+		CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), -EOPNOTSUPP);
+		/* Registries are read-only once something was loaded. */
+		CHECK_EQ(exbpf_env__register_kfunc(env, "late", late_kfunc, NULL), -EBUSY);
+	}
+	exbpf_object__close(obj);
+	exbpf_env__free(env);
+}
