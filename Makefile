@@ -51,8 +51,11 @@ PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(BUILD)/progs/%.bpf.o)
 # Programs with deliberately wrong annotations, for the test runner's own tests.
 PROG_FAIL_SRCS := $(sort $(wildcard tests/progs_fail/*.bpf.c))
 PROG_OBJS += $(PROG_FAIL_SRCS:tests/progs_fail/%.bpf.c=$(BUILD)/progs_fail/%.bpf.o)
+# Programs that need a host's registrations (their own program types): C tests only.
+PROG_HOST_SRCS := $(sort $(wildcard tests/progs_host/*.bpf.c))
+PROG_OBJS += $(PROG_HOST_SRCS:tests/progs_host/%.bpf.c=$(BUILD)/progs_host/%.bpf.o)
 
-.PHONY: all progs test demo install clean format setup check-tools fuzz fuzz-smoke
+.PHONY: all progs test demo install clean format setup check-tools fuzz fuzz-smoke bench
 
 all: $(LIB_A) $(LIB_SO) $(CLI)
 
@@ -89,6 +92,11 @@ $(BUILD)/progs_fail/%.bpf.o: tests/progs_fail/%.bpf.c $(wildcard include/bpf/*.h
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/progs_host/%.bpf.o: tests/progs_host/%.bpf.c $(wildcard include/bpf/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 progs: $(PROG_OBJS)
 
 # libFuzzer targets (clang-19): every source of the library plus one fuzz/*.c each, built with
@@ -111,6 +119,20 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SMOKE_SECONDS) 1 || exit 1; done
+
+# Benchmarks (bench/*.c, one binary each, linked with the library and its internals): they
+# print ns figures and ratios; targets are read, never asserted by `make test`.
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -o $@
+
+bench: check-tools
+	$(Q)$(MAKE) --no-print-directory all progs $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b $(BUILD)/progs || exit 1; done
 
 # Installs what the build needs when a tool is missing (fresh Debian machine).
 check-tools:

@@ -19,11 +19,21 @@ struct exbpf_object;
 struct exbpf_prog;
 struct exbpf_map_spec;
 
+/* An embedder's own section name and the program type it gives (see
+ * exbpf_env__register_prog_type): "name" matches SEC("name") and SEC("name/anything"). */
+struct exbpf_sec_type {
+	const char *sec;
+	uint32_t prog_type;
+};
+
 struct exbpf_open_opts {
 	size_t sz;
 	char *log_buf; /* why opening failed, one line per problem */
 	size_t log_size;
 	const char *object_name; /* for open_mem; default "mem" */
+	/* Section names beyond libbpf's, looked up first. */
+	const struct exbpf_sec_type *sec_types;
+	size_t nsec_types;
 };
 
 /* NULL with errno set (EINVAL malformed, ENOENT missing symbol or callback, ENOMEM, ...);

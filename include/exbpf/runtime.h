@@ -102,6 +102,39 @@ EXBPF_API int exbpf_env__register_helper(struct exbpf_env *env, uint32_t id, con
 EXBPF_API int exbpf_env__register_kfunc(struct exbpf_env *env, const char *name,
 					exbpf_helper_fn fn, const struct exbpf_func_proto *proto);
 
+/* An embedder's program type: a context of ctx_size bytes that the host passes to each run
+ * (exbpf_run_opts.ctx_in), the fields programs may touch and how, and the return range the
+ * verifier enforces. Programs get it from their section name: pass the same (name, type) in
+ * exbpf_open_opts.sec_types when opening the object. */
+#define EXBPF_PROG_TYPE_USER 0x10000u /* embedder types are at or above this */
+
+enum exbpf_ctx_access {
+	EXBPF_CTX_READ = 1u << 0,
+	EXBPF_CTX_WRITE = 1u << 1,
+	EXBPF_CTX_NARROW = 1u << 2, /* loads narrower than the field are allowed */
+};
+
+struct exbpf_ctx_field {
+	uint32_t off;
+	uint32_t size;
+	uint32_t access; /* enum exbpf_ctx_access */
+};
+
+struct exbpf_prog_type_desc {
+	size_t sz;
+	uint32_t type; /* >= EXBPF_PROG_TYPE_USER */
+	const char *name;
+	uint32_t ctx_size; /* at most 65536 */
+	const struct exbpf_ctx_field *fields; /* NULL: every byte readable, none writable */
+	size_t nfields;
+	int64_t ret_min, ret_max; /* ret_min > ret_max: any value */
+};
+
+/* Before the first load. -EINVAL for a malformed description (a field outside the context,
+ * overlapping fields, a type below EXBPF_PROG_TYPE_USER), -EEXIST for a taken type. */
+EXBPF_API int exbpf_env__register_prog_type(struct exbpf_env *env,
+					    const struct exbpf_prog_type_desc *desc);
+
 struct exbpf_load_opts {
 	size_t sz;
 	char *log_buf; /* why loading failed */
@@ -165,6 +198,8 @@ struct exbpf_run_opts {
 	/* Other programs: their context bytes (raw_tp: u64 arguments; syscall: any buffer). */
 	const void *ctx_in;
 	size_t ctx_size_in;
+	void *ctx_out; /* the context after the run (what the program wrote) */
+	size_t ctx_size_out; /* in: capacity; out: bytes written */
 	uint32_t repeat;  /* runs; 0 means 1 */
 	char *log_buf;	  /* why a run failed */
 	size_t log_size;

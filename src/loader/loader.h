@@ -114,6 +114,8 @@ struct exbpf_map_spec {
 
 struct exbpf_object {
 	char name[64];
+	const struct exbpf_sec_type *sec_types; /* the caller's, during open only */
+	size_t nsec_types;
 	struct elf_file elf;
 	struct exbpf_btf *btf; /* NULL without .BTF */
 	struct btf_ext *btf_ext;

@@ -218,6 +218,19 @@ static void assign_btf_ids(struct exbpf_object *obj)
 	}
 }
 
+/* The embedder's type for section `sec`, or UINT32_MAX. */
+static uint32_t custom_type(const struct exbpf_object *obj, const char *sec)
+{
+	for (size_t i = 0; i < obj->nsec_types; i++) {
+		const char *name = obj->sec_types[i].sec;
+		size_t n = name ? strlen(name) : 0;
+
+		if (n && !strncmp(sec, name, n) && (sec[n] == '\0' || sec[n] == '/'))
+			return obj->sec_types[i].prog_type;
+	}
+	return UINT32_MAX;
+}
+
 static int add_progs(struct exbpf_object *obj, struct log *log)
 {
 	size_t n = 0;
@@ -232,12 +245,14 @@ static int add_progs(struct exbpf_object *obj, struct log *log)
 		const char *sec = obj->elf.secs[obj->codes[f->code].sec].name;
 		struct exbpf_prog *p;
 		const struct sec_def *def;
+		uint32_t custom;
 		bool autoload = sec[0] != '?';
 
 		if (!f->main)
 			continue;
 		def = sec_def_find(autoload ? sec : sec + 1);
-		if (!def) {
+		custom = custom_type(obj, autoload ? sec : sec + 1);
+		if (!def && custom == UINT32_MAX) {
 			log_printf(log, "sec '%s': program '%s': unknown section name, cannot tell "
 					"the program type\n",
 				   sec, f->name);
@@ -249,8 +264,8 @@ static int add_progs(struct exbpf_object *obj, struct log *log)
 			.index = obj->nprogs,
 			.func = (uint32_t)i,
 			.sec_name = sec,
-			.type = def->prog_type,
-			.attach_type = def->attach_type,
+			.type = custom != UINT32_MAX ? custom : def->prog_type,
+			.attach_type = custom != UINT32_MAX ? 0 : def->attach_type,
 			.autoload = autoload,
 			.exc_cb_insn = -1,
 		};
@@ -325,7 +340,13 @@ static struct exbpf_object *open_common(const void *buf, size_t size, const char
 		return NULL;
 	}
 	snprintf(obj->name, sizeof(obj->name), "%s", name);
+	if (opts && opts->sz > offsetof(struct exbpf_open_opts, nsec_types)) {
+		obj->sec_types = opts->sec_types;
+		obj->nsec_types = opts->sec_types ? opts->nsec_types : 0;
+	}
 	err = open_object(obj, buf, size, &log);
+	obj->sec_types = NULL;
+	obj->nsec_types = 0;
 	if (err && log.len == 0)
 		log_printf(&log, "%s: %s\n", name, strerror(-err));
 	if (err) {

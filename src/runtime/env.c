@@ -41,6 +41,7 @@ void exbpf_env__free(struct exbpf_env *env)
 	free_funcs(env->helpers, env->nhelpers);
 	free_funcs(env->kfuncs, env->nkfuncs);
 	free(env->vm_helpers);
+	rt_free_prog_types(env);
 	free(env);
 }
 

@@ -97,9 +97,13 @@ bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, cons
 {
 	struct rt_run *rr = rt_run_of(run);
 
-	for (size_t i = 0; i < rr->nheld; i++) {
+	/* Newest first: releases usually mirror acquisitions. Order is kept (no swap with the
+	 * last) so that a throw releases innermost first. */
+	for (size_t i = rr->nheld; i-- > 0;) {
 		if ((uintptr_t)rr->held[i].ptr == ptr && rr->held[i].kind == kind) {
-			rr->held[i] = rr->held[--rr->nheld];
+			memmove(&rr->held[i], &rr->held[i + 1],
+				(rr->nheld - i - 1) * sizeof(rr->held[0]));
+			rr->nheld--;
 			/* the memory stops being the program's; a lock stays inside its value */
 			if (kind != RT_HELD_SPIN_LOCK)
 				vm_run_drop_region(run, ptr);

@@ -159,7 +159,7 @@ int rt_prepare(struct exbpf_program *prog, struct log *log)
 		log_printf(log, "program '%s': %s\n", prog->name, exbpf_prog__link_error(prog->spec));
 		return err;
 	}
-	prog->pt = prog_type_find(exbpf_prog__type(prog->spec));
+	prog->pt = rt_prog_type(prog->inst->env, exbpf_prog__type(prog->spec));
 	if (!prog->pt) {
 		log_printf(log, "program '%s': section '%s' gives a program type the runtime "
 				"cannot run\n",

@@ -283,8 +283,8 @@ static int build_xdp(const struct prog_type *pt, const struct run_input *in, str
 }
 
 /* Contexts that are plain caller bytes: raw_tp arguments, syscall buffers. */
-static int build_bytes(const struct prog_type *pt, const struct run_input *in,
-		       struct run_ctx *rc, struct log *log)
+int prog_type_build_bytes(const struct prog_type *pt, const struct run_input *in,
+			  struct run_ctx *rc, struct log *log)
 {
 	size_t size = pt->uapi_ctx_size ? pt->uapi_ctx_size : in->ctx_size;
 
@@ -341,11 +341,11 @@ static const struct prog_type types[] = {
 	{BPF_PROG_TYPE_XDP, "xdp", sizeof(struct xdp_md), sizeof(struct rt_xdp), xdp_fields,
 	 N(xdp_fields), true, ETH_HLEN, PKT_MAX, true, ANY_RET, build_xdp},
 	{BPF_PROG_TYPE_RAW_TRACEPOINT, "raw_tracepoint", RAW_TP_ARGS * 8, RAW_TP_ARGS * 8, NULL,
-	 0, false, 0, 0, true, ANY_RET, build_bytes},
+	 0, false, 0, 0, true, ANY_RET, prog_type_build_bytes},
 	{BPF_PROG_TYPE_TRACING, "tracing", RAW_TP_ARGS * 8, RAW_TP_ARGS * 8, NULL, 0, false, 0,
-	 0, true, ANY_RET, build_bytes},
+	 0, true, ANY_RET, prog_type_build_bytes},
 	{BPF_PROG_TYPE_SYSCALL, "syscall", 0, 0, NULL, 0, false, 0, 0, true, ANY_RET,
-	 build_bytes},
+	 prog_type_build_bytes},
 	{EXBPF_PROG_TYPE_RAW, "raw", 0, 0, NULL, 0, true, 0, 1u << 30, false, ANY_RET, build_raw},
 };
 

@@ -69,6 +69,10 @@ struct prog_type {
 		     struct log *log);
 };
 
+/* Contexts that are plain caller bytes (raw_tp arguments, syscall buffers, embedder types). */
+int prog_type_build_bytes(const struct prog_type *pt, const struct run_input *in,
+			  struct run_ctx *rc, struct log *log);
+
 /* The table of a type, or NULL when the runtime cannot run it. */
 const struct prog_type *prog_type_find(uint32_t type);
 

@@ -167,10 +167,19 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* What the caller gets back of the packet: data..data_end after the run. */
-static void copy_out(const struct run_ctx *rc, struct exbpf_run_opts *o)
+/* What the caller gets back: the packet (data..data_end) and the context after the run. */
+static void copy_out(const struct prog_type *pt, const struct run_ctx *rc,
+		     struct exbpf_run_opts *o)
 {
 	size_t n;
+
+	if (o->ctx_out && rc->ctx) {
+		n = pt->uapi_ctx_size ? pt->uapi_ctx_size : rc->ctx_size;
+		if (n > o->ctx_size_out)
+			n = o->ctx_size_out;
+		memcpy(o->ctx_out, rc->ctx, n);
+		o->ctx_size_out = n;
+	}
 
 	if (!o->data_out || !rc->data)
 		return;
@@ -213,7 +222,7 @@ int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
 	o->duration_ns = (now_ns() - t0) / repeat;
 	if (!err) {
 		o->retval = prog->pt->retval_u32 ? (uint32_t)r0 : r0;
-		copy_out(&rc, o);
+		copy_out(prog->pt, &rc, o);
 	}
 	run_ctx_free(&rc);
 	return err;

@@ -28,6 +28,8 @@ struct exbpf_env {
 	size_t nhelpers;
 	struct rt_func *kfuncs;
 	size_t nkfuncs;
+	struct prog_type *types; /* the embedder's program types */
+	size_t ntypes;
 	struct vm_helper *vm_helpers; /* built at the first load */
 	struct vm_helper_table helper_table;
 	atomic_bool sealed;
@@ -87,6 +89,10 @@ struct rt_run {
 	size_t nheld;
 	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
 };
+
+/* prog_type_user.c: the program type `type` in env, the embedder's or a built-in one. */
+const struct prog_type *rt_prog_type(const struct exbpf_env *env, uint32_t type);
+void rt_free_prog_types(struct exbpf_env *env);
 
 /* helpers.c: registers the built-in helpers and kfuncs of a new environment. */
 int rt_register_builtins(struct exbpf_env *env);

@@ -243,3 +243,58 @@ TEST(runtime_load_errors)
 	exbpf_object__close(obj);
 	exbpf_env__free(env);
 }
+
+/* An embedder's program type: its section name given at open, its context table enforced. */
+TEST(runtime_user_prog_type)
+{
+	static const struct exbpf_sec_type secs[] = {{"exbpf_demo", EXBPF_PROG_TYPE_USER + 1}};
+	static const struct exbpf_ctx_field fields[] = {
+		{0, 4, EXBPF_CTX_READ}, {4, 4, EXBPF_CTX_READ | EXBPF_CTX_WRITE}, {8, 8, EXBPF_CTX_READ}};
+	EXBPF_OPTS(exbpf_prog_type_desc, desc, .type = EXBPF_PROG_TYPE_USER + 1, .name = "demo",
+		   .ctx_size = 16, .fields = fields, .nfields = 3, .ret_min = 1, .ret_max = 0);
+	char path[512], log[512] = "";
+	EXBPF_OPTS(exbpf_open_opts, oo, .sec_types = secs, .nsec_types = 1);
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .all_programs = true, .unverified = true);
+	struct exbpf_object *obj;
+	struct exbpf_env *env = exbpf_env__new(NULL);
+	struct exbpf_instance *inst = NULL;
+	struct {
+		uint32_t in, out;
+		uint64_t ro;
+	} ctx = {20, 0, 0};
+
+	snprintf(path, sizeof(path), "%s/../progs_host/user_type.bpf.o", test_progs_dir());
+	CHECK(exbpf_object__open_file(path, NULL) == NULL); /* unknown section without the host */
+	obj = exbpf_object__open_file(path, &oo);
+	CHECK(obj != NULL);
+	CHECK_EQ(exbpf_env__register_prog_type(env, &desc), 0);
+	CHECK_EQ(exbpf_env__register_prog_type(env, &desc), -EEXIST);
+	desc.type = 5;
+	CHECK_EQ(exbpf_env__register_prog_type(env, &desc), -EINVAL);
+	if (!obj || exbpf_instance__load(env, obj, &lo, &inst)) {
+		test_fail(__FILE__, __LINE__, "load: %s", log);
+		goto out;
+	}
+	{
+		__typeof__(ctx) after = {0};
+		EXBPF_OPTS(exbpf_run_opts, o, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			   .ctx_out = &after, .ctx_size_out = sizeof(after), .log_buf = log,
+			   .log_size = sizeof(log));
+
+		CHECK_EQ(exbpf_program__run(exbpf_instance__find_program(inst, "user_double"), &o),
+			 0);
+		CHECK_EQ(o.retval, 21);
+		CHECK_EQ(o.ctx_size_out, sizeof(after));
+		CHECK_EQ(after.in, 20);
+		CHECK_EQ(after.out, 40);
+		CHECK_EQ(exbpf_program__run(exbpf_instance__find_program(inst, "user_writes_ro"),
+					    &o),
+			 -EACCES);
+		CHECK_CONTAINS(log, "read-only");
+	}
+out:
+	exbpf_instance__free(inst);
+	exbpf_env__free(env);
+	exbpf_object__close(obj);
+}
