@@ -95,6 +95,28 @@ struct exbpf_func_proto {
 	const char *release_fn;
 };
 
+/* What an embedder's helper or kfunc may do with the invocation it receives (valid only
+ * during that call). */
+
+/* Whether the program may read (write) [addr, addr + size): always true for a verified
+ * program; checked against the run's memory for an unverified one. A helper must not touch
+ * memory the program hands it without this check in unverified runs. */
+EXBPF_API bool exbpf_run__access_ok(struct exbpf_run *run, uint64_t addr, size_t size,
+				    bool write);
+/* Ends the run with err (negative) once the helper returns; msg goes to the run's log. */
+EXBPF_API int exbpf_run__fail(struct exbpf_run *run, int err, const char *msg);
+
+/* The status contract for helpers that call back into BPF (like bpf_loop): run the callback
+ * the program passed (an EXBPF_ARG_PTR_TO_FUNC argument) with r1-r5 = args. Returns 0 with
+ * *r0 its return value; EXBPF_CALLBACK_THROWN when the callback threw: the helper must
+ * return at once (its value is ignored) and the engine goes on unwinding the program, then
+ * releases what the run held and runs the exception callback; a negative errno when the run
+ * failed (return at once too). No engine ever longjmps across the helper's C frame, so its
+ * cleanup code runs. */
+#define EXBPF_CALLBACK_THROWN 1
+EXBPF_API int exbpf_run__callback(struct exbpf_run *run, uint64_t callback,
+				  const uint64_t args[5], uint64_t *r0);
+
 /* Registers a helper (`call id`) or a kfunc (`call` of a __ksym extern named `name`).
  * Before the first load. -EEXIST when the id or name is taken, -EBUSY after a load. */
 EXBPF_API int exbpf_env__register_helper(struct exbpf_env *env, uint32_t id, const char *name,

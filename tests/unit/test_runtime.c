@@ -298,3 +298,74 @@ out:
 	exbpf_env__free(env);
 	exbpf_object__close(obj);
 }
+
+static int twice_after_throw; /* the kfunc's code after a thrown callback still ran */
+
+static uint64_t test_twice(uint64_t cb, uint64_t arg, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct exbpf_run *run)
+{
+	uint64_t args[5] = {arg}, r0 = 0;
+	int st;
+
+	(void)r3, (void)r4, (void)r5;
+	for (int i = 0; i < 2; i++) {
+		st = exbpf_run__callback(run, cb, args, &r0);
+		if (st) {
+			twice_after_throw += st == EXBPF_CALLBACK_THROWN;
+			return 0;
+		}
+		args[0] = r0;
+	}
+	return r0;
+}
+
+/* The status contract: a callback's throw reaches an embedder's kfunc as a status. */
+TEST(runtime_embedder_callback_throws)
+{
+	static const struct exbpf_func_proto proto = {
+		.ret = EXBPF_RET_INTEGER,
+		.args = {EXBPF_ARG_PTR_TO_FUNC, EXBPF_ARG_SCALAR},
+		.flags = EXBPF_FN_CALLBACK,
+	};
+	char path[512], log[512] = "";
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .unverified = true);
+	struct exbpf_object *obj;
+	struct exbpf_env *env = exbpf_env__new(NULL);
+	struct exbpf_instance *inst = NULL;
+	struct exbpf_program *p;
+	uint8_t data[60] = {0};
+
+	snprintf(path, sizeof(path), "%s/../progs_host/host_callback.bpf.o", test_progs_dir());
+	obj = exbpf_object__open_file(path, NULL);
+	CHECK_EQ(exbpf_env__register_kfunc(env, "exbpf_test_twice", test_twice, &proto), 0);
+	if (!obj || exbpf_instance__load(env, obj, &lo, &inst)) {
+		test_fail(__FILE__, __LINE__, "load: %s", log);
+		goto out;
+	}
+	p = exbpf_instance__find_program(inst, "host_cb");
+	{
+		/* len 30: 30 -> 60 -> 120, no throw */
+		EXBPF_OPTS(exbpf_run_opts, o, .data_in = data, .data_size_in = 30);
+
+		CHECK_EQ(exbpf_program__run(p, &o), 0);
+		CHECK_EQ(o.retval, 120);
+		CHECK(!o.exception.thrown);
+	}
+	{
+		/* len 60: 60 -> 120, then the callback throws 120; plus_one gives 121 */
+		EXBPF_OPTS(exbpf_run_opts, o, .data_in = data, .data_size_in = 60);
+
+		twice_after_throw = 0;
+		CHECK_EQ(exbpf_program__run(p, &o), 0);
+		CHECK_EQ(o.retval, 121);
+		CHECK_EQ(o.exception.cookie, 120);
+		CHECK_EQ(twice_after_throw, 1);
+		CHECK_STR(o.exception.frames[0].func, "cb_double");
+		CHECK_STR(o.exception.frames[o.exception.nframes - 1].func, "host_cb");
+	}
+out:
+	exbpf_instance__free(inst);
+	exbpf_env__free(env);
+	exbpf_object__close(obj);
+}
