@@ -110,9 +110,12 @@ static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_r
 	*x = (struct vm_exec){.checked = prog->inst->unverified, .log = rr->log, .user = rr,
 			      .entry = entry};
 	x->budget = caller ? vm_run_budget(caller) : prog->inst->budget;
-	x->pkt = rr->rc->data;
-	x->pkt_end = rr->rc->data_end;
-	x->pkt_mac = rr->rc->pkt_mac;
+	/* Legacy packet loads exist for skb programs only (Linux: may_access_skb). */
+	if (rr->rc->pkt_mac) {
+		x->pkt = rr->rc->data;
+		x->pkt_end = rr->rc->data_end;
+		x->pkt_mac = rr->rc->pkt_mac;
+	}
 	memcpy(x->args, args, sizeof(rr->rc->args));
 	err = build_regions(prog, rr->rc, &h, (struct vm_region **)&x->regions, &x->nregions);
 	if (err)

@@ -341,9 +341,9 @@ __u64 timer_fires;
 
 static int timer_cb(void *map, __u32 *key, struct tval *v)
 {
-	v->fired++;
 	v->key_seen = *key;
 	__sync_fetch_and_add(&timer_fires, 1);
+	v->fired++; /* last: the host polls it */
 	return 0;
 }
 
