@@ -81,19 +81,14 @@ H(rt_map_delete_elem)
 	return (uint64_t)map_delete_elem(map, (const void *)(uintptr_t)r2);
 }
 
-bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind kind)
+bool rt_hold_full(struct exbpf_run *run)
 {
-	struct rt_run *rr = rt_run_of(run);
-
-	if (rr->nheld == RT_MAX_HELD) {
-		vm_run_fail(run, -E2BIG, "more than %d references held at once", RT_MAX_HELD);
-		return false;
-	}
-	rr->held[rr->nheld++] = (struct rt_held){ptr, (uint8_t)kind};
-	return true;
+	vm_run_fail(run, -E2BIG, "more than %d references held at once", RT_MAX_HELD);
+	return false;
 }
 
-bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, const char *what)
+bool rt_unhold_slow(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind,
+		    const char *what)
 {
 	struct rt_run *rr = rt_run_of(run);
 
@@ -101,11 +96,12 @@ bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, cons
 	 * last) so that a throw releases innermost first. */
 	for (size_t i = rr->nheld; i-- > 0;) {
 		if ((uintptr_t)rr->held[i].ptr == ptr && rr->held[i].kind == kind) {
-			memmove(&rr->held[i], &rr->held[i + 1],
-				(rr->nheld - i - 1) * sizeof(rr->held[0]));
+			if (i + 1 < rr->nheld)
+				memmove(&rr->held[i], &rr->held[i + 1],
+					(rr->nheld - i - 1) * sizeof(rr->held[0]));
 			rr->nheld--;
 			/* the memory stops being the program's; a lock stays inside its value */
-			if (kind != RT_HELD_SPIN_LOCK)
+			if (run->checked && kind != RT_HELD_SPIN_LOCK)
 				vm_run_drop_region(run, ptr);
 			return true;
 		}

@@ -111,14 +111,44 @@ void rt_unprepare(struct exbpf_program *prog);
 int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
 	    uint64_t *r0, int64_t *err_insn);
 
-/* helpers_map.c: records a resource the run now holds (false: the run failed); forgets
- * one it gave back (false in a checked run when it never held it: the run failed). */
-bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind kind);
-bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind, const char *what);
-
 static inline struct rt_run *rt_run_of(struct exbpf_run *run)
 {
 	return run->exec->user;
+}
+
+/* helpers_map.c: the slow paths of the two below. */
+bool rt_hold_full(struct exbpf_run *run);
+bool rt_unhold_slow(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind,
+		    const char *what);
+
+/* Records a resource the run now holds (false: the run failed). This and rt_unhold are
+ * what every acquire/release pair pays so that a throw can release what is held: inline,
+ * and the common case (release the newest) is a compare and a decrement. */
+static inline bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind kind)
+{
+	struct rt_run *rr = rt_run_of(run);
+
+	if (__builtin_expect(rr->nheld == RT_MAX_HELD, 0))
+		return rt_hold_full(run);
+	rr->held[rr->nheld++] = (struct rt_held){ptr, (uint8_t)kind};
+	return true;
+}
+
+/* Forgets a resource given back (false in a checked run when it was never held: the run
+ * failed). */
+static inline bool rt_unhold(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind,
+			     const char *what)
+{
+	struct rt_run *rr = rt_run_of(run);
+	struct rt_held *top = rr->nheld ? &rr->held[rr->nheld - 1] : NULL;
+
+	if (__builtin_expect(top && (uintptr_t)top->ptr == ptr && top->kind == kind &&
+				     !run->checked,
+			     1)) {
+		rr->nheld--;
+		return true;
+	}
+	return rt_unhold_slow(run, ptr, kind, what);
 }
 
 #endif
