@@ -44,7 +44,9 @@ CLI := $(BUILD)/exbpf
 UNIT := $(BUILD)/tests/unit
 
 # BPF programs under tests/progs/ (and examples/), compiled as Linux's selftests are.
-BPF_ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+# Debian's multiarch include directory (asm/types.h), named as gcc names the target: clang
+# says x86_64-pc-linux-gnu, which is not a directory.
+BPF_ARCH_INC := /usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 BPF_CFLAGS := -target bpf -mcpu=v4 -g -O2 -Iinclude -I$(BPF_ARCH_INC) -Wall -Werror
 PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
 PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(BUILD)/progs/%.bpf.o)

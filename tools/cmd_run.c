@@ -1,9 +1,15 @@
 /* `exbpf run`: run programs of an object like BPF_PROG_TEST_RUN and print what they return. */
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libelf.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <exbpf/linux.h>
 
 #include "cli.h"
 #include "engine_opt.h"
@@ -13,17 +19,22 @@ struct run_args {
 	const char *path, *prog, *data_path, *ctx_path;
 	size_t data_size;
 	bool data_size_set, json;
+	int engine;
 	unsigned long repeat;
+	char license[128]; /* the object's "license" section, for the kernel engine */
 	char **tails;
 	int ntails;
 };
 
 static int usage(void)
 {
-	printf("usage: exbpf run OBJ [--prog NAME] [--engine interp] [--data FILE | --data-size N]\n"
+	printf("usage: exbpf run OBJ [--prog NAME] [--engine interp|kernel]\n"
+	       "                [--data FILE | --data-size N]\n"
 	       "                [--ctx FILE] [--tail MAP:KEY:PROG]... [--repeat N] [--json]\n"
 	       "  Runs each program (or NAME) like BPF_PROG_TEST_RUN: packet programs get the data\n"
-	       "  (default 64 zero bytes), others the --ctx bytes. Prints `retval: N`.\n");
+	       "  (default 64 zero bytes), others the --ctx bytes. Prints `retval: N`.\n"
+	       "  --engine kernel loads it into the running Linux (root) and runs it there: a throw\n"
+	       "  shows only in the return value (\"thrown\" is false in --json).\n");
 	return CLI_OK;
 }
 
@@ -54,7 +65,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		if (!strcmp(f, "--prog"))
 			a->prog = val;
 		else if (!strcmp(f, "--engine")) {
-			if (cli_parse_engine("run", val, 1u << CLI_ENGINE_INTERP) < 0)
+			a->engine = cli_parse_engine(
+				"run", val, 1u << CLI_ENGINE_INTERP | 1u << CLI_ENGINE_KERNEL);
+			if (a->engine < 0)
 				return CLI_BAD_INPUT;
 		} else if (!strcmp(f, "--data"))
 			a->data_path = val;
@@ -231,6 +244,93 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 	return rc;
 }
 
+/* The object's "license" section (libbpf passes it to the kernel); "GPL" when it has none. */
+static void read_license(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	snprintf(out, size, "GPL");
+	if (fd < 0)
+		return;
+	if (elf_version(EV_CURRENT) != EV_NONE)
+		elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && !elf_getshdrstrndx(elf, &shstrndx)) {
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) ||
+			    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, "license"))
+				continue;
+			d = elf_getdata(scn, NULL);
+			if (d && d->d_buf && d->d_size)
+				snprintf(out, size, "%.*s", (int)strnlen(d->d_buf, d->d_size),
+					 (const char *)d->d_buf);
+			break;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+}
+
+/* --engine kernel: load into the running Linux, run with BPF_PROG_TEST_RUN. Linux reports only
+ * the return value: a throw is not visible, so the result never says "thrown". */
+static int run_one_kernel(const struct exbpf_object *obj, const char *name,
+			  const struct run_args *a, const void *data, size_t data_size,
+			  const void *ctx, size_t ctx_size, bool many)
+{
+	static char log[1 << 16];
+	EXBPF_OPTS(exbpf_linux_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .license = a->license);
+	struct exbpf_linux_prog *lp;
+	EXBPF_OPTS(exbpf_run_opts, o);
+	int err = exbpf_linux__load(obj, name, &lo, &lp), rc = CLI_OK;
+
+	if (err == -EACCES) {
+		fprintf(stderr, "exbpf: %s: %s\n", a->path, cli_first_line(log));
+		return CLI_FAIL;
+	}
+	if (err) {
+		const char *msg = cli_first_line(log);
+		size_t n = strlen(name);
+
+		if (!strncmp(msg, name, n) && !strncmp(msg + n, ": ", 2))
+			return cli_error("%s: %s", a->path, msg); /* already names the program */
+		return cli_error("%s: %s: %s", a->path, name, msg);
+	}
+	for (int i = 0; i < a->ntails && rc == CLI_OK; i++) {
+		char map[128], prog[128];
+		unsigned long key;
+
+		if (sscanf(a->tails[i], "%127[^:]:%lu:%127s", map, &key, prog) != 3)
+			rc = cli_error("run: --tail '%s': expected MAP:KEY:PROG", a->tails[i]);
+		else if ((err = exbpf_linux__set_tail(lp, map, (uint32_t)key, prog, log,
+						      sizeof(log))))
+			rc = err == -EACCES ? (fprintf(stderr, "exbpf: %s: --tail: %s\n", a->path,
+						       cli_first_line(log)),
+					       CLI_FAIL)
+					    : cli_error("%s: --tail: %s", a->path, cli_first_line(log));
+	}
+	if (rc == CLI_OK) {
+		bool packet = exbpf_linux__takes_packet(lp);
+
+		err = exbpf_linux__run(lp, packet ? data : NULL, packet ? data_size : 0, ctx,
+				       ctx_size, (uint32_t)a->repeat, &o.retval, &o.duration_ns, log,
+				       sizeof(log));
+		if (err)
+			rc = cli_error("%s: %s: run failed in the kernel: %s", a->path, name,
+				       cli_first_line(log));
+		else
+			print_result(name, &o, a->json, a->repeat, many);
+	}
+	exbpf_linux__free(lp);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {.repeat = 1};
@@ -267,6 +367,15 @@ int cmd_run(int argc, char **argv)
 		rc = cli_error("%s: %s", a.path, cli_first_line(log));
 		goto out;
 	}
+	if (a.engine == CLI_ENGINE_KERNEL) {
+		char why[256];
+
+		if (!exbpf_linux__available(why, sizeof(why))) {
+			rc = cli_error("run: --engine kernel: %s", why);
+			goto close;
+		}
+		read_license(a.path, a.license, sizeof(a.license));
+	}
 	if (a.prog && !exbpf_object__find_program_by_name(obj, a.prog)) {
 		rc = cli_error("%s: no program named '%s'", a.path, a.prog);
 	} else {
@@ -278,12 +387,17 @@ int cmd_run(int argc, char **argv)
 
 			if (a.prog && strcmp(name, a.prog))
 				continue;
-			r = run_one(obj, name, &a, data, data_size, ctx, ctx_size,
-				    !a.prog && nprogs > 1);
+			if (a.engine == CLI_ENGINE_KERNEL)
+				r = run_one_kernel(obj, name, &a, data, data_size, ctx, ctx_size,
+						   !a.prog && nprogs > 1);
+			else
+				r = run_one(obj, name, &a, data, data_size, ctx, ctx_size,
+					    !a.prog && nprogs > 1);
 			if (r != CLI_OK)
 				rc = r;
 		}
 	}
+close:
 	exbpf_object__close(obj);
 out:
 	free(data);

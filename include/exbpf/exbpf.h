@@ -8,6 +8,7 @@
 #include <exbpf/object.h>
 #include <exbpf/map.h>
 #include <exbpf/runtime.h>
+#include <exbpf/linux.h>
 #include <exbpf/vm.h>
 
 #define EXBPF_VERSION "0.1.0"

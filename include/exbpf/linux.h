@@ -63,6 +63,10 @@ EXBPF_API int exbpf_linux__run(struct exbpf_linux_prog *p, const void *data, siz
 /* The program's fd (owned by p), for callers that attach or inspect it. */
 EXBPF_API int exbpf_linux__prog_fd(const struct exbpf_linux_prog *p);
 
+/* The fd of the object's map named name (".bss" etc. for global data; owned by p), or
+ * -ENOENT: read what a run left in a map with BPF_MAP_LOOKUP_ELEM. */
+EXBPF_API int exbpf_linux__map_fd(const struct exbpf_linux_prog *p, const char *name);
+
 /* Closes every fd (programs, maps, BTF) and frees p; NULL is allowed. */
 EXBPF_API void exbpf_linux__free(struct exbpf_linux_prog *p);
 

@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,10 @@ static void eth_classify(const uint8_t *eth, struct __sk_buff *skb)
 	uint16_t proto;
 
 	memcpy(&proto, eth + 2 * ETH_ALEN, sizeof(proto));
+	/* Below 0x600 the field is an 802.3 length: Novell raw IPX (0xFFFF payload) or 802.2 LLC. */
+	if (ntohs(proto) < ETH_P_802_3_MIN)
+		proto = htons(eth[ETH_HLEN] == 0xff && eth[ETH_HLEN + 1] == 0xff ? ETH_P_802_3
+										  : ETH_P_802_2);
 	skb->protocol = proto; /* network byte order, as Linux stores it */
 	if (eth[0] & 1)
 		skb->pkt_type = memcmp(eth, "\xff\xff\xff\xff\xff\xff", ETH_ALEN) ? PACKET_MULTICAST

@@ -2,6 +2,8 @@
  * frame, socket filters and cgroup_skb start after the Ethernet header (test_run pulls it),
  * and writable fields keep what a program writes. */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/exbpf_test.h>
 
@@ -19,11 +21,12 @@ int xdp_packet_span(struct xdp_md *ctx)
 	return (long)ctx->data_end - (long)ctx->data;
 }
 
-/* cgroup_skb returns 0 or 1; the length is checked here. */
+/* cgroup_skb returns 0 or 1; the length and protocol are checked here. A type field below
+ * 0x600 is an 802.3 length, so eth_type_trans() reports 802.2 LLC. */
 SEC("cgroup_skb/ingress") __success __retval(1)
 int cgroup_len(struct __sk_buff *skb)
 {
-	return skb->len == 50 && skb->protocol == 0;
+	return skb->len == 50 && skb->protocol == bpf_htons(ETH_P_802_2);
 }
 
 SEC("tc") __success __retval(1234)
