@@ -38,6 +38,7 @@ run_suite() {
 
 run_suite unit "$BUILD/tests/unit" --conformance tests/conformance --progs "$BUILD/progs"
 run_suite conformance-interp "$BUILD/exbpf" conformance --engine interp tests/conformance/*.data
+run_suite conformance-jit "$BUILD/exbpf" conformance --engine jit tests/conformance/*.data
 # Every BPF program under tests/progs carries its expectation as annotations.
 run_suite progs "$BUILD/exbpf" test "$BUILD"/progs/*.bpf.o
 for t in tests/cli/*.sh; do

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "conformance_data.h"
 #include "engine_opt.h"
+#include "jit/jit.h"
 
 /* Upstream's plugins register helper 5 as "return r1" (uBPF's unwind helper); the files
  * call_unwind_fail.data and callx.data rely on it returning a non-zero value for r1 = -1. */
@@ -38,8 +39,46 @@ static struct exbpf_vm *conformance_vm(const struct bpf_insn *insns, size_t cnt,
 	return vm;
 }
 
+/* The JIT runs what a verifier has vouched for: nothing is checked at run time. The
+ * conformance files are trusted test vectors, which is the only reason it may run them
+ * unverified here. */
+static const struct vm_helper conformance_helper_rows[] = {
+	{.id = 5, .name = "conformance_return_r1", .fn = helper_return_r1},
+};
+static const struct vm_helper_table conformance_helpers = {conformance_helper_rows, 1};
+
+/* Loads and runs one program on mem with the engine; r1 = mem, r2 = mem_len as in
+ * exbpf_vm__exec(). Returns 0, or a negative errno (load or run) with the reason in log. */
+static int conformance_exec(int engine, const struct bpf_insn *insns, size_t cnt, void *mem,
+			    size_t mem_len, uint64_t *r0, bool *loaded, char *log_buf,
+			    size_t log_size)
+{
+	*loaded = false;
+	if (engine == CLI_ENGINE_JIT) {
+		struct log log;
+		struct jit_prog *jp;
+		log_init(&log, log_buf, log_size);
+		int err = jit_compile(insns, cnt, &conformance_helpers, &log, &jp);
+		if (err)
+			return err;
+		*loaded = true;
+		struct vm_exec x = {.args = {(uint64_t)(uintptr_t)mem, mem_len}, .log = &log};
+		err = jit_exec(jp, &x);
+		*r0 = x.r0;
+		jit_free(jp);
+		return err;
+	}
+	struct exbpf_vm *vm = conformance_vm(insns, cnt, log_buf, log_size);
+	if (!vm)
+		return -EINVAL;
+	*loaded = true;
+	int err = exbpf_vm__exec(vm, mem, mem_len, r0, log_buf, log_size);
+	exbpf_vm__free(vm);
+	return err;
+}
+
 /* Runs one file; returns 1 passed, 0 failed (the reason in why), -1 unreadable. */
-static int run_file(const char *path, char *why, size_t why_size)
+static int run_file(int engine, const char *path, char *why, size_t why_size)
 {
 	struct conformance_data d;
 	struct bpf_insn *insns = NULL;
@@ -60,8 +99,11 @@ static int run_file(const char *path, char *why, size_t why_size)
 		snprintf(why, why_size, "assembler: %s", log);
 		goto out;
 	}
-	struct exbpf_vm *vm = conformance_vm(insns, cnt, log, sizeof(log));
-	if (!vm) {
+	uint64_t r0 = 0;
+	bool loaded;
+	int err = conformance_exec(engine, insns, cnt, d.mem, d.mem_len, &r0, &loaded, log,
+				   sizeof(log));
+	if (!loaded) {
 		if (d.has_error) {
 			passed = 1;
 			goto out;
@@ -69,9 +111,6 @@ static int run_file(const char *path, char *why, size_t why_size)
 		snprintf(why, why_size, "load: %s", log);
 		goto out;
 	}
-	uint64_t r0 = 0;
-	int err = exbpf_vm__exec(vm, d.mem, d.mem_len, &r0, log, sizeof(log));
-	exbpf_vm__free(vm);
 	if (d.has_error) {
 		passed = err < 0;
 		if (!passed)
@@ -93,13 +132,15 @@ out:
 static void conformance_usage(FILE *out)
 {
 	fprintf(out, "usage: exbpf conformance [--engine interp|jit] FILE.data...\n"
-		     "  --engine NAME   engine to run the programs on (default: interp)\n"
+		     "  --engine NAME   engine to run the programs on (default: interp); the jit\n"
+		     "                  checks nothing at run time: it is for trusted test vectors\n"
+		     "                  such as these files, never for untrusted programs\n"
 		     "Prints one line per failing file, then `N passed, N failed`.\n");
 }
 
 int cmd_conformance(int argc, char **argv)
 {
-	int first_file = argc, passed = 0, failed = 0;
+	int first_file = argc, passed = 0, failed = 0, engine = CLI_ENGINE_INTERP;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
@@ -108,7 +149,9 @@ int cmd_conformance(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--engine")) {
 			if (i + 1 >= argc)
 				return cli_error("conformance: --engine needs a value");
-			if (cli_parse_engine("conformance", argv[++i], 1u << CLI_ENGINE_INTERP) < 0)
+			engine = cli_parse_engine("conformance", argv[++i],
+						  1u << CLI_ENGINE_INTERP | 1u << CLI_ENGINE_JIT);
+			if (engine < 0)
 				return CLI_BAD_INPUT;
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			return cli_error("conformance: unknown flag '%s'", argv[i]);
@@ -122,7 +165,7 @@ int cmd_conformance(int argc, char **argv)
 
 	for (int i = first_file; i < argc; i++) {
 		char why[768] = "";
-		int r = run_file(argv[i], why, sizeof(why));
+		int r = run_file(engine, argv[i], why, sizeof(why));
 		if (r < 0)
 			return CLI_BAD_INPUT;
 		if (r) {
@@ -172,18 +215,22 @@ static int parse_hex(const char *s, uint8_t **out, size_t *out_len)
 int cmd_conformance_plugin(int argc, char **argv)
 {
 	const char *mem_hex = "";
+	int engine = CLI_ENGINE_INTERP;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: exbpf conformance-plugin [--engine interp|jit] [MEMHEX]\n"
 			       "Reads the program as hex bytes on stdin, runs it on the memory given "
-			       "as hex, prints r0 in hex.\n");
+			       "as hex, prints r0 in hex.\n"
+			       "--engine jit checks nothing at run time: for trusted test vectors "
+			       "only.\n");
 			return CLI_OK;
 		} else if (!strcmp(argv[i], "--engine")) {
 			if (i + 1 >= argc)
 				return cli_error("conformance-plugin: --engine needs a value");
-			if (cli_parse_engine("conformance-plugin", argv[++i],
-					     1u << CLI_ENGINE_INTERP) < 0)
+			engine = cli_parse_engine("conformance-plugin", argv[++i],
+						  1u << CLI_ENGINE_INTERP | 1u << CLI_ENGINE_JIT);
+			if (engine < 0)
 				return CLI_BAD_INPUT;
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			/* The upstream runner passes options such as --elf that we do not take. */
@@ -225,15 +272,15 @@ int cmd_conformance_plugin(int argc, char **argv)
 		goto out;
 	}
 	char log[512] = "";
-	struct exbpf_vm *vm = conformance_vm((const struct bpf_insn *)code,
-					     code_len / sizeof(struct bpf_insn), log, sizeof(log));
-	if (!vm) {
+	uint64_t r0 = 0;
+	bool loaded;
+	int err = conformance_exec(engine, (const struct bpf_insn *)code,
+				   code_len / sizeof(struct bpf_insn), mem, mem_len, &r0, &loaded,
+				   log, sizeof(log));
+	if (!loaded) {
 		cli_error("conformance-plugin: %s", log);
 		goto out;
 	}
-	uint64_t r0;
-	int err = exbpf_vm__exec(vm, mem, mem_len, &r0, log, sizeof(log));
-	exbpf_vm__free(vm);
 	if (err < 0) {
 		cli_error("conformance-plugin: %s", log);
 		rc = CLI_FAIL;

@@ -1,0 +1,999 @@
+/* The x86-64 JIT (first increment). One pass over the decoded program emits machine code into
+ * a growing buffer, jumps and calls as rel32 fixups patched at the end; the buffer is then
+ * copied into an anonymous mapping that is made read+execute.
+ *
+ * Registers follow Linux's x86 JIT (arch/x86/net/bpf_jit_comp.c): r0 rax, r1 rdi, r2 rsi,
+ * r3 rdx, r4 rcx, r5 r8 (the SysV argument registers, so a helper call passes r1-r5 in
+ * place), r6 rbx, r7 r13, r8 r14, r9 r15 (callee-saved: a local call preserves them for free),
+ * r10 rbp. r10/r11 are scratch, r12 holds the run's context (struct jit_ctx) and r9 carries
+ * the sixth helper argument (struct exbpf_run *).
+ *
+ * Every BPF function (entry 0, each local-call and `lddw func` target) is an x86 function:
+ * push rbp; mov rbp, rsp; 512 bytes of stack (zeroed, as a checked interpreter run does);
+ * push rbx, r13-r15. `exit` pops them and returns, so r6-r9 and r10 are per frame. The stub at
+ * offset 0 saves the host's callee-saved registers, records rsp in the context (a run-wide
+ * failure restores it and returns through the stub) and calls the entry function. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "isa/isa.h"
+#include "jit/jit.h"
+/* The JIT builds the interpreter's vm_prog for the same load checks and messages (helper
+ * resolution, rejected lddw forms, callback handles), and so that exbpf_run.pc can point at
+ * vm_prog's instructions: vm_run_fail() and vm_run_insn() then name the right instruction. */
+#include "vm/vm_priv.h"
+
+#if defined(__x86_64__)
+
+/* What the generated code shares with C, per run; lives on jit_exec()'s stack. The depth of
+ * the executing frame is run.depth (0 = main), maintained by the code around local calls. */
+struct jit_ctx {
+	struct exbpf_run run;
+	uint64_t entry_rsp; /* rsp in the stub, for unwinding every frame at once */
+	uint64_t r0;
+	uint64_t callx_val; /* callx's register, for the resolver and the message */
+	uint32_t fail_insn;
+	const struct vm_helper_table *helpers;
+};
+
+/* Why the stub returned early (its return value); 0 is a normal exit. */
+enum { JIT_OK, JIT_FAIL_DEPTH, JIT_FAIL_CALLX, JIT_FAIL_HELPER, JIT_FAIL_THROW };
+
+typedef int (*jit_entry_fn)(struct jit_ctx *ctx, const uint64_t *args, const void *target);
+
+struct jit_prog {
+	struct vm_prog *vm;
+	uint8_t *code;
+	size_t code_size, map_size;
+	uint32_t *func_off; /* per insn: offset of its function prologue, or UINT32_MAX */
+	size_t cnt;
+};
+
+/* x86 register numbers. */
+enum {
+	RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7,
+	R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15,
+};
+#define CTX R12
+
+static const uint8_t reg_map[BPF_REG_COUNT] = {RAX, RDI, RSI, RDX, RCX, R8,
+					       RBX, R13, R14, R15, RBP};
+
+/* Condition codes (the low nibble of jcc). */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
+       CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+
+enum fixup_kind { FX_BODY, FX_FUNC, FX_LABEL };
+enum { L_FAIL_COMMON, L_FAIL_HELPER, L_FAIL_THROW, L_COUNT };
+
+struct fixup {
+	size_t pos; /* of the rel32 */
+	uint32_t target;
+	uint8_t kind;
+};
+
+struct em {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+	struct fixup *fx;
+	size_t nfx, fx_cap;
+	size_t labels[L_COUNT];
+};
+
+static void b1(struct em *e, uint8_t v)
+{
+	if (e->len == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 4096;
+		uint8_t *n = realloc(e->p, cap);
+		if (!n) {
+			e->oom = true;
+			e->len = 0; /* keep writing somewhere harmless */
+			return;
+		}
+		e->p = n;
+		e->cap = cap;
+	}
+	e->p[e->len++] = v;
+}
+
+static void b2(struct em *e, uint16_t v)
+{
+	b1(e, (uint8_t)v);
+	b1(e, (uint8_t)(v >> 8));
+}
+
+static void b4(struct em *e, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b1(e, (uint8_t)(v >> (8 * i)));
+}
+
+static void b8(struct em *e, uint64_t v)
+{
+	b4(e, (uint32_t)v);
+	b4(e, (uint32_t)(v >> 32));
+}
+
+static void add_fixup(struct em *e, uint32_t target, uint8_t kind)
+{
+	if (e->nfx == e->fx_cap) {
+		size_t cap = e->fx_cap ? e->fx_cap * 2 : 64;
+		struct fixup *n = realloc(e->fx, cap * sizeof(*n));
+		if (!n) {
+			e->oom = true;
+			return;
+		}
+		e->fx = n;
+		e->fx_cap = cap;
+	}
+	e->fx[e->nfx++] = (struct fixup){e->len, target, kind};
+	b4(e, 0);
+}
+
+/* Instruction flags for emit_op. */
+enum {
+	EF_W = 1,    /* REX.W: 64-bit operand */
+	EF_RB = 2,   /* always emit REX (byte registers sil/dil) */
+	EF_66 = 4,   /* operand-size prefix: 16-bit operand */
+	EF_LOCK = 8, /* lock prefix */
+};
+
+/* [prefixes] [REX] opcode (oplen bytes, most significant first) modrm [sib] [disp32].
+ * reg is a register or a /digit; rm a register, or with mem a base: [rm + disp]. */
+static void emit_op(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm,
+		    bool mem, int32_t disp)
+{
+	if (fl & EF_LOCK)
+		b1(e, 0xf0);
+	if (fl & EF_66)
+		b1(e, 0x66);
+	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+	if (rex != 0x40 || (fl & EF_RB))
+		b1(e, rex);
+	for (int i = oplen - 1; i >= 0; i--)
+		b1(e, (uint8_t)(opc >> (8 * i)));
+	if (!mem) {
+		b1(e, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+		return;
+	}
+	b1(e, (uint8_t)(0x80 | (reg & 7) << 3 | (rm & 7)));
+	if ((rm & 7) == RSP)
+		b1(e, 0x24);
+	b4(e, (uint32_t)disp);
+}
+
+static void rr(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm)
+{
+	emit_op(e, fl, opc, oplen, reg, rm, false, 0);
+}
+
+static void mem(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int base,
+		int32_t disp)
+{
+	emit_op(e, fl, opc, oplen, reg, base, true, disp);
+}
+
+/* mov dst, src (64 or 32 bits; 32 zero-extends) */
+static void mov_rr(struct em *e, bool w64, int dst, int src)
+{
+	rr(e, w64 ? EF_W : 0, 0x89, 1, src, dst);
+}
+
+static void mov_imm64(struct em *e, int dst, uint64_t v)
+{
+	if (v <= UINT32_MAX) { /* mov r32, imm32 zero-extends */
+		if (dst & 8)
+			b1(e, 0x41);
+		b1(e, (uint8_t)(0xb8 + (dst & 7)));
+		b4(e, (uint32_t)v);
+	} else if ((int64_t)v == (int32_t)v) {
+		rr(e, EF_W, 0xc7, 1, 0, dst);
+		b4(e, (uint32_t)v);
+	} else {
+		b1(e, (uint8_t)(0x48 | ((dst & 8) ? 1 : 0)));
+		b1(e, (uint8_t)(0xb8 + (dst & 7)));
+		b8(e, v);
+	}
+}
+
+static void push(struct em *e, int r)
+{
+	if (r & 8)
+		b1(e, 0x41);
+	b1(e, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void pop(struct em *e, int r)
+{
+	if (r & 8)
+		b1(e, 0x41);
+	b1(e, (uint8_t)(0x58 + (r & 7)));
+}
+
+static void jmp_label(struct em *e, int label)
+{
+	b1(e, 0xe9);
+	add_fixup(e, (uint32_t)label, FX_LABEL);
+}
+
+static void jcc_label(struct em *e, int cc, int label)
+{
+	b1(e, 0x0f);
+	b1(e, (uint8_t)(0x80 + cc));
+	add_fixup(e, (uint32_t)label, FX_LABEL);
+}
+
+/* Short forward jump: returns where to patch with patch8(). */
+static size_t jcc8(struct em *e, int cc)
+{
+	b1(e, (uint8_t)(0x70 + cc));
+	b1(e, 0);
+	return e->len - 1;
+}
+
+static size_t jmp8(struct em *e)
+{
+	b1(e, 0xeb);
+	b1(e, 0);
+	return e->len - 1;
+}
+
+static void patch8(struct em *e, size_t at)
+{
+	if (!e->oom)
+		e->p[at] = (uint8_t)(int8_t)(e->len - (at + 1));
+}
+
+#define CTX_OFF(field) ((int32_t)offsetof(struct jit_ctx, field))
+
+static void emit_epilogue(struct em *e)
+{
+	pop(e, R15);
+	pop(e, R14);
+	pop(e, R13);
+	pop(e, RBX);
+	b1(e, 0xc9); /* leave */
+	b1(e, 0xc3); /* ret */
+}
+
+static void emit_prologue(struct em *e)
+{
+	push(e, RBP);
+	mov_rr(e, true, RBP, RSP);
+	rr(e, EF_W, 0x81, 1, 5, RSP); /* sub rsp, 512 */
+	b4(e, BPF_STACK_SIZE);
+	/* zero the frame: pxor xmm0, xmm0; mov r11d, 512; 1: sub r11, 16;
+	 * movdqu [rsp + r11], xmm0; jnz 1b */
+	static const uint8_t zero[] = {0x66, 0x0f, 0xef, 0xc0, 0x41, 0xbb, 0x00, 0x02, 0x00,
+				       0x00, 0x49, 0x83, 0xeb, 0x10, 0xf3, 0x42, 0x0f, 0x7f,
+				       0x04, 0x1c, 0x75, 0xf4};
+	_Static_assert(BPF_STACK_SIZE == 0x200, "the zeroing loop assumes 512-byte frames");
+	for (size_t i = 0; i < sizeof(zero); i++)
+		b1(e, zero[i]);
+	push(e, RBX);
+	push(e, R13);
+	push(e, R14);
+	push(e, R15);
+}
+
+/* The stub: int stub(struct jit_ctx *ctx, const uint64_t args[5], const void *fn). */
+static void emit_stub(struct em *e)
+{
+	push(e, RBP);
+	push(e, RBX);
+	push(e, R12);
+	push(e, R13);
+	push(e, R14);
+	push(e, R15);
+	rr(e, EF_W, 0x83, 1, 5, RSP); /* sub rsp, 8: 16-byte alignment for the calls below */
+	b1(e, 8);
+	mov_rr(e, true, CTX, RDI);
+	mem(e, EF_W, 0x89, 1, RSP, CTX, CTX_OFF(entry_rsp));
+	mov_rr(e, true, R11, RDX);
+	mov_rr(e, true, RAX, RSI);
+	mem(e, EF_W, 0x8b, 1, RDI, RAX, 0);
+	mem(e, EF_W, 0x8b, 1, RSI, RAX, 8);
+	mem(e, EF_W, 0x8b, 1, RDX, RAX, 16);
+	mem(e, EF_W, 0x8b, 1, RCX, RAX, 24);
+	mem(e, EF_W, 0x8b, 1, R8, RAX, 32);
+	static const int zeroed[] = {RAX, RBX, R13, R14, R15};
+	for (size_t i = 0; i < sizeof(zeroed) / sizeof(zeroed[0]); i++)
+		rr(e, 0, 0x31, 1, zeroed[i], zeroed[i]);
+	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(r0));
+	rr(e, 0, 0x31, 1, RAX, RAX);
+	size_t out = e->len;
+	rr(e, EF_W, 0x83, 1, 0, RSP); /* add rsp, 8 */
+	b1(e, 8);
+	pop(e, R15);
+	pop(e, R14);
+	pop(e, R13);
+	pop(e, R12);
+	pop(e, RBX);
+	pop(e, RBP);
+	b1(e, 0xc3);
+	/* fail_common: edi = why, esi = insn */
+	e->labels[L_FAIL_COMMON] = e->len;
+	mem(e, EF_W, 0x8b, 1, RSP, CTX, CTX_OFF(entry_rsp));
+	mem(e, 0, 0x89, 1, RSI, CTX, CTX_OFF(fail_insn));
+	mov_rr(e, false, RAX, RDI);
+	b1(e, 0xe9);
+	b4(e, (uint32_t)(out - (e->len + 4)));
+	e->labels[L_FAIL_HELPER] = e->len;
+	b1(e, 0xbf); /* mov edi, imm32 */
+	b4(e, JIT_FAIL_HELPER);
+	jmp_label(e, L_FAIL_COMMON);
+	e->labels[L_FAIL_THROW] = e->len;
+	b1(e, 0xbf);
+	b4(e, JIT_FAIL_THROW);
+	jmp_label(e, L_FAIL_COMMON);
+}
+
+/* mov esi, insn; mov edi, why; jmp fail_common */
+static void emit_fail(struct em *e, size_t insn, int why)
+{
+	b1(e, 0xbe);
+	b4(e, (uint32_t)insn);
+	b1(e, 0xbf);
+	b4(e, (uint32_t)why);
+	jmp_label(e, L_FAIL_COMMON);
+}
+
+static exbpf_helper_fn jit_callx_resolve(struct jit_ctx *ctx, uint64_t id)
+{
+	return id <= UINT32_MAX ? vm_helper_find(ctx->helpers, (uint32_t)id) : NULL;
+}
+
+/* The helper is in r11. Records the call instruction for the run's services, calls it with
+ * r9 = &ctx->run, then obeys what the helper asked: fail or throw (the whole run unwinds), or
+ * return from this frame (vm_run_return()). */
+static void emit_helper_call(struct em *e, const struct vm_insn *pc)
+{
+	mov_imm64(e, R10, (uint64_t)(uintptr_t)pc);
+	mem(e, EF_W, 0x89, 1, R10, CTX, CTX_OFF(run.pc));
+	mov_rr(e, true, R9, CTX);
+	_Static_assert(offsetof(struct jit_ctx, run) == 0, "r9 = ctx is &ctx->run");
+	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
+	b1(e, 0);
+	jcc_label(e, CC_NE, L_FAIL_HELPER);
+	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.thrown)); /* cmp byte [thrown], 0 */
+	b1(e, 0);
+	jcc_label(e, CC_NE, L_FAIL_THROW);
+	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.ret));
+	b1(e, 0);
+	size_t skip = jcc8(e, CC_E);
+	mem(e, 0, 0xc6, 1, 0, CTX, CTX_OFF(run.ret)); /* mov byte [ret], 0 */
+	b1(e, 0);
+	mem(e, EF_W, 0x8b, 1, RAX, CTX, CTX_OFF(run.ret_r0));
+	emit_epilogue(e);
+	patch8(e, skip);
+}
+
+/* Division and modulo, unsigned and signed, with RFC 9669's results for a zero divisor and for
+ * INT_MIN / -1. rax and rdx (r0, r3) are saved around the x86 division. */
+static void emit_div(struct em *e, bool w64, bool is_signed, bool is_mod, bool k, int dst,
+		     int src, int32_t imm)
+{
+	unsigned w = w64 ? EF_W : 0;
+
+	if (k) {
+		if (w64) {
+			rr(e, EF_W, 0xc7, 1, 0, R11);
+			b4(e, (uint32_t)imm);
+		} else {
+			mov_imm64(e, R11, (uint32_t)imm);
+		}
+	} else {
+		mov_rr(e, true, R11, src);
+	}
+	push(e, RAX);
+	push(e, RDX);
+	if (dst != RAX)
+		mov_rr(e, true, RAX, dst);
+	size_t done1 = 0, done2;
+	if (is_signed) {
+		rr(e, w, 0x83, 1, 7, R11); /* cmp r11, -1 */
+		b1(e, 0xff);
+		size_t not_neg1 = jcc8(e, CC_NE);
+		if (is_mod)
+			rr(e, 0, 0x31, 1, RAX, RAX);
+		else
+			rr(e, w, 0xf7, 1, 3, RAX); /* neg */
+		done1 = jmp8(e);
+		patch8(e, not_neg1);
+	}
+	rr(e, w, 0x85, 1, R11, R11);
+	size_t nonzero = jcc8(e, CC_NE);
+	if (is_mod)
+		mov_rr(e, w64, RAX, RAX); /* dst stays (truncated in the 32-bit forms) */
+	else
+		rr(e, 0, 0x31, 1, RAX, RAX);
+	done2 = jmp8(e);
+	patch8(e, nonzero);
+	if (is_signed) {
+		if (w64)
+			b1(e, 0x48);
+		b1(e, 0x99); /* cqo / cdq */
+	} else {
+		rr(e, 0, 0x31, 1, RDX, RDX);
+	}
+	rr(e, w, 0xf7, 1, is_signed ? 7 : 6, R11);
+	if (is_mod)
+		mov_rr(e, w64, RAX, RDX);
+	if (is_signed)
+		patch8(e, done1);
+	patch8(e, done2);
+	mov_rr(e, w64, R11, RAX);
+	pop(e, RDX);
+	pop(e, RAX);
+	mov_rr(e, true, dst, R11);
+}
+
+/* Shift by a register: x86 takes the count in cl, and rcx is r4. */
+static void emit_shift_x(struct em *e, bool w64, int digit, int dst, int src)
+{
+	unsigned w = w64 ? EF_W : 0;
+
+	if (src == RCX) {
+		rr(e, w, 0xd3, 1, digit, dst);
+	} else {
+		mov_rr(e, true, R11, RCX);
+		mov_rr(e, true, RCX, src);
+		if (dst == RCX) {
+			rr(e, w, 0xd3, 1, digit, R11);
+			mov_rr(e, true, RCX, R11);
+		} else {
+			rr(e, w, 0xd3, 1, digit, dst);
+			mov_rr(e, true, RCX, R11);
+		}
+	}
+	if (!w64)
+		mov_rr(e, false, dst, dst); /* a count of 0 must still zero-extend */
+}
+
+/* lock or/and/xor with the old value fetched: a cmpxchg loop on rax (r0, saved in r10). */
+static void emit_fetch_logic(struct em *e, bool w64, uint8_t opc, int dst, int src, int16_t off)
+{
+	unsigned w = w64 ? EF_W : 0;
+	int base = dst == RAX ? R10 : dst;
+	int opnd = src == RAX ? R10 : src;
+
+	mov_rr(e, true, R10, RAX);
+	mem(e, w, 0x8b, 1, RAX, base, off);
+	size_t loop = e->len;
+	mov_rr(e, w64, R11, RAX);
+	rr(e, w, opc, 1, opnd, R11);
+	mem(e, w | EF_LOCK, 0x0fb1, 2, R11, base, off);
+	b1(e, 0x75); /* jne loop */
+	b1(e, (uint8_t)(int8_t)(loop - (e->len + 1)));
+	mov_rr(e, w64, R11, RAX);
+	mov_rr(e, true, RAX, R10);
+	mov_rr(e, true, src, R11);
+}
+
+static int jit_cc(unsigned code)
+{
+	switch (code & 0xf0) {
+	case 0x10: return CC_E;
+	case 0x20: return CC_A;
+	case 0x30: return CC_AE;
+	case 0x40: return CC_NE; /* jset: test */
+	case 0x50: return CC_NE;
+	case 0x60: return CC_G;
+	case 0x70: return CC_GE;
+	case 0xa0: return CC_B;
+	case 0xb0: return CC_BE;
+	case 0xc0: return CC_L;
+	default: return CC_LE; /* 0xd0 */
+	}
+}
+
+/* Emits one instruction. Returns 0, or -EOPNOTSUPP for what this increment does not JIT. */
+static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_insn *in,
+		     size_t i, const struct vm_helper_table *helpers, struct log *log)
+{
+	const struct isa_desc *d = isa_desc_of(in);
+	int dst = reg_map[in->dst], src = reg_map[in->src];
+	uint8_t code = d->code;
+	uint8_t cls = code & 7;
+	bool w64 = cls == ISA_ALU64 || cls == ISA_JMP;
+	unsigned w = w64 ? EF_W : 0;
+	bool k = (code & ISA_X) == 0;
+
+	switch (in->op) {
+	/* --- ALU */
+#define BINOP_(NAME, OPX, DIGIT)                                                                \
+	case ISA_OP_ALU64_##NAME##_K:                                                           \
+	case ISA_OP_ALU_##NAME##_K:                                                             \
+		rr(e, w, 0x81, 1, DIGIT, dst);                                                  \
+		b4(e, (uint32_t)in->imm);                                                       \
+		return 0;                                                                       \
+	case ISA_OP_ALU64_##NAME##_X:                                                           \
+	case ISA_OP_ALU_##NAME##_X:                                                             \
+		rr(e, w, OPX, 1, src, dst);                                                     \
+		return 0;
+		BINOP_(ADD, 0x01, 0)
+		BINOP_(OR, 0x09, 1)
+		BINOP_(AND, 0x21, 4)
+		BINOP_(SUB, 0x29, 5)
+		BINOP_(XOR, 0x31, 6)
+#undef BINOP_
+	case ISA_OP_ALU64_MUL_K:
+	case ISA_OP_ALU_MUL_K:
+		rr(e, w, 0x69, 1, dst, dst);
+		b4(e, (uint32_t)in->imm);
+		return 0;
+	case ISA_OP_ALU64_MUL_X:
+	case ISA_OP_ALU_MUL_X:
+		rr(e, w, 0x0faf, 2, dst, src);
+		return 0;
+#define SHIFT_(NAME, DIGIT)                                                                     \
+	case ISA_OP_ALU64_##NAME##_K:                                                           \
+	case ISA_OP_ALU_##NAME##_K: {                                                           \
+		unsigned n = (unsigned)in->imm & (w64 ? 63 : 31);                               \
+		if (n) {                                                                        \
+			rr(e, w, 0xc1, 1, DIGIT, dst);                                          \
+			b1(e, (uint8_t)n);                                                      \
+		} else if (!w64) {                                                              \
+			mov_rr(e, false, dst, dst);                                             \
+		}                                                                               \
+		return 0;                                                                       \
+	}                                                                                       \
+	case ISA_OP_ALU64_##NAME##_X:                                                           \
+	case ISA_OP_ALU_##NAME##_X:                                                             \
+		emit_shift_x(e, w64, DIGIT, dst, src);                                          \
+		return 0;
+		SHIFT_(LSH, 4)
+		SHIFT_(RSH, 5)
+		SHIFT_(ARSH, 7)
+#undef SHIFT_
+	case ISA_OP_ALU64_DIV_K: case ISA_OP_ALU64_DIV_X: case ISA_OP_ALU64_SDIV_K:
+	case ISA_OP_ALU64_SDIV_X: case ISA_OP_ALU64_MOD_K: case ISA_OP_ALU64_MOD_X:
+	case ISA_OP_ALU64_SMOD_K: case ISA_OP_ALU64_SMOD_X: case ISA_OP_ALU_DIV_K:
+	case ISA_OP_ALU_DIV_X: case ISA_OP_ALU_SDIV_K: case ISA_OP_ALU_SDIV_X:
+	case ISA_OP_ALU_MOD_K: case ISA_OP_ALU_MOD_X: case ISA_OP_ALU_SMOD_K:
+	case ISA_OP_ALU_SMOD_X:
+		emit_div(e, w64, in->off == 1, (code & 0xf0) == 0x90, k, dst, src, in->imm);
+		return 0;
+	case ISA_OP_ALU64_MOV_K:
+		mov_imm64(e, dst, (uint64_t)(int64_t)in->imm);
+		return 0;
+	case ISA_OP_ALU_MOV_K:
+		mov_imm64(e, dst, (uint32_t)in->imm);
+		return 0;
+	case ISA_OP_ALU64_MOV_X:
+	case ISA_OP_ALU_MOV_X:
+		mov_rr(e, w64, dst, src);
+		return 0;
+	case ISA_OP_ALU64_MOVSX8:
+	case ISA_OP_ALU_MOVSX8:
+		rr(e, w | EF_RB, 0x0fbe, 2, dst, src);
+		return 0;
+	case ISA_OP_ALU64_MOVSX16:
+	case ISA_OP_ALU_MOVSX16:
+		rr(e, w, 0x0fbf, 2, dst, src);
+		return 0;
+	case ISA_OP_ALU64_MOVSX32:
+		rr(e, EF_W, 0x63, 1, dst, src);
+		return 0;
+	case ISA_OP_ALU64_NEG:
+	case ISA_OP_ALU_NEG:
+		rr(e, w, 0xf7, 1, 3, dst);
+		return 0;
+	case ISA_OP_LE16:
+		rr(e, 0, 0x0fb7, 2, dst, dst);
+		return 0;
+	case ISA_OP_LE32:
+		mov_rr(e, false, dst, dst);
+		return 0;
+	case ISA_OP_LE64:
+		return 0;
+	case ISA_OP_BE16:
+	case ISA_OP_BSWAP16:
+		rr(e, EF_66, 0xc1, 1, 0, dst); /* rol r16, 8 */
+		b1(e, 8);
+		rr(e, 0, 0x0fb7, 2, dst, dst);
+		return 0;
+	case ISA_OP_BE32:
+	case ISA_OP_BSWAP32:
+	case ISA_OP_BE64:
+	case ISA_OP_BSWAP64: {
+		bool q = in->op == ISA_OP_BE64 || in->op == ISA_OP_BSWAP64;
+		uint8_t rex = (uint8_t)(0x40 | (q ? 8 : 0) | ((dst & 8) ? 1 : 0));
+		if (rex != 0x40)
+			b1(e, rex);
+		b1(e, 0x0f);
+		b1(e, (uint8_t)(0xc8 + (dst & 7)));
+		return 0;
+	}
+
+	/* --- Jumps */
+	case ISA_OP_JA:
+	case ISA_OP_JA32:
+		b1(e, 0xe9);
+		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_BODY);
+		return 0;
+	case ISA_OP_EXIT:
+		emit_epilogue(e);
+		return 0;
+	case ISA_OP_CALL_LOCAL: {
+		mem(e, 0, 0x83, 1, 0, CTX, CTX_OFF(run.depth)); /* add dword [depth], 1 */
+		b1(e, 1);
+		mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.depth)); /* cmp dword [depth], 8 */
+		b1(e, BPF_MAX_CALL_FRAMES);
+		size_t ok = jcc8(e, CC_L);
+		emit_fail(e, i, JIT_FAIL_DEPTH);
+		patch8(e, ok);
+		b1(e, 0xe8);
+		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_FUNC);
+		mem(e, 0, 0x83, 1, 5, CTX, CTX_OFF(run.depth)); /* sub dword [depth], 1 */
+		b1(e, 1);
+		return 0;
+	}
+	case ISA_OP_CALL_HELPER: {
+		exbpf_helper_fn fn = vm_helper_find(helpers, (uint32_t)in->imm);
+		mov_imm64(e, R11, (uint64_t)(uintptr_t)fn);
+		emit_helper_call(e, &jp->vm->insns[i]);
+		return 0;
+	}
+	case ISA_OP_CALLX: {
+		mem(e, EF_W, 0x89, 1, dst, CTX, CTX_OFF(callx_val));
+		static const int saved[] = {RDI, RSI, RDX, RCX, R8};
+		for (int s = 0; s < 5; s++)
+			push(e, saved[s]);
+		rr(e, EF_W, 0x83, 1, 5, RSP);
+		b1(e, 8);
+		mov_rr(e, true, RDI, CTX);
+		mem(e, EF_W, 0x8b, 1, RSI, CTX, CTX_OFF(callx_val));
+		mov_imm64(e, RAX, (uint64_t)(uintptr_t)jit_callx_resolve);
+		rr(e, 0, 0xff, 1, 2, RAX);
+		rr(e, EF_W, 0x83, 1, 0, RSP);
+		b1(e, 8);
+		for (int s = 4; s >= 0; s--)
+			pop(e, saved[s]);
+		rr(e, EF_W, 0x85, 1, RAX, RAX);
+		size_t ok = jcc8(e, CC_NE);
+		emit_fail(e, i, JIT_FAIL_CALLX);
+		patch8(e, ok);
+		mov_rr(e, true, R11, RAX);
+		emit_helper_call(e, &jp->vm->insns[i]);
+		return 0;
+	}
+	case ISA_OP_LDDW:
+		mov_imm64(e, dst, in->imm64);
+		return 0;
+	case ISA_OP_LDDW_FUNC:
+		mov_imm64(e, dst, (uint64_t)isa_branch_target(in, i));
+		return 0;
+
+	/* --- Memory */
+	case ISA_OP_LDX_B:
+		mem(e, 0, 0x0fb6, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDX_H:
+		mem(e, 0, 0x0fb7, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDX_W:
+		mem(e, 0, 0x8b, 1, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDX_DW:
+		mem(e, EF_W, 0x8b, 1, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDXS_B:
+		mem(e, EF_W, 0x0fbe, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDXS_H:
+		mem(e, EF_W, 0x0fbf, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LDXS_W:
+		mem(e, EF_W, 0x63, 1, dst, src, in->off);
+		return 0;
+	case ISA_OP_ST_B:
+		mem(e, 0, 0xc6, 1, 0, dst, in->off);
+		b1(e, (uint8_t)in->imm);
+		return 0;
+	case ISA_OP_ST_H:
+		mem(e, EF_66, 0xc7, 1, 0, dst, in->off);
+		b2(e, (uint16_t)in->imm);
+		return 0;
+	case ISA_OP_ST_W:
+	case ISA_OP_ST_DW:
+		mem(e, in->op == ISA_OP_ST_DW ? EF_W : 0, 0xc7, 1, 0, dst, in->off);
+		b4(e, (uint32_t)in->imm);
+		return 0;
+	case ISA_OP_STX_B:
+		mem(e, EF_RB, 0x88, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STX_H:
+		mem(e, EF_66, 0x89, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STX_W:
+		mem(e, 0, 0x89, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STX_DW:
+		mem(e, EF_W, 0x89, 1, src, dst, in->off);
+		return 0;
+
+	/* --- Atomics */
+#define ATOMIC_(SZ, WF, W64)                                                                    \
+	case ISA_OP_ATOMIC_##SZ##_ADD:                                                          \
+		mem(e, WF | EF_LOCK, 0x01, 1, src, dst, in->off);                                \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_OR:                                                           \
+		mem(e, WF | EF_LOCK, 0x09, 1, src, dst, in->off);                                \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_AND:                                                          \
+		mem(e, WF | EF_LOCK, 0x21, 1, src, dst, in->off);                                \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_XOR:                                                          \
+		mem(e, WF | EF_LOCK, 0x31, 1, src, dst, in->off);                                \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_FETCH_ADD:                                                    \
+		mem(e, WF | EF_LOCK, 0x0fc1, 2, src, dst, in->off);                              \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_FETCH_OR:                                                     \
+		emit_fetch_logic(e, W64, 0x09, dst, src, in->off);                              \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_FETCH_AND:                                                    \
+		emit_fetch_logic(e, W64, 0x21, dst, src, in->off);                              \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_FETCH_XOR:                                                    \
+		emit_fetch_logic(e, W64, 0x31, dst, src, in->off);                              \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_XCHG:                                                         \
+		mem(e, WF, 0x87, 1, src, dst, in->off);                                         \
+		return 0;                                                                       \
+	case ISA_OP_ATOMIC_##SZ##_CMPXCHG:                                                      \
+		mem(e, WF | EF_LOCK, 0x0fb1, 2, src, dst, in->off);                              \
+		if (!(W64))                                                                     \
+			mov_rr(e, false, RAX, RAX);                                             \
+		return 0;
+		ATOMIC_(W, 0, false)
+		ATOMIC_(DW, EF_W, true)
+#undef ATOMIC_
+
+	default:
+		break;
+	}
+	if (d->flags & ISA_F_JUMP) { /* conditional jumps */
+		bool jset = (code & 0xf0) == 0x40;
+		if (k) {
+			rr(e, w, jset ? 0xf7 : 0x81, 1, jset ? 0 : 7, dst);
+			b4(e, (uint32_t)in->imm);
+		} else {
+			rr(e, w, jset ? 0x85 : 0x39, 1, src, dst);
+		}
+		b1(e, 0x0f);
+		b1(e, (uint8_t)(0x80 + jit_cc(code)));
+		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_BODY);
+		return 0;
+	}
+	log_printf(log, "insn %zu: %s is not supported by the JIT\n", i, d->name);
+	return -EOPNOTSUPP;
+}
+
+int jit_supported(void)
+{
+	return 1;
+}
+
+static void mark(uint8_t *bits, uint64_t i)
+{
+	bits[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static bool marked(const uint8_t *bits, uint64_t i)
+{
+	return bits[i / 8] >> (i % 8) & 1;
+}
+
+int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
+		struct log *log, struct jit_prog **out)
+{
+	struct jit_prog *jp = calloc(1, sizeof(*jp));
+	struct em e = {0};
+	uint8_t *funcs = NULL;
+	uint32_t *body = NULL;
+	int err;
+
+	if (!jp)
+		return -ENOMEM;
+	err = vm_prog_new(insns, cnt, helpers, log, &jp->vm);
+	if (err) {
+		free(jp);
+		return err;
+	}
+	jp->cnt = cnt;
+	funcs = calloc((cnt + 7) / 8, 1);
+	body = malloc((cnt + 1) * sizeof(*body));
+	jp->func_off = malloc(cnt * sizeof(*jp->func_off));
+	if (!funcs || !body || !jp->func_off) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	mark(funcs, 0);
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+		if (in.op == ISA_OP_CALL_LOCAL || in.op == ISA_OP_LDDW_FUNC)
+			mark(funcs, (uint64_t)isa_branch_target(&in, i));
+		i += (size_t)n;
+	}
+
+	emit_stub(&e);
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+
+		jp->func_off[i] = UINT32_MAX;
+		if (marked(funcs, i)) {
+			if (i) { /* falling into a function skips its prologue */
+				b1(&e, 0xe9);
+				add_fixup(&e, (uint32_t)i, FX_BODY);
+			}
+			jp->func_off[i] = (uint32_t)e.len;
+			emit_prologue(&e);
+		}
+		body[i] = (uint32_t)e.len;
+		err = emit_insn(&e, jp, &in, i, helpers, log);
+		if (err)
+			goto fail;
+		if (n == 2)
+			jp->func_off[i + 1] = UINT32_MAX;
+		i += (size_t)n;
+	}
+	if (e.oom || e.len > INT32_MAX) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t f = 0; f < e.nfx; f++) {
+		const struct fixup *x = &e.fx[f];
+		size_t to = x->kind == FX_LABEL ? e.labels[x->target]
+			    : x->kind == FX_FUNC ? jp->func_off[x->target]
+						 : body[x->target];
+		int32_t rel = (int32_t)((int64_t)to - (int64_t)(x->pos + 4));
+		memcpy(e.p + x->pos, &rel, 4);
+	}
+
+	long page = sysconf(_SC_PAGESIZE);
+	jp->code_size = e.len;
+	jp->map_size = (e.len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	void *m = mmap(NULL, jp->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (m == MAP_FAILED) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	memcpy(m, e.p, e.len);
+	if (mprotect(m, jp->map_size, PROT_READ | PROT_EXEC)) {
+		err = -errno;
+		munmap(m, jp->map_size);
+		log_printf(log, "cannot make the JIT's code executable\n");
+		goto fail;
+	}
+	jp->code = m;
+	free(e.p);
+	free(e.fx);
+	free(funcs);
+	free(body);
+	*out = jp;
+	return 0;
+fail:
+	free(e.p);
+	free(e.fx);
+	free(funcs);
+	free(body);
+	jit_free(jp);
+	return err;
+}
+
+int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+{
+	struct jit_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	x->err_insn = -1;
+	x->r0 = 0;
+	x->nthrow = 0;
+	x->hook_why[0] = '\0';
+	x->budget_left = x->budget;
+	if (x->entry >= p->cnt || p->func_off[x->entry] == UINT32_MAX) {
+		log_printf(x->log, "entry %zu is not the start of a function of the program\n",
+			   x->entry);
+		return -EINVAL;
+	}
+	ctx.run.exec = x;
+	ctx.run.prog = p->vm;
+	ctx.run.checked = false;
+	ctx.run.pc = p->vm->insns;
+	ctx.helpers = p->vm->helpers;
+	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
+	int why = stub(&ctx, x->args, p->code + p->func_off[x->entry]);
+	switch (why) {
+	case JIT_OK:
+		x->r0 = ctx.r0;
+		return 0;
+	case JIT_FAIL_DEPTH:
+		log_printf(x->log, "insn %" PRIu32 ": the call stack of %d frames is too deep\n",
+			   ctx.fail_insn, BPF_MAX_CALL_FRAMES + 1);
+		x->err_insn = ctx.fail_insn;
+		return -E2BIG;
+	case JIT_FAIL_CALLX:
+		log_printf(x->log, "insn %" PRIu32 ": callx to unknown helper %" PRIu64 "\n",
+			   ctx.fail_insn, ctx.callx_val);
+		x->err_insn = ctx.fail_insn;
+		return -EINVAL;
+	case JIT_FAIL_THROW:
+		x->throw_insns[0] = (uint32_t)vm_run_insn(&ctx.run);
+		x->nthrow = 1;
+		return VM_THROWN;
+	default: /* JIT_FAIL_HELPER */
+		if (x->err_insn < 0)
+			x->err_insn = (int64_t)vm_run_insn(&ctx.run);
+		return ctx.run.err;
+	}
+}
+
+void jit_free(struct jit_prog *p)
+{
+	if (!p)
+		return;
+	if (p->code)
+		munmap(p->code, p->map_size);
+	vm_prog_free(p->vm);
+	free(p->func_off);
+	free(p);
+}
+
+const void *jit_code(const struct jit_prog *p)
+{
+	return p->code;
+}
+
+size_t jit_code_size(const struct jit_prog *p)
+{
+	return p->code_size;
+}
+
+#else /* !__x86_64__ */
+
+int jit_supported(void)
+{
+	return 0;
+}
+
+int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
+		struct log *log, struct jit_prog **out)
+{
+	log_printf(log, "the JIT supports x86-64 hosts only\n");
+	return -ENOTSUP;
+}
+
+int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+{
+	return -ENOTSUP;
+}
+
+void jit_free(struct jit_prog *p)
+{
+}
+
+const void *jit_code(const struct jit_prog *p)
+{
+	return NULL;
+}
+
+size_t jit_code_size(const struct jit_prog *p)
+{
+	return 0;
+}
+
+#endif
