@@ -28,13 +28,20 @@ struct run_args {
 
 static int usage(void)
 {
-	printf("usage: exbpf run OBJ [--prog NAME] [--engine interp|kernel]\n"
-	       "                [--data FILE | --data-size N]\n"
-	       "                [--ctx FILE] [--tail MAP:KEY:PROG]... [--repeat N] [--json]\n"
-	       "  Runs each program (or NAME) like BPF_PROG_TEST_RUN: packet programs get the data\n"
-	       "  (default 64 zero bytes), others the --ctx bytes. Prints `retval: N`.\n"
-	       "  --engine kernel loads it into the running Linux (root) and runs it there: a throw\n"
-	       "  shows only in the return value (\"thrown\" is false in --json).\n");
+	printf("usage: exbpf run OBJ [FLAGS]\n"
+	       "  Runs each program of OBJ like BPF_PROG_TEST_RUN (each loaded alone) and prints\n"
+	       "  `retval: N`, and for a throw the cookie, the throw site and the unwound frames.\n"
+	       "  --prog NAME             run only this program\n"
+	       "  --engine interp|kernel  interp (default; checked, unverified until the verifier\n"
+	       "                          lands) or the running Linux (root; a throw shows only in\n"
+	       "                          the return value: \"thrown\" is false in --json)\n"
+	       "  --data FILE             packet bytes for packet programs (default 64 zeros)\n"
+	       "  --data-size N           N zero bytes of packet instead\n"
+	       "  --ctx FILE              context bytes for other programs (raw_tp args, syscall)\n"
+	       "  --tail MAP:KEY:PROG     put program PROG at KEY of prog array MAP first\n"
+	       "  --repeat N              run N times; also print the mean ns/run\n"
+	       "  --kernel-strict         Linux's verdicts (verifier mode; no effect yet)\n"
+	       "  --json                  one JSON object per program (../shared/spec/cli.md)\n");
 	return CLI_OK;
 }
 

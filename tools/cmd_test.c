@@ -20,10 +20,14 @@ struct totals {
 
 static int usage(void)
 {
-	printf("usage: exbpf test OBJ... [--engine interp|all] [--kernel-strict] [--prog NAME]\n"
+	printf("usage: exbpf test OBJ... [FLAGS]\n"
 	       "  Checks every program against its selftest-style annotations (comment:test_*,\n"
-	       "  or exbpf's comment:exbpf_* in default mode). One PASS/FAIL/SKIP line per\n"
-	       "  program; the last line counts them.\n");
+	       "  or exbpf's comment:exbpf_* in default mode), each program loaded alone. One\n"
+	       "  PASS/FAIL/SKIP line per program; the last line counts them. Exit 1 on a FAIL.\n"
+	       "  --prog NAME        check only this program\n"
+	       "  --engine interp|all  the engines to run __retval programs on (interp today)\n"
+	       "  --kernel-strict    read Linux's tags even where exbpf's own tags are present\n"
+	       "  --unpriv           unprivileged mode (needs the verifier: refused for now)\n");
 	return CLI_OK;
 }
 

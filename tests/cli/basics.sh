@@ -67,5 +67,32 @@ expect disasm-partial 2 '^exbpf: .*seven.bin: 7 bytes is not a whole number' "$E
 printf '\xb7\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >"$tmp/prog.bin"
 expect disasm-raw 0 '^ +0: r0 = 1$' "$EXBPF" disasm "$tmp/prog.bin"
 
+# disasm of an object: the linked program with its source lines
+P=$BUILD/progs
+expect disasm-object 0 '^; .*bpf_throw\(x\); @ exc_cb_ok.bpf.c:26$' \
+	"$EXBPF" disasm "$P/exc_cb_ok.bpf.o" --prog main_a
+expect disasm-unknown-prog 2 "^exbpf: .*no program named 'nosuch'" \
+	"$EXBPF" disasm "$P/exc_cb_ok.bpf.o" --prog nosuch
+
+# run: results, the exception report, and bad input (exit 2, one line)
+expect run-retval 0 '^retval: 328$' "$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog main_a
+expect run-exception 0 '^exception: cookie=64 at insn 6 \(exc_cb_ok.bpf.c:26\)$' \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog main_a
+expect run-json 0 '"cookie":3,"cookie_hex":"0x3"' \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog main_b --json
+expect run-no-object 2 '^exbpf: run: no object given' "$EXBPF" run
+expect run-bad-flag 2 "^exbpf: run: unknown flag '--fast'" "$EXBPF" run "$P/exc_cb_ok.bpf.o" --fast
+expect run-repeat-zero 2 '^exbpf: run: --repeat must be at least 1' \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --repeat 0
+expect run-unknown-prog 2 "no program named 'nosuch'" "$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog nosuch
+expect run-jit-refused 2 "engine 'jit' is not available" \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --engine jit
+printf 'short' >"$tmp/short.bin"
+expect run-short-packet 2 'sched_cls programs take 14 to .* bytes of packet data, not 5' \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog main_a --data "$tmp/short.bin"
+expect run-link-error 2 "cannot find exception callback 'no_such_cb'" \
+	"$EXBPF" run "$P/exc_cb_missing.bpf.o"
+expect test-bad-flag 2 "^exbpf: test: unknown flag '--fast'" "$EXBPF" test "$P/exc_cb_ok.bpf.o" --fast
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
