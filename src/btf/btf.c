@@ -343,15 +343,17 @@ static bool name_ok(const char *s, enum name_rule rule)
 		return *s != '\0';
 	if (rule == NAME_OPT_IDENT && !*s)
 		return true;
-	bool dots = rule == NAME_SECTION;
+	/* Linux lets identifiers contain dots anywhere (clang names static locals
+	 * "func.var"), and section names any printable character. */
+	bool printable = rule == NAME_TEXT || rule == NAME_SECTION;
 	for (size_t i = 0;; i++) {
 		char c = s[i];
 		if (!c)
 			return i > 0;
 		if (i >= BTF_NAME_MAX)
 			return false;
-		bool ident = is_ident_start(c) || (i && is_digit(c)) || (dots && c == '.');
-		if (rule == NAME_TEXT ? c < 0x20 || c >= 0x7f : !ident)
+		bool ident = is_ident_start(c) || (i && is_digit(c)) || c == '.';
+		if (printable ? c < 0x20 || c >= 0x7f : !ident)
 			return false;
 	}
 }
