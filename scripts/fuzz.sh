@@ -15,6 +15,9 @@ fuzz_loader)
 	max_len=65536
 	[ "$seconds" -lt 60 ] && seconds=60
 	;;
+fuzz_runtime)
+	max_len=65536
+	;;
 esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
