@@ -11,6 +11,11 @@ BPF_CLANG ?= clang-19
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+# ThreadSanitizer for the concurrency tests: `make test TSAN=1` (slow: export EXBPF_MT_OPS=N
+# to shorten the 10^6-operation thread tests).
+BUILD ?= build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SANFLAGS :=

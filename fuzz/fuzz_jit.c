@@ -10,10 +10,15 @@
  * may have changed: any difference is a JIT bug (__builtin_trap()).
  *
  * What makes the engines legitimately differ is filtered out, never reported:
- * - Addresses. The interpreter's stack is not the JIT's, so a program whose result or path
- *   depends on an address (r0 = r10, a stored pointer, a pointer comparison) is skipped: the
- *   interpreter runs twice, the second time with its stack and the memory at other addresses,
- *   and both runs must agree (r0, memory, instructions executed) before the JIT runs.
+ * - Stack addresses. The interpreter's stack is not the JIT's, not even modulo 16 (r10 has
+ *   been 8 mod 16 in the interpreter and 0 mod 16 in the JIT), so no shifting of either can expose every
+ *   dependence on it. A program may use r10 and its copies (moved by constants) only as the
+ *   base of loads and stores: never stored, compared, computed with, passed to the helper or
+ *   returned (fp_escapes(), conservative).
+ * - Other addresses (the input memory, r1). The interpreter runs twice, the second time with
+ *   the memory elsewhere and its C stack deeper, and both runs must agree (r0, memory,
+ *   instructions executed); the JIT runs twice the same way, and its runs must agree too.
+ *   The first JIT run uses the interpreter's first memory address.
  * - Cross-frame stack addressing. The checked interpreter lets a callee reach its caller's
  *   512 bytes (its slices are contiguous); in the JIT the saved registers and the return
  *   address lie between frames, and only a verifier keeps programs away from them. So a
@@ -90,50 +95,88 @@ static bool in_frame(int16_t off, unsigned size)
 	return off >= -512 && off + (int)size <= 0;
 }
 
-/* For programs with local calls: r10 only as the base of an access inside its own frame. */
-static bool r10_frame_local(const struct bpf_insn *insns, size_t cnt)
+/* Whether a frame-pointer value (r10, or a register copied from it, moved by constants) can
+ * be used as anything but the base of a load or store: stored, compared, passed to the helper,
+ * returned, or computed with. Flow-insensitive, so conservative: a register that ever holds
+ * such a value counts everywhere. In a program with local calls no copy of r10 is allowed at
+ * all, and r10 itself only as a base inside its own frame. */
+static bool fp_escapes(const struct bpf_insn *insns, size_t cnt, bool calls)
 {
 	static const unsigned sizes[4] = {4, 2, 1, 8}; /* BPF_W, BPF_H, BPF_B, BPF_DW */
+	uint32_t fp = 1u << BPF_REG_10;
+	bool changed = true;
 
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < cnt; i++) {
+			const struct bpf_insn *in = &insns[i];
+			if (in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && in->off == 0 &&
+			    (fp >> in->src_reg & 1) && !(fp >> in->dst_reg & 1)) {
+				if (calls)
+					return true;
+				fp |= 1u << in->dst_reg;
+				changed = true;
+			}
+		}
+	}
 	for (size_t i = 0; i < cnt; i++) {
 		const struct bpf_insn *in = &insns[i];
-		unsigned cls = BPF_CLASS(in->code), size = sizes[BPF_SIZE(in->code) >> 3];
+		unsigned cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		unsigned size = sizes[BPF_SIZE(in->code) >> 3];
+		bool src_fp = fp >> in->src_reg & 1, dst_fp = fp >> in->dst_reg & 1;
 
 		switch (cls) {
 		case BPF_LD:
 			if (BPF_MODE(in->code) == BPF_IMM) /* lddw: src is a pseudo kind */
 				i++;
-			else if (in->src_reg == BPF_REG_10) /* LD_IND: the JIT refuses it anyway */
-				return false;
+			else if (src_fp) /* LD_IND: the JIT refuses it anyway */
+				return true;
 			break;
 		case BPF_LDX:
-			if (in->src_reg == BPF_REG_10 && !in_frame(in->off, size))
-				return false;
+			if (calls && in->src_reg == BPF_REG_10 && !in_frame(in->off, size))
+				return true;
 			break;
 		case BPF_ST:
-			if (in->dst_reg == BPF_REG_10 && !in_frame(in->off, size))
-				return false;
+			if (calls && in->dst_reg == BPF_REG_10 && !in_frame(in->off, size))
+				return true;
 			break;
-		case BPF_STX:
-			if (in->src_reg == BPF_REG_10 ||
-			    (in->dst_reg == BPF_REG_10 && !in_frame(in->off, size)))
-				return false;
+		case BPF_STX: /* the value (src) must not be an address; dst is the base */
+			if (src_fp || (calls && in->dst_reg == BPF_REG_10 && !in_frame(in->off, size)))
+				return true;
 			break;
 		case BPF_JMP:
-		case BPF_JMP32: {
-			unsigned op = BPF_OP(in->code);
-			if (op == BPF_CALL || op == BPF_EXIT || op == BPF_JA)
+		case BPF_JMP32:
+			if (op == BPF_JA)
 				break;
-		}
-			/* fall through */
-		default: /* ALU, ALU64, conditional jumps */
-			if (in->dst_reg == BPF_REG_10 ||
-			    (BPF_SRC(in->code) == BPF_X && in->src_reg == BPF_REG_10))
-				return false;
+			if (op == BPF_EXIT) {
+				if (fp & 1u << BPF_REG_0)
+					return true;
+				break;
+			}
+			if (op == BPF_CALL) {
+				if (in->src_reg == BPF_PSEUDO_CALL)
+					break; /* with calls, no copy of r10 exists */
+				if ((fp & 0x3eu) || (BPF_SRC(in->code) == BPF_X && dst_fp))
+					return true; /* the helper gets an address, or callx */
+				break;
+			}
+			if (dst_fp || (BPF_SRC(in->code) == BPF_X && src_fp))
+				return true; /* a comparison with an address */
+			break;
+		default: { /* ALU, ALU64 */
+			bool mov = op == BPF_MOV;
+			bool copy = in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && in->off == 0;
+			bool offset = cls == BPF_ALU64 && (op == BPF_ADD || op == BPF_SUB) &&
+				      BPF_SRC(in->code) == BPF_K;
+			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && src_fp && !copy)
+				return true;
+			if (dst_fp && !mov && !offset)
+				return true;
 			break;
 		}
+		}
 	}
-	return true;
+	return false;
 }
 
 struct outcome {
@@ -271,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vm_prog_new(insns, cnt, &helpers, NULL, &prog))
 		goto out;
 	stats[S_VALID]++;
-	if (has_local_calls(insns, cnt) && !r10_frame_local(insns, cnt))
+	if (fp_escapes(insns, cnt, has_local_calls(insns, cnt)))
 		goto out;
 	run_interp(prog, base, init, mem_len, 0, &a);
 	if (a.err)

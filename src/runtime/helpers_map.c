@@ -3,7 +3,9 @@
  * pointer a helper hands back becomes memory the checked interpreter lets it touch. */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/limits.h"
 #include "runtime/helpers.h"
@@ -12,6 +14,17 @@
 
 #define UNUSED3 (void)r3, (void)r4, (void)r5
 #define BPF_MAX_LOOPS (8u * 1024 * 1024)
+
+/* Unverified runs only: a verified program never calls these while holding a lock. */
+static bool rt_holds_lock(struct exbpf_run *run)
+{
+	const struct rt_run *rr = rt_run_of(run);
+
+	for (size_t i = 0; i < rr->nheld; i++)
+		if (rr->held[i].kind == RT_HELD_SPIN_LOCK)
+			return true;
+	return false;
+}
 
 struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg)
 {
@@ -64,6 +77,10 @@ H(rt_map_update_elem)
 	struct exbpf_map *map = rt_arg_map(run, r1);
 
 	(void)r5;
+	if (run->checked && (r4 & BPF_F_LOCK) && rt_holds_lock(run)) {
+		vm_run_fail(run, -EINVAL, "function calls are not allowed while holding a lock");
+		return 0;
+	}
 	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_update_elem key") ||
 	    !rt_arg_mem(run, r3, map->attr.value_size, false, "map_update_elem value"))
 		return 0;
@@ -181,12 +198,49 @@ H(rt_ringbuf_query)
 	return ringbuf_query(map, r2);
 }
 
+/* An unverified program may point bpf_spin_lock at anything (stack garbage that looks
+ * taken) or deadlock; its run must still end. Wait a bounded time, then fail. */
+#define CHECKED_LOCK_WAIT_NS 1000000000ull
+
+static uint64_t checked_lock(struct exbpf_run *run, void *lock)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!map_spin_trylock(lock)) {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t.tv_nsec -
+			    (uint64_t)t0.tv_nsec >
+		    CHECKED_LOCK_WAIT_NS) {
+			rt_unhold(run, (uintptr_t)lock, RT_HELD_SPIN_LOCK, "spin_lock");
+			vm_run_fail(run, -EDEADLK, "bpf_spin_lock: the lock stayed taken for 1 s "
+						   "(not a lock, or a deadlock)");
+			return 0;
+		}
+	}
+	return 0;
+}
+
 H(rt_spin_lock)
 {
 	(void)r2, UNUSED3;
-	if (!rt_arg_mem(run, r1, 4, true, "spin_lock") ||
-	    !rt_hold(run, (void *)(uintptr_t)r1, RT_HELD_SPIN_LOCK))
+	if (!rt_arg_mem(run, r1, 4, true, "spin_lock"))
 		return 0;
+	/* A second lock would deadlock on itself or order locks badly: Linux's rule. */
+	if (run->checked && rt_holds_lock(run)) {
+		vm_run_fail(run, -EINVAL, "Locking two bpf_spin_locks are not allowed");
+		return 0;
+	}
+	if (run->checked && r1 % 4) {
+		vm_run_fail(run, -EINVAL, "bpf_spin_lock: 0x%llx is not 4-byte aligned",
+			    (unsigned long long)r1);
+		return 0;
+	}
+	if (!rt_hold(run, (void *)(uintptr_t)r1, RT_HELD_SPIN_LOCK))
+		return 0;
+	if (run->checked)
+		return checked_lock(run, (void *)(uintptr_t)r1);
 	map_spin_lock((void *)(uintptr_t)r1);
 	return 0;
 }

@@ -65,6 +65,11 @@ void map_lock_slow(uint32_t *lock)
 	}
 }
 
+bool map_spin_trylock(void *lock)
+{
+	return !__atomic_exchange_n((uint32_t *)lock, 1u, __ATOMIC_ACQUIRE);
+}
+
 void map_spin_lock(void *lock) { map_lock(lock); }
 
 void map_spin_unlock(void *lock) { map_unlock(lock); }

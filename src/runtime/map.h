@@ -88,6 +88,8 @@ uint64_t ringbuf_query(struct exbpf_map *map, uint64_t flags);
 
 /* bpf_spin_lock / bpf_spin_unlock on a struct bpf_spin_lock inside a map value. */
 void map_spin_lock(void *lock);
+/* One attempt: true when the lock was free and is now taken. */
+bool map_spin_trylock(void *lock);
 void map_spin_unlock(void *lock);
 
 #endif

@@ -100,6 +100,23 @@ static void release_held(struct rt_run *rr)
 	}
 }
 
+/* A run that failed, or an unverified one that returned still holding something, must not
+ * leave a lock taken or a sample reserved for the next run to trip over: release, and in the
+ * second case fail (a verified program always releases before it exits). */
+static int end_holding(struct exbpf_program *prog, struct rt_run *rr, int err)
+{
+	size_t n = rr->nheld;
+
+	if (!n || (!err && !prog->inst->unverified))
+		return err;
+	release_held(rr);
+	if (err)
+		return err;
+	log_printf(rr->log, "'%s' returned holding %zu lock(s) or reference(s); released\n",
+		   prog->name, n);
+	return -EINVAL;
+}
+
 static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
 		   size_t entry, const uint64_t *args, struct vm_exec *x)
 {
@@ -141,7 +158,7 @@ int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *cal
 	*r0 = x.r0;
 	*err_insn = x.err_insn;
 	if (err != VM_THROWN)
-		return err;
+		return end_holding(prog, rr, err);
 	if (rr->exc && !rr->exc->thrown)
 		report_throw(prog, &x, rr->exc);
 	release_held(rr);
@@ -156,10 +173,11 @@ int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *cal
 	*r0 = x.r0;
 	*err_insn = x.err_insn;
 	if (err == VM_THROWN) {
+		release_held(rr);
 		log_printf(rr->log, "the exception callback of '%s' threw\n", prog->name);
 		return -EINVAL;
 	}
-	return err;
+	return end_holding(prog, rr, err);
 }
 
 static uint64_t now_ns(void)
