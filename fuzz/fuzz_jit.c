@@ -11,10 +11,10 @@
  *
  * What makes the engines legitimately differ is filtered out, never reported:
  * - Stack addresses. The interpreter's stack is not the JIT's, not even modulo 16 (r10 has
- *   been 8 mod 16 in the interpreter and 0 mod 16 in the JIT), so no shifting of either can expose every
- *   dependence on it. A program may use r10 and its copies (moved by constants) only as the
- *   base of loads and stores: never stored, compared, computed with, passed to the helper or
- *   returned (fp_escapes(), conservative).
+ *   been 8 mod 16 in the interpreter and 0 mod 16 in the JIT), so no shifting of either can
+ *   expose every dependence on it. A program may use r10 and its copies (moved by constants)
+ *   only as the base of loads and stores: never stored, compared, computed with, passed to
+ *   the helper or returned (fp_escapes(), conservative).
  * - Other addresses (the input memory, r1). The interpreter runs twice, the second time with
  *   the memory elsewhere and its C stack deeper, and both runs must agree (r0, memory,
  *   instructions executed); the JIT runs twice the same way, and its runs must agree too.
@@ -254,16 +254,16 @@ static void report(const char *what, const struct outcome *want, uint64_t r0, in
 
 /* FUZZ_JIT_STATS=1 in the environment: how far inputs got, printed at exit (to tell a quiet
  * run from one whose inputs never reach the comparison). */
-enum { S_INPUTS, S_VALID, S_COMPLETED, S_ADDR_INDEP, S_COMPARED, S_CNT };
+enum { S_INPUTS, S_VALID, S_NO_FP, S_COMPLETED, S_ADDR_INDEP, S_COMPARED, S_CNT };
 static unsigned long stats[S_CNT];
 
 static void print_stats(void)
 {
 	fprintf(stderr,
-		"fuzz_jit: %lu inputs, %lu valid, %lu completed checked, %lu address-independent, "
-		"%lu compared with the JIT\n",
-		stats[S_INPUTS], stats[S_VALID], stats[S_COMPLETED], stats[S_ADDR_INDEP],
-		stats[S_COMPARED]);
+		"fuzz_jit: %lu inputs, %lu valid, %lu without frame-pointer values, %lu completed "
+		"checked, %lu address-independent, %lu compared with the JIT\n",
+		stats[S_INPUTS], stats[S_VALID], stats[S_NO_FP], stats[S_COMPLETED],
+		stats[S_ADDR_INDEP], stats[S_COMPARED]);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -316,6 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stats[S_VALID]++;
 	if (fp_escapes(insns, cnt, has_local_calls(insns, cnt)))
 		goto out;
+	stats[S_NO_FP]++;
 	run_interp(prog, base, init, mem_len, 0, &a);
 	if (a.err)
 		goto out;

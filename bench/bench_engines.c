@@ -1,0 +1,330 @@
+/* The engines side by side: the interpreter's fast loop, its checked loop, the JIT and native
+ * C on the same four computations, written once in BPF assembly and once in C (clarifications
+ * §9: an empty asm barrier on the C loop variable keeps the compiler from folding the loop).
+ *
+ * The fast loop and the JIT run only what a verifier vouched for; these programs are the
+ * benchmark's own trusted code (as the conformance vectors are for `exbpf conformance`), so
+ * they run unverified there. The checked loop gets the budget and the input memory as a
+ * region, as the raw API (exbpf_vm__exec) gives them.
+ *
+ * Every figure is the median of REPS repetitions; each repetition times the four engines one
+ * after another, so they see the same machine state. Prints ns/run, the ratios to native and
+ * between interpreter and JIT, and ns per BPF instruction executed (counted analytically per
+ * workload, and checked against the checked loop's budget accounting). Nothing is asserted
+ * but the results: every engine must return native C's r0. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <exbpf/exbpf.h>
+
+#include "jit/jit.h"
+#include "vm/vm.h"
+
+#define REPS 11
+#define SUM_N 1000000
+#define FNV_LEN 1024
+#define CALL_ITERS 10000
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* --- The workloads in C (native baselines) */
+
+__attribute__((noinline)) static uint64_t c_sum(uint64_t n)
+{
+	uint64_t acc = 0;
+
+	for (uint64_t i = 1; i <= n; i++) {
+		__asm__ volatile("" : "+r"(i));
+		acc += i;
+	}
+	return acc;
+}
+
+__attribute__((noinline)) static uint64_t c_fnv(const uint8_t *p, uint64_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint64_t i = 0; i < len; i++) {
+		__asm__ volatile("" : "+r"(i));
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* f1 .. f7: each adds one on the way in and one on the way out; with main's frame, 8 frames. */
+#define CHAIN_STEP(k, next)                                                                      \
+	__attribute__((noinline)) static uint64_t c_f##k(uint64_t x)                             \
+	{                                                                                        \
+		uint64_t r = c_f##next(x + 1);                                                   \
+		__asm__ volatile("" : "+r"(r));                                                  \
+		return r + 1;                                                                    \
+	}
+__attribute__((noinline)) static uint64_t c_f7(uint64_t x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+CHAIN_STEP(6, 7)
+CHAIN_STEP(5, 6)
+CHAIN_STEP(4, 5)
+CHAIN_STEP(3, 4)
+CHAIN_STEP(2, 3)
+CHAIN_STEP(1, 2)
+
+__attribute__((noinline)) static uint64_t c_calls(uint64_t iters)
+{
+	uint64_t acc = 0;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		__asm__ volatile("" : "+r"(i));
+		acc += c_f1(i);
+	}
+	return acc;
+}
+
+__attribute__((noinline)) static uint64_t c_empty(void)
+{
+	uint64_t r = 0;
+
+	__asm__ volatile("" : "+r"(r));
+	return r;
+}
+
+/* --- The same in BPF assembly (r1 = input memory, r2 = its length) */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char asm_sum[] = "mov %r0, 0\n"
+			      "mov %r1, 1\n"
+			      "loop:\n"
+			      "add %r0, %r1\n"
+			      "add %r1, 1\n"
+			      "jle %r1, " STR(SUM_N) ", loop\n"
+			      "exit\n";
+
+static const char asm_fnv[] = "lddw %r0, 0xcbf29ce484222325\n"
+			      "lddw %r3, 0x100000001b3\n"
+			      "mov %r4, %r1\n"
+			      "add %r4, %r2\n"
+			      "loop:\n"
+			      "ldxb %r5, [%r1+0]\n"
+			      "xor %r0, %r5\n"
+			      "mul %r0, %r3\n"
+			      "add %r1, 1\n"
+			      "jlt %r1, %r4, loop\n"
+			      "exit\n";
+
+#define ASM_STEP(k, next)                                                                        \
+	"f" #k ":\n"                                                                             \
+	"add %r1, 1\n"                                                                           \
+	"call local f" #next "\n"                                                                \
+	"add %r0, 1\n"                                                                           \
+	"exit\n"
+static const char asm_calls[] = "mov %r6, 0\n"
+				"mov %r7, 0\n"
+				"loop:\n"
+				"mov %r1, %r6\n"
+				"call local f1\n"
+				"add %r7, %r0\n"
+				"add %r6, 1\n"
+				"jlt %r6, " STR(CALL_ITERS) ", loop\n"
+				"mov %r0, %r7\n"
+				"exit\n" ASM_STEP(1, 2) ASM_STEP(2, 3) ASM_STEP(3, 4) ASM_STEP(4, 5)
+					ASM_STEP(5, 6) ASM_STEP(6, 7) "f7:\n"
+								      "mov %r0, %r1\n"
+								      "exit\n";
+
+static const char asm_empty[] = "mov %r0, 0\n"
+				"exit\n";
+
+/* --- Harness */
+
+enum { E_FAST, E_CHECKED, E_JIT, E_NATIVE, E_CNT };
+
+struct workload {
+	const char *name;
+	const char *text;
+	uint64_t insns;	     /* BPF instructions one run executes (lddw counts once) */
+	unsigned batch;	     /* runs per timed sample */
+	uint64_t (*native)(const uint8_t *mem);
+	struct vm_prog *vm;
+	struct jit_prog *jit;
+	double ns[E_CNT][REPS];
+};
+
+static uint8_t input[FNV_LEN];
+
+static uint64_t n_sum(const uint8_t *mem)
+{
+	(void)mem;
+	return c_sum(SUM_N);
+}
+static uint64_t n_fnv(const uint8_t *mem)
+{
+	return c_fnv(mem, FNV_LEN);
+}
+static uint64_t n_calls(const uint8_t *mem)
+{
+	(void)mem;
+	return c_calls(CALL_ITERS);
+}
+static uint64_t n_empty(const uint8_t *mem)
+{
+	(void)mem;
+	return c_empty();
+}
+
+static int run_engine(struct workload *w, int engine, uint64_t *r0, uint64_t *executed)
+{
+	struct vm_region region = {.start = (uintptr_t)input, .size = sizeof(input),
+				   .writable = true};
+	struct vm_exec x = {
+		.args = {(uint64_t)(uintptr_t)input, sizeof(input)},
+		.checked = engine == E_CHECKED,
+		.budget = UINT64_MAX,
+		.regions = &region,
+		.nregions = 1,
+	};
+	int err;
+
+	switch (engine) {
+	case E_FAST:
+	case E_CHECKED:
+		err = vm_exec(w->vm, &x);
+		break;
+	case E_JIT:
+		err = jit_exec(w->jit, &x);
+		break;
+	default:
+		*r0 = w->native(input);
+		return 0;
+	}
+	*r0 = x.r0;
+	if (executed)
+		*executed = UINT64_MAX - x.budget_left;
+	return err;
+}
+
+static void prepare(struct workload *w)
+{
+	struct bpf_insn *insns;
+	size_t cnt;
+	char log[512];
+	struct log l;
+	uint64_t want = w->native(input), r0, executed;
+
+	log_init(&l, log, sizeof(log));
+	if (exbpf_asm__parse(w->text, &insns, &cnt, log, sizeof(log)) ||
+	    vm_prog_new(insns, cnt, NULL, &l, &w->vm)) {
+		fprintf(stderr, "bench: %s: %s\n", w->name, log);
+		exit(1);
+	}
+	int err = jit_compile(insns, cnt, NULL, &l, &w->jit);
+	free(insns);
+	if (err) {
+		fprintf(stderr, "bench: %s: jit_compile: %d %s\n", w->name, err, log);
+		exit(1);
+	}
+	for (int e = 0; e < E_CNT; e++) {
+		if (run_engine(w, e, &r0, e == E_CHECKED ? &executed : NULL) || r0 != want) {
+			fprintf(stderr, "bench: %s: engine %d returned %#llx, native %#llx\n",
+				w->name, e, (unsigned long long)r0, (unsigned long long)want);
+			exit(1);
+		}
+		if (e == E_CHECKED && executed != w->insns) {
+			fprintf(stderr, "bench: %s: %llu instructions executed, %llu expected\n",
+				w->name, (unsigned long long)executed,
+				(unsigned long long)w->insns);
+			exit(1);
+		}
+	}
+}
+
+static double sample(struct workload *w, int engine)
+{
+	uint64_t r0, sink = 0;
+	double t0 = now_ns();
+
+	for (unsigned i = 0; i < w->batch; i++) {
+		run_engine(w, engine, &r0, NULL);
+		sink += r0;
+	}
+	double t1 = now_ns();
+	__asm__ volatile("" : : "r"(sink));
+	return (t1 - t0) / w->batch;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v)
+{
+	qsort(v, REPS, sizeof(*v), cmp_double);
+	return v[REPS / 2];
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	struct workload ws[] = {
+		{.name = "sum 1..10^6", .text = asm_sum, .insns = 3ull * SUM_N + 3, .batch = 5,
+		 .native = n_sum},
+		{.name = "fnv1a 1 KiB", .text = asm_fnv, .insns = 4 + 5ull * FNV_LEN + 1,
+		 .batch = 2000, .native = n_fnv},
+		{.name = "8-frame calls x10^4", .text = asm_calls, .insns = 31ull * CALL_ITERS + 4,
+		 .batch = 20, .native = n_calls},
+		{.name = "empty", .text = asm_empty, .insns = 2, .batch = 1000000, .native = n_empty},
+	};
+	size_t nw = sizeof(ws) / sizeof(ws[0]);
+
+	if (!jit_supported()) {
+		fprintf(stderr, "bench: no JIT on this host\n");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(input); i++)
+		input[i] = (uint8_t)(i * 131 + 7);
+	for (size_t i = 0; i < nw; i++)
+		prepare(&ws[i]);
+	for (int r = 0; r < REPS; r++)
+		for (size_t i = 0; i < nw; i++)
+			for (int e = 0; e < E_CNT; e++)
+				ws[i].ns[e][r] = sample(&ws[i], e);
+
+	printf("engines: median of %d repetitions, ns per run (fast = interpreter fast loop on "
+	       "trusted programs, checked = checked loop)\n",
+	       REPS);
+	printf("%-20s %9s %12s %12s %12s %12s %8s %8s %8s %8s %8s %8s\n", "workload", "insns",
+	       "fast", "checked", "jit", "native", "fast/nat", "chk/nat", "jit/nat", "fast/jit",
+	       "ns/i fst", "ns/i chk");
+	for (size_t i = 0; i < nw; i++) {
+		struct workload *w = &ws[i];
+		double m[E_CNT];
+		for (int e = 0; e < E_CNT; e++)
+			m[e] = median(w->ns[e]);
+		printf("%-20s %9llu %12.1f %12.1f %12.1f %12.1f %8.1f %8.1f %8.2f %8.1f %8.2f "
+		       "%8.2f\n",
+		       w->name, (unsigned long long)w->insns, m[E_FAST], m[E_CHECKED], m[E_JIT],
+		       m[E_NATIVE], m[E_FAST] / m[E_NATIVE], m[E_CHECKED] / m[E_NATIVE],
+		       m[E_JIT] / m[E_NATIVE], m[E_FAST] / m[E_JIT], m[E_FAST] / (double)w->insns,
+		       m[E_CHECKED] / (double)w->insns);
+		vm_prog_free(w->vm);
+		jit_free(w->jit);
+	}
+	return 0;
+}
