@@ -8,13 +8,8 @@
 
 #include <exbpf/exbpf.h>
 
+#include "test_progs.h"
 #include "testlib.h"
-
-struct loaded {
-	struct exbpf_object *obj;
-	struct exbpf_env *env;
-	struct exbpf_instance *inst;
-};
 
 static struct exbpf_program *inner_prog;
 static struct exbpf_exception inner_report;
@@ -33,42 +28,21 @@ static uint64_t host_run(uint64_t cookie, uint64_t b, uint64_t c, uint64_t d, ui
 	return o.retval;
 }
 
-static bool load(const char *name, bool with_host_run, struct loaded *l)
+/* Loads an object, with exbpf_test_host_run registered first when asked. */
+static bool load(const char *name, bool with_host_run, struct test_loaded *l)
 {
-	char path[512], log[1024] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .all_programs = true, .unverified = true);
 	static const struct exbpf_func_proto proto = {.ret = EXBPF_RET_INTEGER,
 						      .args = {EXBPF_ARG_SCALAR}};
-	int err;
+	struct exbpf_env *env = exbpf_env__new(NULL);
 
-	memset(l, 0, sizeof(*l));
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", test_progs_dir(), name);
-	l->obj = exbpf_object__open_file(path, NULL);
-	l->env = exbpf_env__new(NULL);
-	if (!l->obj || !l->env) {
-		test_fail(__FILE__, __LINE__, "cannot open %s", path);
-		return false;
-	}
-	if (with_host_run)
-		CHECK_EQ(exbpf_env__register_kfunc(l->env, "exbpf_test_host_run", host_run, &proto),
-			 0);
-	err = exbpf_instance__load(l->env, l->obj, &lo, &l->inst);
-	if (err)
-		test_fail(__FILE__, __LINE__, "load %s: %d %s", name, err, log);
-	return !err;
-}
-
-static void unload(struct loaded *l)
-{
-	exbpf_instance__free(l->inst);
-	exbpf_env__free(l->env);
-	exbpf_object__close(l->obj);
+	if (env && with_host_run)
+		CHECK_EQ(exbpf_env__register_kfunc(env, "exbpf_test_host_run", host_run, &proto), 0);
+	return TEST_LOAD(l, name, env);
 }
 
 TEST(exceptions_nested_invocations)
 {
-	struct loaded l;
+	struct test_loaded l;
 	uint8_t byte = 0;
 	EXBPF_OPTS(exbpf_run_opts, o, .data_in = &byte, .data_size_in = 1);
 
@@ -86,7 +60,7 @@ TEST(exceptions_nested_invocations)
 	CHECK_STR(o.exception.frames[0].func, "nest_outer");
 	CHECK_EQ(o.exception.nframes, 1);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 #define MT_RUNS 1000000
@@ -116,7 +90,7 @@ static void *mt_throws(void *p)
 
 TEST(exceptions_concurrent_cookies_exact)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct mt m[2] = {{NULL, 1, 0}, {NULL, 2, 0}};
 	pthread_t t[2];
 
@@ -130,7 +104,7 @@ TEST(exceptions_concurrent_cookies_exact)
 	CHECK_EQ(m[0].bad, 0);
 	CHECK_EQ(m[1].bad, 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 static int count(void *ctx, const void *data, size_t size)
@@ -145,7 +119,7 @@ static int count(void *ctx, const void *data, size_t size)
 TEST(exceptions_repeated_release)
 {
 	static const uint8_t zeros[64];
-	struct loaded l;
+	struct test_loaded l;
 	struct exbpf_map *rb;
 	int records = 0, bad = 0;
 
@@ -167,5 +141,5 @@ TEST(exceptions_repeated_release)
 	CHECK_EQ(bad, 0);
 	CHECK_EQ(records, 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }

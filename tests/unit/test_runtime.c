@@ -10,43 +10,10 @@
 #include <exbpf/exbpf.h>
 
 #include "runtime/map.h"
+#include "test_progs.h"
 #include "testlib.h"
 
-struct loaded {
-	struct exbpf_object *obj;
-	struct exbpf_env *env;
-	struct exbpf_instance *inst;
-};
-
-static bool load(const char *name, struct loaded *l)
-{
-	char path[512], log[1024] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .all_programs = true, .unverified = true);
-	int err;
-
-	memset(l, 0, sizeof(*l));
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", test_progs_dir(), name);
-	l->obj = exbpf_object__open_file(path, NULL);
-	l->env = exbpf_env__new(NULL);
-	if (!l->obj || !l->env) {
-		test_fail(__FILE__, __LINE__, "cannot open %s", path);
-		return false;
-	}
-	err = exbpf_instance__load(l->env, l->obj, &lo, &l->inst);
-	if (err)
-		test_fail(__FILE__, __LINE__, "load %s: %d %s", name, err, log);
-	return !err;
-}
-
-static void unload(struct loaded *l)
-{
-	exbpf_instance__free(l->inst);
-	exbpf_env__free(l->env);
-	exbpf_object__close(l->obj);
-}
-
-static int run(struct loaded *l, const char *prog, struct exbpf_run_opts *o)
+static int run(struct test_loaded *l, const char *prog, struct exbpf_run_opts *o)
 {
 	static const uint8_t zeros[64];
 	struct exbpf_program *p = exbpf_instance__find_program(l->inst, prog);
@@ -73,11 +40,11 @@ static int count_record(void *ctx, const void *data, size_t size)
 
 TEST(runtime_throw_discards_ringbuf_sample)
 {
-	struct loaded l;
+	struct test_loaded l;
 	EXBPF_OPTS(exbpf_run_opts, o);
 	uint64_t last = 0;
 
-	if (!load("runtime_release", &l))
+	if (!TEST_LOAD(&l, "runtime_release", NULL))
 		goto out;
 	CHECK_EQ(run(&l, "hold_and_throw", &o), 0);
 	CHECK_EQ(o.retval, 5);
@@ -94,19 +61,19 @@ TEST(runtime_throw_discards_ringbuf_sample)
 		 1);
 	CHECK_EQ(last, 0x1234);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(runtime_throw_unlocks_spin_lock)
 {
-	struct loaded l;
+	struct test_loaded l;
 	EXBPF_OPTS(exbpf_run_opts, o);
 	uint32_t k = 0;
 	struct {
 		uint32_t lock, n;
 	} *v;
 
-	if (!load("runtime_release", &l))
+	if (!TEST_LOAD(&l, "runtime_release", NULL))
 		goto out;
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(run(&l, "lock_and_throw", &o), 0);
@@ -119,45 +86,45 @@ TEST(runtime_throw_unlocks_spin_lock)
 		CHECK_EQ(v->n, 3);
 	}
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(runtime_throw_drops_object)
 {
-	struct loaded l;
+	struct test_loaded l;
 	EXBPF_OPTS(exbpf_run_opts, o);
 
 	/* Under SAN=1, LeakSanitizer fails the suite if the object is not freed. */
-	if (!load("runtime_release", &l))
+	if (!TEST_LOAD(&l, "runtime_release", NULL))
 		goto out;
 	CHECK_EQ(run(&l, "obj_and_throw", &o), 0);
 	CHECK_EQ(o.retval, 7);
 	CHECK_EQ(o.exception.cookie, 7);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(runtime_checked_ctx_rules)
 {
-	struct loaded l;
+	struct test_loaded l;
 	char log[512] = "";
 	EXBPF_OPTS(exbpf_run_opts, o, .log_buf = log, .log_size = sizeof(log));
 
-	if (!load("runtime_release", &l))
+	if (!TEST_LOAD(&l, "runtime_release", NULL))
 		goto out;
 	CHECK_EQ(run(&l, "write_len", &o), -EACCES);
 	CHECK_CONTAINS(log, "invalid bpf_context access off=0 size=4 (the field is read-only)");
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(runtime_exception_frames)
 {
-	struct loaded l;
+	struct test_loaded l;
 	EXBPF_OPTS(exbpf_run_opts, o);
 	static const char *const want[] = {"depth3", "depth2", "depth1", "throw_deep"};
 
-	if (!load("exceptions_rt", &l))
+	if (!TEST_LOAD(&l, "exceptions_rt", NULL))
 		goto out;
 	CHECK_EQ(run(&l, "throw_deep", &o), 0);
 	CHECK_EQ(o.retval, 166);
@@ -172,11 +139,11 @@ TEST(runtime_exception_frames)
 	CHECK_STR(o.exception.frames[0].func, "loop_throws");
 	CHECK_STR(o.exception.frames[1].func, "throw_in_loop");
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 struct mt_arg {
-	struct loaded *l;
+	struct test_loaded *l;
 	int bad;
 };
 
@@ -197,11 +164,11 @@ static void *mt_runs(void *p)
 
 TEST(runtime_concurrent_runs)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct mt_arg a[2] = {{&l, 0}, {&l, 0}};
 	pthread_t t[2];
 
-	if (!load("exceptions_rt", &l))
+	if (!TEST_LOAD(&l, "exceptions_rt", NULL))
 		goto out;
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, mt_runs, &a[i]);
@@ -209,7 +176,7 @@ TEST(runtime_concurrent_runs)
 		pthread_join(t[i], NULL);
 	CHECK_EQ(a[0].bad + a[1].bad, 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 static uint64_t late_kfunc(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,

@@ -12,6 +12,7 @@
 #include <exbpf/exbpf.h>
 
 #include "runtime/map.h"
+#include "test_progs.h"
 #include "testlib.h"
 
 #define THREADS 8
@@ -82,27 +83,11 @@ static struct exbpf_program *prog(struct exbpf_instance *i, const char *name)
 	return p;
 }
 
-static struct exbpf_instance *load(struct exbpf_env *env, const char *name,
-				   struct exbpf_object **obj)
-{
-	char path[512], log[512] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .all_programs = true, .unverified = true);
-	struct exbpf_instance *inst = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", test_progs_dir(), name);
-	*obj = exbpf_object__open_file(path, NULL);
-	if (!*obj || exbpf_instance__load(env, *obj, &lo, &inst))
-		test_fail(__FILE__, __LINE__, "load %s: %s", name, log);
-	return inst;
-}
-
 TEST(stress_threads_throws_and_resources)
 {
-	struct exbpf_env *env = exbpf_env__new(NULL);
-	struct exbpf_object *o1 = NULL, *o2 = NULL;
-	struct exbpf_instance *exc = load(env, "exceptions_rt", &o1);
-	struct exbpf_instance *rel = load(env, "runtime_release", &o2);
+	struct test_loaded le, lr;
+	bool ok = TEST_LOAD(&le, "exceptions_rt", NULL) & TEST_LOAD(&lr, "runtime_release", NULL);
+	struct exbpf_instance *exc = le.inst, *rel = lr.inst;
 	const char *ops = getenv("EXBPF_STRESS_OPS");
 	struct stress s = {.ops = ops ? atol(ops) : 20000};
 	struct worker w[THREADS];
@@ -113,7 +98,7 @@ TEST(stress_threads_throws_and_resources)
 		uint32_t lock, n;
 	} *v;
 
-	if (!exc || !rel)
+	if (!ok)
 		goto out;
 	s.throw_byte = prog(exc, "throw_first_byte");
 	s.no_throw = prog(exc, "no_throw");
@@ -139,9 +124,6 @@ TEST(stress_threads_throws_and_resources)
 		CHECK_EQ(v->n, (uint32_t)locks); /* every increment under the lock kept */
 	}
 out:
-	exbpf_instance__free(exc);
-	exbpf_instance__free(rel);
-	exbpf_env__free(env);
-	exbpf_object__close(o1);
-	exbpf_object__close(o2);
+	test_unload(&le);
+	test_unload(&lr);
 }

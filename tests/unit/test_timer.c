@@ -11,6 +11,7 @@
 
 #include <exbpf/exbpf.h>
 
+#include "test_progs.h"
 #include "testlib.h"
 
 struct tval {
@@ -20,46 +21,17 @@ struct tval {
 	uint64_t key_seen;
 };
 
-struct loaded {
-	struct exbpf_object *obj;
-	struct exbpf_env *env;
-	struct exbpf_instance *inst;
-};
-
-static bool load_env(struct loaded *l, const struct exbpf_env_opts *eo)
+static bool load_env(struct test_loaded *l, const struct exbpf_env_opts *eo)
 {
-	char path[512], log[1024] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .all_programs = true, .unverified = true);
-	int err;
-
-	memset(l, 0, sizeof(*l));
-	snprintf(path, sizeof(path), "%s/runtime_helpers.bpf.o", test_progs_dir());
-	l->obj = exbpf_object__open_file(path, NULL);
-	l->env = exbpf_env__new(eo);
-	if (!l->obj || !l->env) {
-		test_fail(__FILE__, __LINE__, "cannot open %s", path);
-		return false;
-	}
-	err = exbpf_instance__load(l->env, l->obj, &lo, &l->inst);
-	if (err)
-		test_fail(__FILE__, __LINE__, "load: %d %s", err, log);
-	return !err;
+	return TEST_LOAD(l, "runtime_helpers", exbpf_env__new(eo));
 }
 
-static bool load(struct loaded *l)
+static bool load(struct test_loaded *l)
 {
 	return load_env(l, NULL);
 }
 
-static void unload(struct loaded *l)
-{
-	exbpf_instance__free(l->inst);
-	exbpf_env__free(l->env);
-	exbpf_object__close(l->obj);
-}
-
-static int64_t run_data(struct loaded *l, const char *name, const void *data, size_t size)
+static int64_t run_data(struct test_loaded *l, const char *name, const void *data, size_t size)
 {
 	struct exbpf_program *p = exbpf_instance__find_program(l->inst, name);
 	char log[512] = "";
@@ -79,14 +51,14 @@ static int64_t run_data(struct loaded *l, const char *name, const void *data, si
 	return (int32_t)o.retval;
 }
 
-static int64_t run(struct loaded *l, const char *name)
+static int64_t run(struct test_loaded *l, const char *name)
 {
 	static const uint8_t zeros[64];
 
 	return run_data(l, name, zeros, sizeof(zeros));
 }
 
-static struct tval get(struct loaded *l, const char *map, uint32_t key, int *err)
+static struct tval get(struct test_loaded *l, const char *map, uint32_t key, int *err)
 {
 	struct tval v = {0};
 
@@ -95,7 +67,7 @@ static struct tval get(struct loaded *l, const char *map, uint32_t key, int *err
 }
 
 /* timer_fires in .bss, after the int tail_count: at offset 8. */
-static uint64_t timer_fires(struct loaded *l)
+static uint64_t timer_fires(struct test_loaded *l)
 {
 	struct exbpf_map *bss = exbpf_instance__find_map(l->inst, ".bss");
 	uint8_t buf[64] = {0};
@@ -117,7 +89,7 @@ static void sleep_ms(int ms)
 }
 
 /* Polls up to a second for the element's callback to have run. */
-static struct tval wait_fired(struct loaded *l, const char *map, uint32_t key)
+static struct tval wait_fired(struct test_loaded *l, const char *map, uint32_t key)
 {
 	struct tval v = {0};
 	int err;
@@ -137,7 +109,7 @@ static struct tval wait_fired(struct loaded *l, const char *map, uint32_t key)
 
 TEST(timer_fires_and_runs_callback)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct tval v;
 
 	if (!load(&l))
@@ -161,12 +133,12 @@ TEST(timer_fires_and_runs_callback)
 	}
 	CHECK_EQ(v.fired, 2);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(timer_cancel_codes)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct tval v;
 	int err;
 
@@ -180,12 +152,12 @@ TEST(timer_cancel_codes)
 	CHECK_EQ(err, 0);
 	CHECK_EQ(v.fired, 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(timer_cancel_from_own_callback)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct tval v;
 
 	if (!load(&l))
@@ -195,12 +167,12 @@ TEST(timer_cancel_from_own_callback)
 	CHECK_EQ(v.fired, 1);
 	CHECK_EQ(v.cancel_ret, -EDEADLK);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(timer_delete_element_cancels)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct exbpf_map *h;
 	uint32_t k = 7;
 	struct tval v;
@@ -221,12 +193,12 @@ TEST(timer_delete_element_cancels)
 	v = wait_fired(&l, "thash", 7);
 	CHECK_EQ(v.fired, 1);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 TEST(timer_update_cancels)
 {
-	struct loaded l;
+	struct test_loaded l;
 	struct exbpf_map *h;
 	uint32_t k = 7;
 	struct tval zero = {0}, v;
@@ -243,7 +215,7 @@ TEST(timer_update_cancels)
 	CHECK_EQ(err, 0);
 	CHECK_EQ(v.fired, 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 /* Freeing the instance with timers armed (and one about to fire) cancels them: no callback
@@ -251,16 +223,16 @@ out:
 TEST(timer_instance_free_cancels)
 {
 	for (int i = 0; i < 20; i++) {
-		struct loaded l;
+		struct test_loaded l;
 
 		if (!load(&l)) {
-			unload(&l);
+			test_unload(&l);
 			break;
 		}
 		CHECK_EQ(run(&l, "timer_arm_hash"), 0);
 		CHECK_EQ(run(&l, "timer_arm_self_cancel"), 0);
 		sleep_ms(i % 3);
-		unload(&l);
+		test_unload(&l);
 	}
 }
 
@@ -283,7 +255,7 @@ TEST(trace_printk_reaches_host_sink)
 {
 	struct sink s = {0};
 	EXBPF_OPTS(exbpf_env_opts, eo, .trace_printk = sink_fn, .trace_ctx = &s);
-	struct loaded l;
+	struct test_loaded l;
 
 	if (!load_env(&l, &eo))
 		goto out;
@@ -292,14 +264,14 @@ TEST(trace_printk_reaches_host_sink)
 	CHECK_STR(s.msg, "hello 42"); /* the newline is the sink's business */
 	CHECK_STR(s.prog, "trace_printk_len");
 out:
-	unload(&l);
+	test_unload(&l);
 }
 
 /* An IPv4 frame: the socket filter reads the Ethernet type through SKF_LL_OFF. */
 TEST(ld_abs_socket_reads_frame)
 {
 	uint8_t frame[64] = {0};
-	struct loaded l;
+	struct test_loaded l;
 
 	frame[12] = 0x08; /* ETH_P_IP */
 	frame[13] = 0x00;
@@ -310,5 +282,5 @@ TEST(ld_abs_socket_reads_frame)
 	CHECK_EQ(run_data(&l, "ld_abs_last_byte", frame, sizeof(frame)), 0x300 + 2 * 0x7f);
 	CHECK_EQ(run_data(&l, "ld_abs_out_of_range", frame, sizeof(frame)), 0);
 out:
-	unload(&l);
+	test_unload(&l);
 }
