@@ -86,7 +86,8 @@ static struct exbpf_program *prog(struct exbpf_instance *i, const char *name)
 TEST(stress_threads_throws_and_resources)
 {
 	struct test_loaded le, lr;
-	bool ok = TEST_LOAD(&le, "exceptions_rt", NULL) & TEST_LOAD(&lr, "runtime_release", NULL);
+	bool ok_exc = TEST_LOAD(&le, "exceptions_rt", NULL);
+	bool ok = TEST_LOAD(&lr, "runtime_release", NULL) && ok_exc;
 	struct exbpf_instance *exc = le.inst, *rel = lr.inst;
 	const char *ops = getenv("EXBPF_STRESS_OPS");
 	struct stress s = {.ops = ops ? atol(ops) : 20000};
