@@ -128,14 +128,15 @@ fuzz-smoke: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SMOKE_SECONDS) 1 || exit 1; done
 
 # Benchmarks (bench/*.c, one binary each, linked with the library and its internals): they
-# print ns figures and ratios; targets are read, never asserted by `make test`.
+# print ns figures and ratios; targets are read, never asserted by `make test`. -lm for
+# bench_verifier's geometric mean.
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -lm -o $@
 
 bench: check-tools
 	$(Q)$(MAKE) --no-print-directory all progs $(BENCH_BINS)

@@ -41,6 +41,8 @@ run_suite conformance-interp "$BUILD/exbpf" conformance --engine interp tests/co
 run_suite conformance-jit "$BUILD/exbpf" conformance --engine jit tests/conformance/*.data
 # Every BPF program under tests/progs carries its expectation as annotations.
 run_suite progs "$BUILD/exbpf" test "$BUILD"/progs/*.bpf.o
+# The same programs in kernel-strict mode: Linux's own tags, Linux's verdicts and messages.
+run_suite progs-strict "$BUILD/exbpf" test --kernel-strict "$BUILD"/progs/*.bpf.o
 for t in tests/cli/*.sh; do
 	[ -e "$t" ] || continue
 	run_suite "cli:$(basename "$t" .sh)" env BUILD="$BUILD" bash "$t"

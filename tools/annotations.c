@@ -73,6 +73,14 @@ static void read_linux_tag(const char *t, struct expectations *e)
 		e->has_retval = true;
 		if (!parse_retval(v, &e->retval))
 			snprintf(e->bad, sizeof(e->bad), "bad retval '%s'", v);
+	} else if (starts(t, "test_log_level=", &v)) {
+		char *end;
+		unsigned long lvl = strtoul(v, &end, 0);
+
+		if (!*v || *end || lvl > 0xffff)
+			snprintf(e->bad, sizeof(e->bad), "bad log level '%s'", v);
+		else
+			e->log_level = (unsigned)lvl;
 	} else if (!strcmp(t, "test_auxiliary"))
 		e->auxiliary = true;
 	else if (starts(t, "test_expect_xlated", &v) || starts(t, "test_jited", &v))

@@ -23,6 +23,7 @@ struct expectations {
 	bool auxiliary;	    /* not a test: loaded only for others */
 	bool has_retval;
 	int64_t retval;
+	unsigned log_level; /* comment:test_log_level=, 0 when absent */
 	struct expect_msg msgs[EXPECT_MAX_MSGS];
 	size_t nmsgs;
 	const char *skip; /* a tag exbpf cannot check, or NULL */

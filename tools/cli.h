@@ -25,5 +25,6 @@ int cmd_conformance_plugin(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

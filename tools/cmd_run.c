@@ -1,10 +1,6 @@
 /* `exbpf run`: run programs of an object like BPF_PROG_TEST_RUN and print what they return. */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
-#include <libelf.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +28,9 @@ static int usage(void)
 	       "  Runs each program of OBJ like BPF_PROG_TEST_RUN (each loaded alone) and prints\n"
 	       "  `retval: N`, and for a throw the cookie, the throw site and the unwound frames.\n"
 	       "  --prog NAME             run only this program\n"
-	       "  --engine interp|kernel  interp (default; checked, unverified until the verifier\n"
-	       "                          lands) or the running Linux (root; a throw shows only in\n"
-	       "                          the return value: \"thrown\" is false in --json)\n"
+	       "  --engine interp|kernel  interp (default: verified, then run in the checked\n"
+	       "                          interpreter) or the running Linux (root; a throw shows\n"
+	       "                          only in the return value: \"thrown\" is false in --json)\n"
 	       "  --data FILE             packet bytes for packet programs (default 64 zeros)\n"
 	       "  --data-size N           N zero bytes of packet instead\n"
 	       "  --ctx FILE              context bytes for other programs (raw_tp args, syscall)\n"
@@ -225,9 +221,16 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 	char log[1024] = "";
 	int err = cli_load_prog(obj, name, &l), rc = CLI_OK;
 
-	if (err) {
+	if (err == -EACCES) {
+		/* The verifier said no: a verdict (exit 1), not bad input. */
+		fprintf(stderr, "exbpf: %s: %s: %s\n", a->path, name, cli_last_line(l.log));
 		cli_unload(&l);
-		return cli_error("%s: %s: %s", a->path, name, cli_first_line(l.log));
+		return CLI_FAIL;
+	}
+	if (err) {
+		rc = cli_error("%s: %s: %s", a->path, name, l.log ? cli_first_line(l.log) : strerror(-err));
+		cli_unload(&l);
+		return rc;
 	}
 	for (int i = 0; i < a->ntails && rc == CLI_OK; i++)
 		rc = apply_tail(&l, obj, a->tails[i], a->path);
@@ -238,7 +241,6 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 			   .ctx_in = ctx, .ctx_size_in = ctx_size, .repeat = (uint32_t)a->repeat,
 			   .log_buf = log, .log_size = sizeof(log));
 
-		cli_warn_unverified();
 		err = exbpf_program__run(l.prog, &o);
 		if (err == -EINVAL)
 			rc = cli_error("%s: %s: %s", a->path, name, cli_first_line(log));
@@ -249,39 +251,6 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 	}
 	cli_unload(&l);
 	return rc;
-}
-
-/* The object's "license" section (libbpf passes it to the kernel); "GPL" when it has none. */
-static void read_license(const char *path, char *out, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	snprintf(out, size, "GPL");
-	if (fd < 0)
-		return;
-	if (elf_version(EV_CURRENT) != EV_NONE)
-		elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (elf && !elf_getshdrstrndx(elf, &shstrndx)) {
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh) ||
-			    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, "license"))
-				continue;
-			d = elf_getdata(scn, NULL);
-			if (d && d->d_buf && d->d_size)
-				snprintf(out, size, "%.*s", (int)strnlen(d->d_buf, d->d_size),
-					 (const char *)d->d_buf);
-			break;
-		}
-	}
-	elf_end(elf);
-	close(fd);
 }
 
 /* --engine kernel: load into the running Linux, run with BPF_PROG_TEST_RUN. Linux reports only
@@ -381,7 +350,7 @@ int cmd_run(int argc, char **argv)
 			rc = cli_error("run: --engine kernel: %s", why);
 			goto close;
 		}
-		read_license(a.path, a.license, sizeof(a.license));
+		cli_read_license(a.path, a.license, sizeof(a.license));
 	}
 	if (a.prog && !exbpf_object__find_program_by_name(obj, a.prog)) {
 		rc = cli_error("%s: no program named '%s'", a.path, a.prog);

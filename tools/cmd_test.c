@@ -7,15 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <exbpf/linux.h>
+
 #include "annotations.h"
 #include "cli.h"
 #include "engine_opt.h"
 #include "prog_load.h"
 
 #define TEST_DATA_LEN 64
+/* The kernel engine's log buffer: 16 MiB, grown for a program whose log does
+ * not fit; the backend itself retries with a bigger kernel buffer when Linux says ENOSPC. */
+#define KERNEL_LOG_SIZE ((size_t)16 << 20)
+#define KERNEL_LOG_MAX ((size_t)128 << 20) /* Linux refuses 1 GiB */
 
 struct totals {
 	int pass, fail, skip;
+	const char *engine; /* " [kernel]" after the program's name, or "" */
+};
+
+/* What --engine kernel needs for every program: bpf() availability (once), the object's
+ * license, the log buffer. */
+struct kernel_ctx {
+	const char *unavailable; /* why bpf() cannot be used, or NULL */
+	char why[256];
+	char license[128];
+	char *log;
+	size_t size;
 };
 
 static int usage(void)
@@ -26,8 +43,15 @@ static int usage(void)
 	       "  PASS/FAIL/SKIP line per program; the last line counts them. Exit 1 on a FAIL.\n"
 	       "  --prog NAME        check only this program\n"
 	       "  --engine interp|all  the engines to run __retval programs on (interp today)\n"
+	       "  --engine kernel    check the Linux tags against the running kernel instead:\n"
+	       "                     each program loaded alone through bpf() (root), its verdict\n"
+	       "                     and whole verifier log (level 1, or its __log_level)\n"
+	       "                     matched, __retval run with BPF_PROG_TEST_RUN on 64 zero\n"
+	       "                     bytes; exbpf_* tags are ignored; lines end in [kernel]; SKIP\n"
+	       "                     where bpf() or the program type is unavailable\n"
 	       "  --kernel-strict    read Linux's tags even where exbpf's own tags are present\n"
-	       "  --unpriv           unprivileged mode (needs the verifier: refused for now)\n");
+	       "  --unpriv           unprivileged mode (reading the *_unpriv tags is not built\n"
+	       "                     yet: refused for now)\n");
 	return CLI_OK;
 }
 
@@ -41,11 +65,11 @@ static void report(struct totals *t, const char *obj, const char *prog, char ver
 
 	if (verdict == 'P') {
 		t->pass++;
-		printf("PASS %s:%s\n", obj, prog);
+		printf("PASS %s:%s%s\n", obj, prog, t->engine);
 		return;
 	}
 	verdict == 'F' ? t->fail++ : t->skip++;
-	printf("%s %s:%s: ", verdict == 'F' ? "FAIL" : "SKIP", obj, prog);
+	printf("%s %s:%s%s: ", verdict == 'F' ? "FAIL" : "SKIP", obj, prog, t->engine);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -79,6 +103,7 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 	const char *name = exbpf_prog__name(p), *missing = NULL;
 	struct expectations e;
 	struct cli_loaded l;
+	struct cli_load_mode mode = {0};
 	int err;
 
 	expectations_read(p, strict, &e);
@@ -92,28 +117,158 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 		report(t, objname, name, 'S', "%s", e.skip);
 		return;
 	}
-	err = cli_load_prog(obj, name, &l);
-	if (e.failure) {
+	/* Messages of an accepted program are in the walk's log (Linux's test loader asks for
+	 * level 1 or more for them too). */
+	mode.log_level = e.log_level ? e.log_level : (e.nmsgs && !e.failure ? 1 : 0);
+	if (mode.log_level > 2)
+		mode.log_level = 2;
+	mode.kernel_strict = strict;
+	err = cli_load_prog_mode(obj, name, &mode, &l);
+	if (err == -EOPNOTSUPP || (err == -ENOENT && strstr(l.log, "does not implement helper"))) {
+		/* Linux's verdict may not depend on it, but exbpf cannot run it. */
+		report(t, objname, name, 'S', "%s", cli_last_line(l.log));
+	} else if (e.failure) {
 		if (!err)
-			report(t, objname, name, 'S', "checking a rejection needs the verifier, "
-						     "which is not built yet");
+			report(t, objname, name, 'F', "expected a rejection, but it was accepted");
 		else if (!expectations_match_log(&e, l.log, &missing))
 			report(t, objname, name, 'F', "message '%s' not in the log: %s", missing,
-			       cli_first_line(l.log));
+			       err == -EACCES ? cli_last_line(l.log) : cli_first_line(l.log));
 		else
 			report(t, objname, name, 'P', "%s", "");
 	} else if (err) {
-		report(t, objname, name, 'F', "load failed: %s", cli_first_line(l.log));
-	} else if (e.nmsgs) {
-		report(t, objname, name, 'S', "log messages of an accepted program need the "
-					     "verifier, which is not built yet");
+		report(t, objname, name, 'F', "load failed: %s",
+		       err == -EACCES ? cli_last_line(l.log) : cli_first_line(l.log));
+	} else if (e.nmsgs && !expectations_match_log(&e, l.log, &missing)) {
+		report(t, objname, name, 'F', "message '%s' not in the log", missing);
 	} else if (e.has_retval) {
-		cli_warn_unverified();
 		check_run(t, objname, name, &l, &e);
 	} else {
 		report(t, objname, name, 'P', "%s", "");
 	}
 	cli_unload(&l);
+}
+
+/* The kernel's verifier log in what exbpf_linux__load left: after its own first line (the
+ * program's name and Linux's error line) on a rejection, all of it on success. */
+static const char *kernel_log(const char *log, bool rejected)
+{
+	const char *nl = rejected ? strchr(log, '\n') : NULL;
+
+	return rejected ? (nl ? nl + 1 : "") : log;
+}
+
+/* The run half of a test in the kernel: BPF_PROG_TEST_RUN on 64 zero bytes (packet types) or
+ * no input at all (the others); a type Linux cannot test-run is a SKIP. */
+static void check_run_kernel(struct totals *t, const char *obj, const char *name,
+			     struct exbpf_linux_prog *lp, const struct expectations *e)
+{
+	uint8_t data[TEST_DATA_LEN] = {0};
+	char log[512] = "";
+	bool packet = exbpf_linux__takes_packet(lp);
+	uint64_t retval = 0;
+	int err = exbpf_linux__run(lp, packet ? data : NULL, packet ? sizeof(data) : 0, NULL, 0, 1,
+				   &retval, NULL, log, sizeof(log));
+
+	if (err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */ || (err == -EINVAL && !packet))
+		report(t, obj, name, 'S', "Linux cannot test-run this program type: %s",
+		       cli_first_line(log));
+	else if (err)
+		report(t, obj, name, 'F', "run failed in the kernel: %s", cli_first_line(log));
+	else if ((uint32_t)retval != (uint32_t)e->retval)
+		report(t, obj, name, 'F',
+		       "Linux returns %" PRId64 " (0x%" PRIx64 "), expected %" PRId64,
+		       (int64_t)(int32_t)retval, retval, e->retval);
+	else
+		report(t, obj, name, 'P', "%s", "");
+}
+
+/* --engine kernel: the program's Linux tags against the running kernel's verdict and log. */
+static void test_prog_kernel(struct totals *t, const char *objname,
+			     const struct exbpf_object *obj, const struct exbpf_prog *p,
+			     struct kernel_ctx *k)
+{
+	const char *name = exbpf_prog__name(p), *missing = NULL, *klog;
+	struct exbpf_linux_prog *lp = NULL;
+	const struct bpf_insn *insns;
+	struct expectations e;
+	size_t ninsns;
+	int err;
+
+	expectations_read(p, true, &e); /* Linux's tags only: exbpf_* tags are exbpf's verdict */
+	if (e.auxiliary)
+		return;
+	if (e.bad[0]) {
+		report(t, objname, name, 'F', "%s", e.bad);
+		return;
+	}
+	if (k->unavailable) {
+		report(t, objname, name, 'S', "%s", k->unavailable);
+		return;
+	}
+	if (e.skip) {
+		report(t, objname, name, 'S', "%s", e.skip);
+		return;
+	}
+	if (exbpf_prog__insns(p, &insns, &ninsns)) {
+		/* The object does not link (as libbpf would refuse it): Linux never sees it. */
+		const char *why = exbpf_prog__link_error(p);
+
+		if (!e.failure)
+			report(t, objname, name, 'F', "linking failed: %s", why);
+		else if (!expectations_match_log(&e, why, &missing))
+			report(t, objname, name, 'F', "message '%s' not in the link error: %s",
+			       missing, why);
+		else
+			report(t, objname, name, 'P', "%s", "");
+		return;
+	}
+	for (;;) {
+		/* Level 1 at least, so that a rejection's whole log is there to match. */
+		EXBPF_OPTS(exbpf_linux_opts, lo, .log_buf = k->log, .log_size = k->size,
+			   .log_level = e.log_level ? e.log_level : 1, .license = k->license);
+		char *bigger;
+
+		k->log[0] = '\0';
+		err = exbpf_linux__load(obj, name, &lo, &lp);
+		/* A log that filled the buffer was cut (a 1M-instruction walk at level 1 logs some
+		 * 60 MB, its error at the end): once more with a bigger one. */
+		if (strlen(k->log) + 1 < k->size || k->size >= KERNEL_LOG_MAX ||
+		    !(bigger = realloc(k->log, k->size * 8)))
+			break;
+		exbpf_linux__free(lp);
+		lp = NULL;
+		k->log = bigger;
+		k->size *= 8;
+	}
+	klog = kernel_log(k->log, err == -EACCES);
+	if (err == -EACCES && !klog[0]) {
+		/* Refused before the verifier ran (no log): not a verdict on the program. */
+		report(t, objname, name, 'S', "Linux cannot load it: %s", cli_first_line(k->log));
+	} else if (err == -EACCES) {
+		if (!e.failure)
+			report(t, objname, name, 'F', "Linux rejects it: %s",
+			       cli_first_line(k->log));
+		else if (!expectations_match_log(&e, klog, &missing))
+			report(t, objname, name, 'F', "message '%s' not in Linux's log: %s",
+			       missing, cli_first_line(k->log));
+		else
+			report(t, objname, name, 'P', "%s", "");
+	} else if (err == -EOPNOTSUPP || err == -ENOENT || err == -EPERM || err == -ENOSYS) {
+		report(t, objname, name, 'S', "Linux cannot load it: %s", cli_first_line(k->log));
+	} else if (err) {
+		report(t, objname, name, 'F', "loading into Linux failed: %s",
+		       cli_first_line(k->log));
+	} else if (e.failure) {
+		report(t, objname, name, 'F', "Linux accepts it");
+	} else if (!expectations_match_log(&e, klog, &missing)) {
+		report(t, objname, name, 'F', "message '%s' not in Linux's log (log level %u)",
+		       missing, e.log_level ? e.log_level : 1);
+	} else if (e.has_retval) {
+		check_run_kernel(t, objname, name, lp, &e);
+	} else {
+		report(t, objname, name, 'P', "%s", "");
+	}
+	exbpf_linux__free(lp);
 }
 
 static const char *base(const char *path, char *buf, size_t size)
@@ -132,9 +287,10 @@ static const char *base(const char *path, char *buf, size_t size)
 
 int cmd_test(int argc, char **argv)
 {
-	struct totals t = {0};
+	struct totals t = {.engine = ""};
+	struct kernel_ctx k = {0};
 	const char *only = NULL;
-	bool strict = false;
+	bool strict = false, kernel = false;
 	int nobjs = 0, rc = CLI_OK;
 
 	for (int i = 1; i < argc; i++) {
@@ -143,18 +299,25 @@ int cmd_test(int argc, char **argv)
 		if (!strcmp(argv[i], "--engine") || !strcmp(argv[i], "--prog")) {
 			if (i + 1 >= argc)
 				return cli_error("test: %s needs a value", argv[i]);
+			int engine = 0;
+
 			if (argv[i][2] == 'p')
 				only = argv[i + 1];
 			else if (strcmp(argv[i + 1], "all") &&
-				 cli_parse_engine("test", argv[i + 1], 1u << CLI_ENGINE_INTERP) < 0)
+				 (engine = cli_parse_engine("test", argv[i + 1],
+							    1u << CLI_ENGINE_INTERP |
+								1u << CLI_ENGINE_KERNEL)) < 0)
 				return CLI_BAD_INPUT;
+			else
+				kernel = engine == CLI_ENGINE_KERNEL;
 			argv[i++] = NULL;
 			argv[i] = NULL;
 		} else if (!strcmp(argv[i], "--kernel-strict")) {
 			strict = true;
 			argv[i] = NULL;
 		} else if (!strcmp(argv[i], "--unpriv")) {
-			return cli_error("test: --unpriv needs the verifier, which is not built yet");
+			return cli_error("test: --unpriv: reading the *_unpriv tags is not built yet "
+					 "(exbpf verify --unpriv verifies with the unprivileged rules)");
 		} else if (!strncmp(argv[i], "--", 2)) {
 			return cli_error("test: unknown flag '%s'", argv[i]);
 		} else {
@@ -163,6 +326,13 @@ int cmd_test(int argc, char **argv)
 	}
 	if (!nobjs)
 		return cli_error("test: no object given");
+	if (kernel) {
+		t.engine = " [kernel]";
+		if (!exbpf_linux__available(k.why, sizeof(k.why)))
+			k.unavailable = k.why;
+		else if (!(k.log = malloc(k.size = KERNEL_LOG_SIZE)))
+			return cli_error("test: out of memory");
+	}
 	for (int i = 1; i < argc; i++) {
 		char log[1024] = "", name[256];
 		EXBPF_OPTS(exbpf_open_opts, oo, .log_buf = log, .log_size = sizeof(log));
@@ -178,11 +348,20 @@ int cmd_test(int argc, char **argv)
 		}
 		if (only && !exbpf_object__find_program_by_name(obj, only) && nobjs == 1)
 			rc = cli_error("%s: no program named '%s'", argv[i], only);
+		if (kernel)
+			cli_read_license(argv[i], k.license, sizeof(k.license));
 		exbpf_object__for_each_program(p, obj)
-			if (!only || !strcmp(exbpf_prog__name(p), only))
+		{
+			if (only && strcmp(exbpf_prog__name(p), only))
+				continue;
+			if (kernel)
+				test_prog_kernel(&t, base(argv[i], name, sizeof(name)), obj, p, &k);
+			else
 				test_prog(&t, base(argv[i], name, sizeof(name)), obj, p, strict);
+		}
 		exbpf_object__close(obj);
 	}
+	free(k.log);
 	if (t.skip)
 		printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
 	else

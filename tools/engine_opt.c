@@ -14,7 +14,8 @@ int cli_parse_engine(const char *cmd, const char *name, unsigned allowed)
 			continue;
 		if (allowed & (1u << e))
 			return e;
-		/* The JIT serves `conformance` so far (issue 8); the Linux backend `run`. */
+		/* The JIT serves `conformance` so far (issue 8); the Linux backend `run` and
+		 * `test`. */
 		if (e == CLI_ENGINE_KERNEL || (e == CLI_ENGINE_JIT && jit_supported()))
 			cli_error("%s: engine '%s' is not available for this command", cmd, name);
 		else

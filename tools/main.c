@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"disasm", cmd_disasm, "print a program's instructions"},
+	{"verify", cmd_verify, "verify programs: accepted, or rejected with the reason"},
 	{"run", cmd_run, "run programs like BPF_PROG_TEST_RUN"},
 	{"test", cmd_test, "check programs against their selftest-style annotations"},
 	{"conformance", cmd_conformance, "run bpf_conformance .data files"},

@@ -12,15 +12,33 @@ struct cli_loaded {
 	struct exbpf_env *env;
 	struct exbpf_instance *inst;
 	struct exbpf_program *prog;
-	char log[4096];
+	char *log; /* the load's log (the verifier's), owned */
+	size_t log_size;
 };
 
-/* 0, or the negative errno of the load with the reason in l->log (first line). */
+/* How programs are verified at load. */
+struct cli_load_mode {
+	uint32_t log_level; /* the verifier log: 0, 1 or 2 */
+	bool kernel_strict;
+	bool unpriv;
+};
+
+/* 0, or the negative errno of the load with the reason in l->log: -EACCES is a verifier
+ * rejection (its verdict is the last line), anything else a load error (first line). mode
+ * may be NULL (default mode, no log). */
 int cli_load_prog(const struct exbpf_object *obj, const char *name, struct cli_loaded *l);
+int cli_load_prog_mode(const struct exbpf_object *obj, const char *name,
+		       const struct cli_load_mode *mode, struct cli_loaded *l);
 void cli_unload(struct cli_loaded *l);
 
 /* Prints the unverified-run warning once per process. */
 void cli_warn_unverified(void);
+
+/* The object's "license" section (libbpf passes it to the kernel); "GPL" when it has none. */
+void cli_read_license(const char *path, char *out, size_t size);
+
+/* The last line of a log (a verifier rejection's verdict), without its newline (in place). */
+const char *cli_last_line(char *log);
 
 /* The first line of a log, without its newline (in place). */
 const char *cli_first_line(char *log);

@@ -29,6 +29,21 @@
 #define __auxiliary __exbpf_tag("comment:test_auxiliary")
 #endif
 
+/* Inline-assembly tests, as in Linux's selftests: a __naked function whose body is one
+ * `asm volatile(... ::: __clobber_all)`, with __imm(helper) / __imm_const / __imm_addr
+ * operands. */
+#ifndef __naked
+#define __naked __attribute__((naked))
+#endif
+#ifndef __clobber_all
+#define __clobber_all "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory"
+#define __clobber_common "r0", "r1", "r2", "r3", "r4", "r5", "memory"
+#define __imm(name) [name] "i"(name)
+#define __imm_const(name, expr) [name] "i"(expr)
+#define __imm_addr(name) [name] "i"(&name)
+#define __imm_ptr(name) [name] "r"(&name)
+#endif
+
 /* exbpf's own verdict in default mode; where present they replace the Linux tags there. */
 #define __exbpf_success __exbpf_tag("comment:exbpf_expect_success")
 #define __exbpf_failure __exbpf_tag("comment:exbpf_expect_failure")

@@ -66,6 +66,21 @@ enum exbpf_arg_kind {
 	EXBPF_ARG_PTR_TO_ALLOC_MEM, /* memory a previous call returned (ringbuf sample) */
 	EXBPF_ARG_PTR_TO_OBJ,	    /* an object an acquire kfunc returned */
 	EXBPF_ARG_PTR_TO_TIMER,	    /* a struct bpf_timer inside a map value */
+	/* Kinds some of Linux's helpers take (the verifier knows them all). */
+	EXBPF_ARG_PTR_TO_LONG,	    /* 8 writable bytes (aligned) */
+	EXBPF_ARG_PTR_TO_INT,	    /* 4 writable bytes (aligned) */
+	EXBPF_ARG_PTR_TO_CONST_STR, /* a NUL-terminated string in a read-only map */
+	EXBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO, /* the size of the memory the call returns */
+	EXBPF_ARG_PTR_TO_MEM_OR_NULL,	    /* PTR_TO_MEM, or the constant 0 */
+	EXBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL,
+	EXBPF_ARG_PTR_TO_UNINIT_MAP_VALUE,  /* value_size writable bytes */
+	EXBPF_ARG_PTR_TO_STACK,		    /* a pointer to the program's stack */
+	EXBPF_ARG_PTR_TO_BTF_ID,	    /* a kernel object (task, sock, ...) */
+	EXBPF_ARG_PTR_TO_SOCK_COMMON,
+	EXBPF_ARG_PTR_TO_SOCKET,
+	EXBPF_ARG_PTR_TO_DYNPTR,
+	EXBPF_ARG_PTR_TO_PERCPU_BTF_ID,
+	EXBPF_ARG_PTR_TO_KPTR,
 };
 
 enum exbpf_ret_kind {
@@ -74,6 +89,7 @@ enum exbpf_ret_kind {
 	EXBPF_RET_MAP_VALUE_OR_NULL, /* value of the map in argument 1 */
 	EXBPF_RET_MEM_OR_NULL,	     /* ret_size bytes, or the constant of argument 2 */
 	EXBPF_RET_OBJ_OR_NULL,	     /* an object to release later */
+	EXBPF_RET_OTHER,	     /* a pointer kind exbpf does not model (sockets, tasks, ...) */
 };
 
 enum exbpf_func_flags {
@@ -166,10 +182,42 @@ struct exbpf_load_opts {
 	const char *only_program;
 	bool all_programs;
 	/* Run without verification, in the checked interpreter (every access validated, an
-	 * instruction budget). Until exbpf's verifier lands this is the only mode. */
+	 * instruction budget). Otherwise every selected program is verified first and a
+	 * rejection fails the load with -EACCES, the verifier's log, and a last log line
+	 * "program 'NAME': rejected by the verifier at insn N: MESSAGE". */
 	bool unverified;
 	uint64_t insn_budget; /* per run in unverified mode; 0 = EXBPF_VM_DEFAULT_BUDGET */
+	uint32_t log_level;   /* verifier log: 0 the error, 1 every instruction, 2 full states */
+	bool kernel_strict;   /* Linux's verdicts: none of exbpf's extensions */
+	bool unpriv;	      /* Linux's rules for programs without CAP_BPF */
 };
+
+struct exbpf_verify_opts {
+	size_t sz;
+	char *log_buf; /* the verifier log (and load errors) */
+	size_t log_size;
+	uint32_t log_level;
+	bool kernel_strict;
+	bool unpriv;
+};
+
+struct exbpf_verify_info {
+	bool accepted;
+	int err;		/* 0 or a negative errno (the rejection's) */
+	char error[256];	/* the message that explains a rejection */
+	int64_t error_insn;	/* -1 when none */
+	uint64_t insns_processed;
+	uint64_t verify_ns;
+	uint32_t states_peak;
+	uint32_t stack_depth;	/* bytes, deepest frame */
+};
+
+/* Verifies program prog_name of obj in env, without running anything. Returns 0 when the
+ * verifier ran (info says accepted or why not); a negative errno when the object could not be
+ * loaded far enough to verify (-ENOENT: no such program; the log says why). */
+EXBPF_API int exbpf_env__verify(struct exbpf_env *env, const struct exbpf_object *obj,
+				const char *prog_name, const struct exbpf_verify_opts *opts,
+				struct exbpf_verify_info *info);
 
 /* Creates the object's maps (global data with its initial contents, prog arrays filled
  * declaratively), resolves its kfunc externs against the registry, and prepares each

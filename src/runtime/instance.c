@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/runtime.h"
+#include "verifier/verifier.h"
 #include "runtime/timer.h"
 
 static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -152,6 +154,43 @@ static int fill_prog_arrays(struct exbpf_instance *inst)
 	return 0;
 }
 
+/* A field of the caller's opts, or d when the caller's struct predates it. */
+#define LOAD_OPT(o, f, d)                                                                       \
+	((o) && (o)->sz >= offsetof(struct exbpf_load_opts, f) + sizeof((o)->f) ? (o)->f : (d))
+
+static int verify_one(struct exbpf_program *prog, const struct exbpf_load_opts *opts,
+		      struct log *log)
+{
+	struct rt_verify_opts vo = {
+	    .log_level = LOAD_OPT(opts, log_level, 0),
+	    .kernel_strict = LOAD_OPT(opts, kernel_strict, false),
+	    .unpriv = LOAD_OPT(opts, unpriv, false),
+	};
+	struct verifier_result res;
+	int err;
+
+	prog->pt = rt_prog_type(prog->inst->env, exbpf_prog__type(prog->spec));
+	if (!prog->pt) {
+		log_printf(log, "program '%s': section '%s' gives a program type the runtime "
+				"cannot run\n",
+			   prog->name, exbpf_prog__section_name(prog->spec));
+		return -EOPNOTSUPP;
+	}
+	/* exbpf's raw type (r1 = data, r2 = its length) ties a pointer to a number the verifier
+	 * cannot relate: its programs stay in the checked interpreter, unverified. */
+	if (prog->pt->type == EXBPF_PROG_TYPE_RAW)
+		return 0;
+	err = rt_verify(prog, &vo, &res, log);
+	if (err && res.error[0]) {
+		/* The last line names the verdict: callers show it alone. */
+		log_printf(log, "program '%s': rejected by the verifier at insn %lld: %s\n",
+			   prog->name, (long long)res.error_insn, res.error);
+		err = -EACCES;
+	}
+	verifier_result_free(&res);
+	return err;
+}
+
 int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 			 const struct exbpf_load_opts *opts, struct exbpf_instance **out)
 {
@@ -163,13 +202,6 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 
 	log_init(&log, opts ? opts->log_buf : NULL, opts ? opts->log_size : 0);
 	*out = NULL;
-	/* Verified programs run in the fast loop, which checks nothing: without a verifier that
-	 * would trust whatever the object holds. */
-	if (!opts || !opts->unverified) {
-		log_printf(&log, "exbpf's verifier is not built yet: load with .unverified = true "
-				 "to run in the checked interpreter\n");
-		return -EOPNOTSUPP;
-	}
 	err = seal(env);
 	if (err)
 		return err;
@@ -178,7 +210,9 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 		return -ENOMEM;
 	inst->env = env;
 	inst->obj = obj;
-	inst->unverified = opts ? opts->unverified : false;
+	/* Verified programs still run in the checked interpreter while the verifier is young:
+	 * a soundness bug then fails a run instead of corrupting memory. */
+	inst->unverified = true;
 	inst->budget = opts && opts->insn_budget ? opts->insn_budget : EXBPF_VM_DEFAULT_BUDGET;
 	exbpf_object__for_each_program(p, obj)
 		n++;
@@ -199,7 +233,10 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 		prog->name = exbpf_prog__name(p);
 		if (err || !(selected(p, opts) || tail_target(obj, exbpf_prog__index(p))))
 			continue;
-		err = rt_prepare(prog, &log);
+		if (!opts || !opts->unverified)
+			err = verify_one(prog, opts, &log);
+		if (!err)
+			err = rt_prepare(prog, &log);
 	}
 	if (!err)
 		err = fill_prog_arrays(inst);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa/isa.h"
 #include "runtime/runtime.h"
 
 
@@ -149,6 +150,32 @@ static int resolve_refs(struct exbpf_program *prog, struct log *log)
 	return 0;
 }
 
+/* Every helper the program calls exists in the environment: Linux knows helpers the runtime
+ * does not implement (the verifier accepts them), so say which one is missing. */
+static int check_helpers(const struct exbpf_program *prog, struct log *log)
+{
+	const struct exbpf_env *env = prog->inst->env;
+
+	for (size_t i = 0; i < prog->cnt; i++) {
+		const struct bpf_insn *in = &prog->insns[i];
+		bool found = false;
+
+		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+			continue;
+		for (size_t h = 0; h < env->nhelpers && !found; h++)
+			found = env->helpers[h].id == (uint32_t)in->imm;
+		if (!found) {
+			const char *name = isa_helper_name(in->imm);
+
+			log_printf(log, "program '%s': insn %zu: exbpf's runtime does not implement "
+					"helper %s#%d\n",
+				   prog->name, i, name ? name : "unknown", in->imm);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 int rt_prepare(struct exbpf_program *prog, struct log *log)
 {
 	const struct bpf_insn *insns;
@@ -172,6 +199,8 @@ int rt_prepare(struct exbpf_program *prog, struct log *log)
 	memcpy(prog->insns, insns, cnt * sizeof(*insns));
 	prog->cnt = cnt;
 	err = resolve_refs(prog, log);
+	if (!err)
+		err = check_helpers(prog, log);
 	if (err)
 		return err;
 	struct vm_prog_opts vo = {&prog->inst->env->helper_table, &prog->inst->kfunc_table};

@@ -90,6 +90,15 @@ struct rt_run {
 	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
 };
 
+/* verify.c: runs exbpf's verifier on a program of an instance (before rt_prepare). */
+struct verifier_result;
+struct rt_verify_opts {
+	uint32_t log_level;
+	bool kernel_strict, unpriv;
+};
+int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o,
+	      struct verifier_result *res, struct log *log);
+
 /* prog_type_user.c: the program type `type` in env, the embedder's or a built-in one. */
 const struct prog_type *rt_prog_type(const struct exbpf_env *env, uint32_t type);
 void rt_free_prog_types(struct exbpf_env *env);

@@ -94,5 +94,28 @@ expect run-link-error 2 "cannot find exception callback 'no_such_cb'" \
 	"$EXBPF" run "$P/exc_cb_missing.bpf.o"
 expect test-bad-flag 2 "^exbpf: test: unknown flag '--fast'" "$EXBPF" test "$P/exc_cb_ok.bpf.o" --fast
 
+# exbpf verify: verdicts (0 accepted, 1 rejected), the message with its source line, bad input.
+expect verify-accepted 0 '^throw_plain: accepted$' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_plain
+expect verify-rejected 1 '^cgroup_throw_2: rejected: At program exit the register R1 has smin=2 smax=2 should have been in \[0, 1\]' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog cgroup_throw_2
+expect verify-source-line 1 'at insn [0-9]+ \(.*verifier_throw\.bpf\.c:[0-9]+\)' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog cgroup_throw_2
+expect verify-json 1 '^\{"program":"cgroup_throw_2","accepted":false,"error":"At program exit.*","error_insn":[0-9]+,"error_line":".*verifier_throw.bpf.c:[0-9]+","insns_processed":[0-9]+,"verify_ns":[0-9]+,"log":null,"kernel":null\}$' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog cgroup_throw_2 --json
+expect verify-log-level 0 '[0-9]+: \(b4\) w0 = 1 +; R0=1' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_plain --log-level 1
+expect verify-strict 1 '^throw_holding_sample: rejected: bpf_throw would lead to reference leak' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_holding_sample --kernel-strict
+expect verify-default-extension 0 '^throw_holding_sample: accepted' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_holding_sample
+expect verify-bad-level 2 "^exbpf: verify: --log-level takes 0, 1 or 2, not '7'" \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --log-level 7
+expect verify-unknown-prog 2 "^exbpf: .*: no program 'nosuch'" \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog nosuch
+expect verify-missing-file 2 '^exbpf: /nonexistent.o' "$EXBPF" verify /nonexistent.o
+expect run-rejected 1 'rejected by the verifier at insn [0-9]+: At program exit the register R1' \
+	"$EXBPF" run "$P/verifier_throw.bpf.o" --prog cgroup_throw_2
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

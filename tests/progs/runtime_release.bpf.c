@@ -56,7 +56,7 @@ int output_one(struct __sk_buff *skb)
 	return bpf_ringbuf_output(&rb, &v, sizeof(v), 0);
 }
 
-SEC("tc") __failure __msg("bpf_throw cannot be used inside bpf_spin_lock-ed region")
+SEC("tc") __failure __msg("function calls are not allowed while holding a lock")
 __exbpf_success __exbpf_retval(6)
 int lock_and_throw(struct __sk_buff *skb)
 {

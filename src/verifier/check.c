@@ -1,0 +1,523 @@
+/* The path walk: every path of every root function (main, each global function, the exception
+ * callback) is followed in depth-first order, state by state, with pruning at the CFG's prune
+ * points. Linux's do_check() / is_state_visited(). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verifier/vpriv.h"
+
+int verr(struct venv *e, int err, const char *fmt, ...)
+{
+	struct verifier_result *res = e->res;
+	va_list ap;
+	size_t n;
+
+	if (e->failed)
+		return err;
+	e->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	va_end(ap);
+	n = strlen(res->error);
+	if (n && res->error[n - 1] == '\n')
+		res->error[n - 1] = '\0';
+	res->err = err;
+	res->error_insn = e->cur ? (int64_t)e->cur->insn_idx : -1;
+	if (e->in->log_level == 0 && e->cur)
+		vlog_insn(e, e->cur->insn_idx);
+	if (e->mid_line) {
+		log_printf(e->in->log, "\n");
+		e->mid_line = false;
+	}
+	log_printf(e->in->log, "%s\n", res->error);
+	return err;
+}
+
+struct vstate *push_branch(struct venv *e, uint32_t insn)
+{
+	struct vstate *c;
+
+	if (e->nstack == e->capstack) {
+		size_t cap = e->capstack ? e->capstack * 2 : 64;
+		struct vstate **s = realloc(e->stack, cap * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		e->stack = s;
+		e->capstack = cap;
+	}
+	if (e->nstack > 8192) {
+		verr(e, -E2BIG, "The sequence of %zu jumps is too complex.", e->nstack);
+		return NULL;
+	}
+	c = vstate_copy(e->cur);
+	if (!c)
+		return NULL;
+	c->insn_idx = insn;
+	c->prev_insn = e->cur->insn_idx;
+	if (c->parent)
+		c->parent->branches++;
+	e->stack[e->nstack++] = c;
+	return c;
+}
+
+/* A path ended: its checkpoints lose one unfinished descendant. */
+static void path_done(struct vstate *st)
+{
+	for (struct vstate *p = st->parent; p; p = p->parent)
+		if (--p->branches)
+			break;
+}
+
+/* 1: the current state is covered (the path ends), 0: go on, <0: error. */
+static int state_visited(struct venv *e, uint32_t idx)
+{
+	struct vstate *cur = e->cur;
+	struct vnode **pp = &e->explored[idx], *n;
+	uint16_t live[V_MAX_FRAMES], prec[V_MAX_FRAMES];
+	uint64_t sprec[V_MAX_FRAMES];
+
+	/* Each frame goes on at its own next instruction: the current one here, a caller after
+	 * its call (a callback's caller at the helper call, which may run it again). */
+	for (uint32_t fi = 0; fi <= cur->curframe; fi++) {
+		uint32_t at = idx;
+
+		if (fi < cur->curframe) {
+			const struct vframe *callee = cur->frames[fi + 1];
+
+			at = (uint32_t)callee->callsite + (callee->in_callback ? 0 : 1);
+		}
+		live[fi] = e->live[at];
+		prec[fi] = e->prec[at];
+		/* Only the current frame's own slots are tracked; unprivileged reads of unwritten
+		 * bytes are errors, so there every byte's state matters. */
+		sprec[fi] = fi == cur->curframe && e->allow_uninit_stack ? e->sprec[at] : ~0ull;
+		if (fi < cur->curframe) {
+			/* The call clobbers R0-R5 (a callback's helper call reads its args). */
+			if (!cur->frames[fi + 1]->in_callback) {
+				live[fi] &= 0x7c0;
+				prec[fi] &= 0x7c0;
+			}
+			live[fi] |= 1u << BPF_REG_10;
+		}
+	}
+	bool loop_head = e->cfg.flags[idx] & CFG_LOOP_HEAD, hashed = false;
+	uint64_t hash = 0;
+
+	while ((n = *pp)) {
+		if (n->st->branches) {
+			/* A callback's next run: the helper bounds the runs, so a covering state
+			 * still being explored is enough (Linux does the same). */
+			if ((e->cfg.flags[idx] & CFG_CALLS_CALLBACK) &&
+			    vstate_covers(n->st, cur, live, prec, sprec, false)) {
+				n->hit++;
+				return 1;
+			}
+			/* Still being explored: a loop. The same state again makes no progress. */
+			if (!hashed) {
+				hash = vstate_hash(cur);
+				hashed = true;
+			}
+			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, true))
+				return verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
+		} else if (vstate_covers(n->st, cur, live, prec, sprec, false)) {
+			n->hit++;
+			return 1;
+		}
+		if (++n->miss > n->hit * 3 + 3 + 32 * !!loop_head) {
+			/* Rarely useful: out of the list (Linux's heuristic, kinder to loop heads).
+			 * A state paths still descend from stays alive until the end. */
+			*pp = n->next;
+			if (n->st->branches) {
+				n->next = e->zombies;
+				e->zombies = n;
+			} else {
+				vstate_free(n->st);
+				free(n);
+			}
+			e->nstates--;
+			continue;
+		}
+		pp = &n->next;
+	}
+	/* Checkpoint sparingly, as Linux does: states cost memory and time, and a loop would
+	 * leave one per iteration. */
+	if (!(e->cfg.flags[idx] & CFG_FORCE_CHECKPOINT) &&
+	    e->processed - e->last_checkpoint < (loop_head ? 64u : 8u))
+		return 0;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->st = vstate_copy(cur);
+	if (!n->st) {
+		free(n);
+		return -ENOMEM;
+	}
+	n->hash = hashed ? hash : vstate_hash(cur);
+	n->st->branches = 1;
+	n->st->parent = cur->parent;
+	cur->parent = n->st;
+	n->next = e->explored[idx];
+	e->explored[idx] = n;
+	e->last_checkpoint = e->processed;
+	if (++e->nstates > e->peak_states)
+		e->peak_states = e->nstates;
+	return 0;
+}
+
+static int next_path(struct venv *e)
+{
+	path_done(e->cur);
+	vstate_free(e->cur);
+	e->cur = NULL;
+	if (!e->nstack)
+		return 0;
+	e->cur = e->stack[--e->nstack];
+	if (e->in->log_level)
+		log_printf(e->in->log, "from %u to %u:", e->cur->prev_insn, e->cur->insn_idx),
+		    vlog_state(e, e->cur, false);
+	return 1;
+}
+
+static int do_step(struct venv *e, bool *path_end)
+{
+	struct vstate *st = e->cur;
+	uint32_t idx = st->insn_idx;
+	const struct bpf_insn *insn = &e->insns[idx];
+	uint8_t cls = BPF_CLASS(insn->code);
+	int err = 0;
+
+	*path_end = false;
+	switch (cls) {
+	case ISA_ALU:
+	case ISA_ALU64:
+		err = check_alu(e, insn);
+		st->insn_idx++;
+		break;
+	case ISA_LDX:
+		err = check_ldx(e, insn);
+		st->insn_idx++;
+		break;
+	case ISA_ST:
+	case ISA_STX:
+		if (cls == ISA_STX && BPF_MODE(insn->code) == ISA_ATOMIC)
+			err = check_atomic(e, insn);
+		else
+			err = check_store(e, insn);
+		st->insn_idx++;
+		break;
+	case ISA_LD:
+		if (BPF_MODE(insn->code) == ISA_IMM) {
+			err = check_ld_imm64(e, insn);
+			st->insn_idx += 2;
+		} else {
+			err = check_ld_abs(e, insn);
+			st->insn_idx++;
+		}
+		break;
+	case ISA_JMP:
+	case ISA_JMP32: {
+		uint8_t op = BPF_OP(insn->code);
+
+		if (op == BPF_JA) {
+			int32_t d = cls == ISA_JMP32 ? insn->imm : insn->off;
+
+			if (insn->src_reg || insn->dst_reg || (cls == ISA_JMP ? insn->imm : insn->off))
+				return verr(e, -EINVAL, "BPF_JA uses reserved fields");
+			st->insn_idx = (uint32_t)((int64_t)idx + d + 1);
+		} else if (op == BPF_CALL && cls == ISA_JMP) {
+			err = check_call(e, insn, path_end);
+		} else if (op == BPF_EXIT && cls == ISA_JMP) {
+			err = check_exit(e, path_end);
+		} else if (op == 0xe0) {
+			return verr(e, -EINVAL, "exbpf: may_goto is not supported yet");
+		} else {
+			err = check_cond_jmp(e, insn);
+		}
+		break;
+	}
+	default:
+		return verr(e, -EINVAL, "unknown insn class %d", cls);
+	}
+	return err;
+}
+
+static int walk(struct venv *e)
+{
+	for (;;) {
+		struct vstate *st = e->cur;
+		uint32_t idx = st->insn_idx;
+		bool end = false;
+		int err;
+
+		if (idx >= e->cnt)
+			return verr(e, -EFAULT, "invalid insn idx %u insn_cnt %zu", idx, e->cnt);
+		if (++e->processed > VERIFIER_MAX_INSNS_PROCESSED)
+			return verr(e, -E2BIG,
+				    "BPF program is too large. Processed %llu insn",
+				    (unsigned long long)e->processed);
+		if (e->cfg.flags[idx] & (CFG_PRUNE_POINT | CFG_LOOP_HEAD)) {
+			err = state_visited(e, idx);
+			if (err < 0)
+				return err;
+			if (err == 1) {
+				if (e->in->log_level)
+					log_printf(e->in->log, "%u: safe\n", idx);
+				if (!next_path(e))
+					return 0;
+				continue;
+			}
+		}
+		if (e->in->log_level)
+			vlog_step_begin(e, idx);
+		err = do_step(e, &end);
+		if (e->in->log_level && !e->failed)
+			vlog_step_end(e, end);
+		if (err)
+			return err;
+		if (e->failed)
+			return e->res->err ? e->res->err : -EINVAL;
+		if (end && !next_path(e))
+			return 0;
+	}
+}
+
+/* The entry state of a root function: main gets the context, a global function its
+ * arguments from BTF (check_call.c). */
+int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f);
+
+static int verify_root(struct venv *e, uint32_t sub)
+{
+	struct vstate *st = vstate_new();
+	struct vframe *f;
+	int err;
+
+	if (!st)
+		return -ENOMEM;
+	f = vframe_new(0, -1, sub);
+	if (!f) {
+		free(st);
+		return -ENOMEM;
+	}
+	st->frames[0] = f;
+	st->insn_idx = e->cfg.subs[sub].start;
+	e->cur = st;
+	e->cur_global = sub;
+	reg_mark_not_init(&f->regs[BPF_REG_10]);
+	f->regs[BPF_REG_10].type = PTR_TO_STACK;
+	f->regs[BPF_REG_10].var = scalar_const(0);
+	if (sub == 0 || (int)sub == e->cfg.exception_cb) {
+		struct reg *r1 = &f->regs[BPF_REG_1];
+
+		if (sub != 0) {
+			/* The exception callback gets the cookie. */
+			reg_mark_unknown(r1);
+		} else if (e->in->raw_args) {
+			reg_mark_not_init(r1);
+			r1->type = PTR_TO_MEM;
+			r1->var = scalar_const(0);
+			r1->aux = 0;
+			reg_mark_unknown(&f->regs[BPF_REG_2]);
+		} else {
+			reg_mark_not_init(r1);
+			r1->type = PTR_TO_CTX;
+			r1->var = scalar_const(0);
+		}
+	} else {
+		err = global_func_entry(e, sub, f);
+		if (err) {
+			vstate_free(st);
+			e->cur = NULL;
+			return err;
+		}
+	}
+	if (e->in->log_level)
+		log_printf(e->in->log, "func#%u @%u\n", sub, e->cfg.subs[sub].start);
+	err = walk(e);
+	if (err) {
+		vstate_free(e->cur);
+		e->cur = NULL;
+		while (e->nstack)
+			vstate_free(e->stack[--e->nstack]);
+	}
+	return err;
+}
+
+/* Linux's check_max_stack_depth(): along every chain of static calls, the frames' stacks
+ * (each rounded up to 16 bytes, as for JITed programs) fit in 512 bytes. */
+static uint32_t round16(uint32_t d) { return (d + 15) & ~15u; }
+
+static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t depth)
+{
+	const struct cfg_subprog *s = &e->cfg.subs[sub];
+	uint32_t end = sub + 1 < e->cfg.nsubs ? e->cfg.subs[sub + 1].start : (uint32_t)e->cnt;
+
+	depth += round16(e->stack_depth[sub]);
+	if (depth > V_STACK_SIZE)
+		return verr(e, -EACCES, "combined stack size of %u calls is %u. Too large", frames, depth);
+	if (frames >= V_MAX_FRAMES)
+		return 0; /* the walk reports deeper chains */
+	for (uint32_t i = s->start; i < end; i++) {
+		const struct bpf_insn *in = &e->insns[i];
+		int callee;
+
+		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != ISA_PSEUDO_CALL)
+			continue;
+		callee = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)i + in->imm + 1));
+		if (callee > 0 && !e->cfg.subs[callee].global) {
+			int err = chain_depth(e, (uint32_t)callee, frames + 1, depth);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
+{
+	struct venv *e = ctx;
+	const struct verifier_func *f = NULL;
+	const struct verifier_helper *h;
+
+	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL) {
+		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
+		if (f && (f->proto.flags & EXBPF_FN_NO_RETURN))
+			return CFG_CALL_THROW;
+		if (f && (f->proto.flags & EXBPF_FN_CALLBACK))
+			return CFG_CALL_SYNC_CB;
+		return CFG_CALL_PLAIN;
+	}
+	h = verifier_helper_proto(insn->imm);
+	if (h) {
+		if (h->proto.flags & EXBPF_FN_CALLBACK)
+			return CFG_CALL_SYNC_CB;
+		if (h->proto.flags & EXBPF_FN_ASYNC_CALLBACK)
+			return CFG_CALL_ASYNC_CB;
+	}
+	return CFG_CALL_PLAIN;
+}
+
+static void free_nodes(struct vnode *n)
+{
+	for (struct vnode *next; n; n = next) {
+		next = n->next;
+		vstate_free(n->st);
+		free(n);
+	}
+}
+
+static void free_explored(struct venv *e)
+{
+	free_nodes(e->zombies);
+	if (!e->explored)
+		return;
+	for (size_t i = 0; i < e->cnt; i++) {
+		struct vnode *n = e->explored[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			vstate_free(n->st);
+			free(n);
+		}
+	}
+	free(e->explored);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+int verifier_check(const struct verifier_input *in, struct verifier_result *res)
+{
+	struct venv e = {.in = in, .res = res, .insns = in->insns, .cnt = in->cnt};
+	struct cfg_opts co = {.unpriv = in->unpriv, .call_kind = call_kind, .ctx = &e};
+	uint64_t t0 = now_ns();
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->error_insn = -1;
+	e.allow_ptr_leaks = !in->unpriv;
+	e.allow_uninit_stack = !in->unpriv;
+	if (in->exception_cb_tags > 1) {
+		verr(&e, -EINVAL, "multiple exception callback tags for main subprog");
+		res->verify_ns = now_ns() - t0;
+		return -EINVAL;
+	}
+	err = cfg_build(in->insns, in->cnt, in->funcs, in->nfuncs, &co, in->log, &e.cfg);
+	if (err) {
+		/* cfg_build logged Linux's message; keep its last line as the error. */
+		const char *buf = in->log && in->log->buf ? in->log->buf : "";
+		size_t n = strlen(buf);
+
+		while (n && buf[n - 1] == '\n')
+			n--;
+		size_t s = n;
+		while (s && buf[s - 1] != '\n')
+			s--;
+		snprintf(res->error, sizeof(res->error), "%.*s", (int)(n - s), buf + s);
+		res->err = err;
+		res->verify_ns = now_ns() - t0;
+		return err;
+	}
+	e.explored = calloc(in->cnt, sizeof(*e.explored));
+	e.stack_depth = calloc(e.cfg.nsubs, sizeof(*e.stack_depth));
+	e.global_done = calloc(e.cfg.nsubs, 1);
+	res->insn_may_throw = calloc(in->cnt ? in->cnt : 1, 1);
+	if (!e.explored || !e.stack_depth || !e.global_done || !res->insn_may_throw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = compute_liveness(&e);
+	if (!err)
+		err = verify_root(&e, 0);
+	/* Global functions are verified once each, against their signature; the exception
+	 * callback as a root of its own. */
+	for (size_t s = 1; !err && s < e.cfg.nsubs; s++)
+		if (((e.cfg.subs[s].global && !e.global_done[s]) || (int)s == e.cfg.exception_cb)) {
+			e.global_done[s] = 1;
+			err = verify_root(&e, (uint32_t)s);
+		}
+	for (size_t s = 0; !err && s < e.cfg.nsubs; s++)
+		if (s == 0 || e.cfg.subs[s].global || (int)s == e.cfg.exception_cb)
+			err = chain_depth(&e, (uint32_t)s, 1, 0);
+out:
+	if (err && !e.failed && err != -ENOMEM)
+		verr(&e, err, "internal error %d", err);
+	res->accepted = !err;
+	res->err = err;
+	res->insns_processed = e.processed;
+	res->states_total = e.nstates;
+	res->states_peak = e.peak_states;
+	for (size_t s = 0; s < e.cfg.nsubs && e.stack_depth; s++)
+		if (e.stack_depth[s] > res->max_stack_depth)
+			res->max_stack_depth = e.stack_depth[s];
+	res->verify_ns = now_ns() - t0;
+	if (in->log_level && !err)
+		log_printf(in->log, "processed %llu insns (limit %d) max_states_per_insn ? "
+				    "total_states %u peak_states %u mark_read 0\n",
+			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED, e.nstates,
+			   e.peak_states);
+	free_explored(&e);
+	free(e.stack);
+	free(e.live);
+	free(e.prec);
+	free(e.sprec);
+	free(e.stack_depth);
+	free(e.global_done);
+	cfg_free(&e.cfg);
+	return err;
+}
+
+void verifier_result_free(struct verifier_result *res)
+{
+	free(res->insn_may_throw);
+	res->insn_may_throw = NULL;
+}

@@ -1,0 +1,262 @@
+/* ALU instructions: scalars through the scalar domain, pointer arithmetic where Linux allows
+ * it (check_alu_op, adjust_ptr_min_max_vals, check_reg_sane_offset). */
+#include <stdio.h>
+
+#include "verifier/vpriv.h"
+
+int check_reg_init(struct venv *e, int regno)
+{
+	if (vreg(e->cur, regno)->type == NOT_INIT)
+		return verr(e, -EACCES, "R%d !read_ok", regno);
+	return 0;
+}
+
+static const char *op_str(uint8_t op)
+{
+	switch (op) {
+	case BPF_ADD: return "+=";
+	case BPF_SUB: return "-=";
+	case BPF_MUL: return "*=";
+	case BPF_DIV: return "/=";
+	case BPF_OR: return "|=";
+	case BPF_AND: return "&=";
+	case BPF_LSH: return "<<=";
+	case BPF_RSH: return ">>=";
+	case BPF_NEG: return "neg";
+	case BPF_MOD: return "%=";
+	case BPF_XOR: return "^=";
+	case BPF_MOV: return "=";
+	case BPF_ARSH: return "s>>=";
+	case BPF_END: return "endian";
+	default: return "?";
+	}
+}
+
+/* check_reg_sane_offset(): the parts of a pointer sum stay well inside 32 bits. */
+static int sane_offset(struct venv *e, const struct reg *r, uint8_t ptr_type, uint8_t ptr_flags)
+{
+	char t[32];
+	bool known = r->type == SCALAR_VALUE && scalar_is_const(&r->var);
+	int64_t val = (int64_t)r->var.var_off.value;
+
+	reg_type_name(ptr_type, ptr_flags, t, sizeof(t));
+	if (known && (val >= V_MAX_VAR_OFF || val <= -V_MAX_VAR_OFF))
+		return verr(e, -EACCES, "math between %s pointer and %lld is not allowed", t,
+			    (long long)val);
+	if (r->off >= V_MAX_VAR_OFF || r->off <= -V_MAX_VAR_OFF)
+		return verr(e, -EACCES, "%s pointer offset %d is not allowed", t, r->off);
+	if (r->var.smin == INT64_MIN)
+		return verr(e, -EACCES,
+			    "math between %s pointer and register with unbounded min value is not "
+			    "allowed",
+			    t);
+	if (r->var.smin >= V_MAX_VAR_OFF || r->var.smin <= -V_MAX_VAR_OFF)
+		return verr(e, -EACCES, "value %lld makes %s pointer be out of bounds",
+			    (long long)r->var.smin, t);
+	return 0;
+}
+
+/* dst (a pointer) = dst OP off (a scalar). */
+static int ptr_arith(struct venv *e, int dst, const struct reg *ptr, const struct reg *off,
+		     uint8_t op, bool alu64, bool swapped)
+{
+	struct reg *d = vreg(e->cur, dst);
+	struct reg res = *ptr;
+	char t[32];
+	bool known = scalar_is_const(&off->var);
+	int64_t val = (int64_t)off->var.var_off.value;
+	int err;
+
+	reg_type_str(ptr, t, sizeof(t));
+	if (!alu64) {
+		if (op == BPF_SUB && e->allow_ptr_leaks) {
+			reg_mark_unknown(d);
+			scalar_zext32(&d->var);
+			return 0;
+		}
+		return verr(e, -EACCES, "R%d 32-bit pointer arithmetic prohibited", dst);
+	}
+	if (ptr->flags & REG_MAYBE_NULL)
+		return verr(e, -EACCES, "R%d pointer arithmetic on %s prohibited, null-check it first",
+			    dst, t);
+	switch (ptr->type) {
+	case CONST_PTR_TO_MAP:
+		if (known && val == 0 && op == BPF_ADD)
+			break;
+		/* fallthrough */
+	case PTR_TO_PACKET_END:
+	case PTR_TO_FUNC:
+		return verr(e, -EACCES, "R%d pointer arithmetic on %s prohibited", dst, t);
+	default:
+		break;
+	}
+	if (op != BPF_ADD && op != BPF_SUB) {
+		if (op == BPF_AND || op == BPF_OR || op == BPF_XOR)
+			return verr(e, -EACCES, "R%d bitwise operator %s on pointer prohibited", dst,
+				    op_str(op));
+		return verr(e, -EACCES, "R%d pointer arithmetic with %s operator prohibited", dst,
+			    op_str(op));
+	}
+	if (op == BPF_SUB && swapped)
+		return verr(e, -EACCES, "R%d tried to subtract pointer from scalar", dst);
+	/* JITs may not cope with it (Linux's "invalid fp arithmetic"). */
+	if (op == BPF_SUB && ptr->type == PTR_TO_STACK)
+		return verr(e, -EACCES, "R%d subtraction from stack pointer prohibited", dst);
+	err = sane_offset(e, off, ptr->type, ptr->flags);
+	if (!err)
+		err = sane_offset(e, ptr, ptr->type, ptr->flags);
+	if (err)
+		return err;
+	if (known) {
+		int64_t o = op == BPF_ADD ? (int64_t)ptr->off + val : (int64_t)ptr->off - val;
+
+		if (o != (int32_t)o) {
+			reg_mark_unknown(d);
+			return 0;
+		}
+		res.off = (int32_t)o;
+	} else {
+		res.var = scalar_alu(ptr->var, off->var, op, false);
+		if (ptr->type == PTR_TO_PACKET || ptr->type == PTR_TO_PACKET_META) {
+			res.id = vnew_id(e);
+			res.range = 0;
+		}
+	}
+	*d = res;
+	return sane_offset(e, d, d->type, d->flags);
+}
+
+static int alu_scalar(struct venv *e, const struct bpf_insn *insn, struct reg *d,
+		      const struct reg *s, bool alu64)
+{
+	uint8_t op = BPF_OP(insn->code);
+	unsigned int sop = op;
+
+	if ((op == BPF_DIV || op == BPF_MOD) && insn->off == 1)
+		sop |= SCALAR_SIGNED;
+	/* A copy plus or minus a constant stays linked to its original (Linux 6.10+): off is
+	 * the difference, so a bound learned on either holds for both. */
+	if (alu64 && d->id && (op == BPF_ADD || op == BPF_SUB) && scalar_is_const(&s->var)) {
+		int64_t c = (int64_t)s->var.var_off.value;
+		int64_t delta = c > INT32_MIN && c < INT32_MAX ? (op == BPF_ADD ? c : -c) : INT64_MAX;
+
+		if (delta != INT64_MAX && d->off + delta == (int32_t)(d->off + delta)) {
+			d->var = scalar_alu(d->var, s->var, sop, false);
+			d->off = (int32_t)(d->off + delta);
+			return 0;
+		}
+	}
+	if (e->in->kernel_strict && (op == BPF_DIV || op == BPF_MOD))
+		/* Linux 6.18 learns nothing from division and modulo. */
+		d->var = alu64 ? scalar_unknown() : scalar_zext(scalar_unknown(), 4);
+	else
+		d->var = scalar_alu(d->var, s->var, sop, !alu64);
+	d->id = 0;
+	d->off = 0;
+	return 0;
+}
+
+static int check_mov(struct venv *e, const struct bpf_insn *insn, bool alu64)
+{
+	struct vstate *st = e->cur;
+	struct reg *d = vreg(st, insn->dst_reg);
+	int bits = insn->off; /* movsx: 8, 16, 32 */
+
+	if (BPF_SRC(insn->code) == ISA_K) {
+		reg_mark_const(d, alu64 ? (uint64_t)(int64_t)insn->imm : (uint32_t)insn->imm);
+		return 0;
+	}
+	if (check_reg_init(e, insn->src_reg))
+		return -EACCES;
+	struct reg *s = vreg(st, insn->src_reg);
+
+	if (s->type != SCALAR_VALUE) {
+		if (alu64 && !bits) {
+			*d = *s;
+			return 0;
+		}
+		if (!e->allow_ptr_leaks)
+			return verr(e, -EACCES, "R%d partial copy of pointer", insn->src_reg);
+		reg_mark_unknown(d);
+		d->var = scalar_mov(scalar_unknown(), (unsigned)bits, !alu64);
+		return 0;
+	}
+	if (alu64 && !bits) {
+		/* Copies share an id: a bound learned on one holds for the other. */
+		if (!s->id && !scalar_is_const(&s->var))
+			s->id = vnew_id(e);
+		*d = *s;
+		return 0;
+	}
+	struct scalar v = scalar_mov(s->var, (unsigned)bits, !alu64);
+
+	reg_mark_unknown(d);
+	d->var = v;
+	return 0;
+}
+
+int check_alu(struct venv *e, const struct bpf_insn *insn)
+{
+	struct vstate *st = e->cur;
+	bool alu64 = BPF_CLASS(insn->code) == ISA_ALU64;
+	uint8_t op = BPF_OP(insn->code);
+	struct reg *d = vreg(st, insn->dst_reg);
+	struct reg src;
+	int err;
+
+	if (insn->dst_reg == BPF_REG_10)
+		return verr(e, -EACCES, "frame pointer is read only");
+	if (op == BPF_MOV)
+		return check_mov(e, insn, alu64);
+	if ((err = check_reg_init(e, insn->dst_reg)))
+		return err;
+	if (op == BPF_NEG || op == BPF_END) {
+		if (d->type != SCALAR_VALUE) {
+			if (!e->allow_ptr_leaks)
+				return verr(e, -EACCES, "R%d pointer arithmetic prohibited",
+					    insn->dst_reg);
+			reg_mark_unknown(d);
+			return 0;
+		}
+		if (op == BPF_NEG)
+			d->var = scalar_neg(d->var, !alu64);
+		else
+			d->var = scalar_end(d->var,
+					    alu64 ? SCALAR_BSWAP
+						  : (BPF_SRC(insn->code) ? SCALAR_TO_BE : SCALAR_TO_LE),
+					    (unsigned)insn->imm);
+		d->id = 0;
+		d->off = 0;
+		return 0;
+	}
+	if (BPF_SRC(insn->code) == ISA_X) {
+		if ((err = check_reg_init(e, insn->src_reg)))
+			return err;
+		src = *vreg(st, insn->src_reg);
+	} else {
+		if ((op == BPF_DIV || op == BPF_MOD) && insn->imm == 0)
+			return verr(e, -EINVAL, "div by zero");
+		reg_mark_const(&src, (uint64_t)(int64_t)insn->imm);
+	}
+	if (d->type == SCALAR_VALUE && src.type == SCALAR_VALUE)
+		return alu_scalar(e, insn, d, &src, alu64);
+	if (reg_is_pointer(d) && reg_is_pointer(&src)) {
+		if (op == BPF_SUB && e->allow_ptr_leaks) {
+			reg_mark_unknown(d);
+			if (!alu64)
+				scalar_zext32(&d->var);
+			return 0;
+		}
+		return verr(e, -EACCES, "R%d pointer %s pointer prohibited", insn->dst_reg,
+			    op_str(op));
+	}
+	if (reg_is_pointer(d)) {
+		struct reg ptr = *d;
+
+		return ptr_arith(e, insn->dst_reg, &ptr, &src, op, alu64, false);
+	}
+	/* scalar OP pointer: legal for +=, the pointer being the source. */
+	struct reg off = *d;
+
+	return ptr_arith(e, insn->dst_reg, &src, &off, op, alu64, true);
+}

@@ -1,0 +1,826 @@
+/* Calls and exits: helpers and kfuncs against their prototypes, static subprograms in the
+ * caller's context, global functions against their BTF signature, callbacks in frames of their
+ * own, references and held sections, the exit checks (Linux's check_helper_call,
+ * check_kfunc_call, check_func_call, prepare_func_exit, check_return_code). */
+#include <stdio.h>
+#include <string.h>
+
+#include "verifier/vpriv.h"
+
+int acquire_ref(struct venv *e, uint8_t kind, uint32_t *id)
+{
+	struct vstate *st = e->cur;
+
+	if (st->nrefs == V_MAX_REFS)
+		return verr(e, -EINVAL, "too many references held");
+	*id = vnew_id(e);
+	st->refs[st->nrefs++] = (struct vref){.id = *id, .insn = st->insn_idx, .kind = kind};
+	return 0;
+}
+
+void release_ref_regs(struct venv *e, uint32_t ref_obj_id)
+{
+	for_each_reg(e->cur, r, {
+		if (r->ref_obj_id == ref_obj_id) {
+			if (e->allow_ptr_leaks)
+				reg_mark_unknown(r);
+			else
+				reg_mark_not_init(r);
+		}
+	});
+}
+
+int release_ref(struct venv *e, uint32_t ref_obj_id)
+{
+	struct vstate *st = e->cur;
+
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i].id == ref_obj_id && st->refs[i].kind == REF_PTR) {
+			st->refs[i] = st->refs[--st->nrefs];
+			release_ref_regs(e, ref_obj_id);
+			return 0;
+		}
+	return verr(e, -EINVAL, "release kernel function called with unreleased reference");
+}
+
+static bool holds(const struct vstate *st, uint8_t kind)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i].kind == kind)
+			return true;
+	return false;
+}
+
+/* check_resource_leak(): what must not be held where a program ends (prefix names the
+ * place: "BPF_EXIT instruction in main prog", "bpf_throw"). */
+static int resource_leak(struct venv *e, const char *prefix, bool check_refs)
+{
+	struct vstate *st = e->cur;
+
+	if (holds(st, REF_LOCK))
+		return verr(e, -EINVAL, "%s cannot be used inside bpf_spin_lock-ed region", prefix);
+	if (check_refs)
+		for (uint32_t i = 0; i < st->nrefs; i++)
+			if (st->refs[i].kind == REF_PTR)
+				return verr(e, -EINVAL, "Unreleased reference id=%u alloc_insn=%u",
+					    st->refs[i].id, st->refs[i].insn);
+	if (holds(st, REF_IRQ))
+		return verr(e, -EINVAL, "%s cannot be used inside bpf_local_irq_save-ed region", prefix);
+	if (st->rcu_depth)
+		return verr(e, -EINVAL, "%s cannot be used inside bpf_rcu_read_lock-ed region", prefix);
+	if (st->preempt_depth)
+		return verr(e, -EINVAL, "%s cannot be used inside bpf_preempt_disable-ed region", prefix);
+	return 0;
+}
+
+static void clobber_caller_regs(struct vframe *f)
+{
+	for (int r = BPF_REG_0; r <= BPF_REG_5; r++)
+		reg_mark_not_init(&f->regs[r]);
+}
+
+/* ---- Arguments. */
+
+struct call_meta {
+	int map; /* map index of a CONST_MAP_PTR argument, -1 */
+	int mem_regno;
+	int64_t alloc_size;
+	uint32_t release_id;
+	int callback_sub;
+	int cb_ctx_regno;
+	int timer_map; /* the map whose value holds the bpf_timer argument, -1 */
+};
+
+static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_meta *m, bool uninit)
+{
+	struct reg *r = vreg(e->cur, regno);
+
+	if (r->type != SCALAR_VALUE) {
+		char t[32];
+
+		return verr(e, -EACCES, "R%d type=%s expected=scalar", regno, reg_type_str(r, t, sizeof(t)));
+	}
+	if (r->var.smin < 0)
+		return verr(e, -EACCES, "R%d min value is negative, either use unsigned or 'var &= const'",
+			    regno);
+	if (r->var.umin == 0 && !zero_ok)
+		return verr(e, -EACCES, "R%d invalid zero-sized read: u64=[%llu,%llu]", regno,
+			    (unsigned long long)r->var.umin, (unsigned long long)r->var.umax);
+	if (r->var.umax >= (uint64_t)V_MAX_VAR_SIZ)
+		return verr(e, -EACCES, "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'",
+			    regno);
+	if (m->mem_regno < 0)
+		return 0;
+	/* A null memory argument goes with a zero size. */
+	if (reg_is_const(vreg(e->cur, m->mem_regno), 0))
+		return 0;
+	return check_helper_mem(e, m->mem_regno, (int64_t)r->var.umax, uninit, r->var.umin == 0, uninit);
+}
+
+static int expect(struct venv *e, int regno, const char *what)
+{
+	char t[32];
+
+	return verr(e, -EACCES, "R%d type=%s expected=%s", regno, reg_type_str(vreg(e->cur, regno), t, sizeof(t)),
+		    what);
+}
+
+static int check_arg(struct venv *e, const struct verifier_func *fn, int i, struct call_meta *m,
+		     bool *uninit_mem)
+{
+	int regno = i + 1;
+	struct reg *r = vreg(e->cur, regno);
+	enum exbpf_arg_kind k = fn->proto.args[i];
+	int err;
+
+	if (k == EXBPF_ARG_NONE)
+		return 0;
+	if ((err = check_reg_init(e, regno)))
+		return err;
+	switch (k) {
+	case EXBPF_ARG_ANYTHING:
+		if (reg_is_pointer(r) && !e->allow_ptr_leaks)
+			return verr(e, -EACCES, "R%d leaks addr into helper function", regno);
+		return 0;
+	case EXBPF_ARG_SCALAR:
+		return r->type == SCALAR_VALUE ? 0 : expect(e, regno, "scalar");
+	case EXBPF_ARG_CONST_MAP_PTR:
+		if (r->type != CONST_PTR_TO_MAP)
+			return expect(e, regno, "map_ptr");
+		m->map = (int)r->aux;
+		return 0;
+	case EXBPF_ARG_PTR_TO_MAP_KEY:
+	case EXBPF_ARG_PTR_TO_MAP_VALUE:
+	case EXBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+	case EXBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL: {
+		const struct verifier_map *mp;
+
+		if (k == EXBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL && reg_is_const(r, 0))
+			return 0;
+		if (m->map < 0)
+			return verr(e, -EACCES, "invalid map_ptr to access map->%s",
+				    k == EXBPF_ARG_PTR_TO_MAP_KEY ? "key" : "value");
+		mp = &e->in->maps[m->map];
+		return check_helper_mem(e, regno, k == EXBPF_ARG_PTR_TO_MAP_KEY ? mp->key_size : mp->value_size,
+					k == EXBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, false,
+					k == EXBPF_ARG_PTR_TO_UNINIT_MAP_VALUE);
+	}
+	case EXBPF_ARG_PTR_TO_MEM_OR_NULL:
+		if (reg_is_const(r, 0)) {
+			m->mem_regno = regno;
+			return 0;
+		}
+		/* fallthrough */
+	case EXBPF_ARG_PTR_TO_MEM:
+	case EXBPF_ARG_PTR_TO_UNINIT_MEM:
+		if (!reg_is_pointer(r) || r->type == PTR_TO_CTX || r->type == CONST_PTR_TO_MAP ||
+		    r->type == PTR_TO_PACKET_END || r->type == PTR_TO_FUNC || (r->flags & REG_MAYBE_NULL))
+			return expect(e, regno, "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, "
+						"trusted_ptr_");
+		m->mem_regno = regno;
+		*uninit_mem = k == EXBPF_ARG_PTR_TO_UNINIT_MEM;
+		return 0;
+	case EXBPF_ARG_CONST_SIZE:
+	case EXBPF_ARG_CONST_SIZE_OR_ZERO:
+		err = check_size_arg(e, regno, k == EXBPF_ARG_CONST_SIZE_OR_ZERO, m, *uninit_mem);
+		m->mem_regno = -1;
+		return err;
+	case EXBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		if (r->type != SCALAR_VALUE || !scalar_is_const(&r->var))
+			return verr(e, -EACCES, "R%d is not a known constant'", regno);
+		m->alloc_size = (int64_t)r->var.var_off.value;
+		return 0;
+	case EXBPF_ARG_PTR_TO_CTX:
+		if (r->type != PTR_TO_CTX)
+			return expect(e, regno, "ctx");
+		if (r->off || !reg_is_const(&(struct reg){.type = SCALAR_VALUE, .var = r->var}, 0))
+			return verr(e, -EACCES, "dereference of modified ctx ptr R%d off=%d disallowed", regno,
+				    r->off);
+		return 0;
+	case EXBPF_ARG_PTR_TO_FUNC:
+		if (r->type != PTR_TO_FUNC)
+			return expect(e, regno, "func");
+		m->callback_sub = (int)r->aux;
+		return 0;
+	case EXBPF_ARG_PTR_TO_STACK_OR_NULL:
+		if (reg_is_const(r, 0) || r->type == PTR_TO_STACK) {
+			m->cb_ctx_regno = regno;
+			return 0;
+		}
+		return expect(e, regno, "fp");
+	case EXBPF_ARG_PTR_TO_STACK:
+		return r->type == PTR_TO_STACK ? 0 : expect(e, regno, "fp");
+	case EXBPF_ARG_PTR_TO_SPIN_LOCK:
+	case EXBPF_ARG_PTR_TO_TIMER: {
+		bool lock = k == EXBPF_ARG_PTR_TO_SPIN_LOCK;
+		const struct verifier_map *mp;
+		int32_t at;
+
+		if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
+			return expect(e, regno, lock ? "map_value, ptr_" : "map_value");
+		mp = &e->in->maps[r->aux];
+		at = lock ? mp->spin_lock_off : mp->timer_off;
+		if (!scalar_is_const(&r->var))
+			return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant "
+						"offset",
+				    regno, lock ? "bpf_spin_lock" : "bpf_timer");
+		if (at < 0)
+			return verr(e, -EINVAL, "map '%s' has no valid %s", mp->name ? mp->name : "",
+				    lock ? "bpf_spin_lock" : "bpf_timer");
+		if ((int64_t)r->var.var_off.value + r->off != at)
+			return verr(e, -EINVAL, "off %lld doesn't point to 'struct %s' that is at %d",
+				    (long long)r->var.var_off.value + r->off, lock ? "bpf_spin_lock" : "bpf_timer",
+				    at);
+		if (!lock)
+			m->timer_map = (int)r->aux;
+		return 0;
+	}
+	case EXBPF_ARG_PTR_TO_ALLOC_MEM:
+		if (r->type != PTR_TO_MEM || !(r->flags & REG_RINGBUF) || (r->flags & REG_MAYBE_NULL))
+			return expect(e, regno, "ringbuf_mem");
+		if (r->off || !scalar_is_const(&r->var) || r->var.var_off.value)
+			return verr(e, -EACCES, "R%d must have zero offset when passed to release func", regno);
+		if (!r->ref_obj_id)
+			return verr(e, -EINVAL, "R%d must be referenced when passed to release function", regno);
+		m->release_id = r->ref_obj_id;
+		return 0;
+	case EXBPF_ARG_PTR_TO_OBJ:
+		if (r->type != PTR_TO_OBJ || (r->flags & REG_MAYBE_NULL))
+			return expect(e, regno, "ptr_");
+		if (r->ref_obj_id)
+			m->release_id = r->ref_obj_id;
+		return 0;
+	case EXBPF_ARG_PTR_TO_LONG:
+	case EXBPF_ARG_PTR_TO_INT:
+		return check_helper_mem(e, regno, k == EXBPF_ARG_PTR_TO_LONG ? 8 : 4, true, false, true);
+	case EXBPF_ARG_PTR_TO_CONST_STR:
+		if (r->type != PTR_TO_MAP_VALUE)
+			return expect(e, regno, "map_value");
+		if (!(e->in->maps[r->aux].map_flags & BPF_F_RDONLY_PROG))
+			return verr(e, -EACCES, "R%d does not point to a readonly map'", regno);
+		return 0;
+	default:
+		return verr(e, -EINVAL, "exbpf: argument kind %d of %s is not supported by the verifier", k,
+			    fn->name);
+	}
+}
+
+/* ---- Callbacks and subprograms. */
+
+static int enter_frame(struct venv *e, uint32_t sub, int32_t callsite, struct vstate *st)
+{
+	struct vframe *caller = vcur(st), *f;
+
+	if (st->curframe + 1 >= V_MAX_FRAMES)
+		return verr(e, -E2BIG, "the call stack of %u frames is too deep !", st->curframe + 2);
+	f = vframe_new(st->curframe + 1, callsite, sub);
+	if (!f)
+		return -ENOMEM;
+	f->regs[BPF_REG_10].type = PTR_TO_STACK;
+	f->regs[BPF_REG_10].frameno = (uint8_t)f->frameno;
+	f->regs[BPF_REG_10].var = scalar_const(0);
+	for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
+		f->regs[r] = caller->regs[r];
+	st->frames[++st->curframe] = f;
+	st->insn_idx = e->cfg.subs[sub].start;
+	return 0;
+}
+
+/* The callback's first run is explored as a branch; the current path goes on after the call
+ * as if the helper never called it (Linux's push_callback_call). */
+static int push_callback(struct venv *e, const struct verifier_func *fn, const struct call_meta *m,
+			 uint32_t idx)
+{
+	struct vstate *cb;
+	struct vframe *caller = vcur(e->cur), *f;
+	int err;
+
+	if (m->callback_sub < 0)
+		return 0;
+	cb = push_branch(e, idx);
+	if (!cb)
+		return e->failed ? e->res->err : -ENOMEM;
+	err = enter_frame(e, (uint32_t)m->callback_sub, (int32_t)idx, cb);
+	if (err)
+		return err;
+	f = vcur(cb);
+	f->in_callback = true;
+	f->cb_ret_min = 0;
+	f->cb_ret_max = 1;
+	f->cb_helper_insn = (int32_t)idx;
+	if (fn->proto.flags & EXBPF_FN_ASYNC_CALLBACK) {
+		f->in_async_callback = true;
+		f->cb_ret_max = 0;
+	}
+	if (m->map >= 0 && !strcmp(fn->name, "bpf_for_each_map_elem")) {
+		f->regs[BPF_REG_1].type = CONST_PTR_TO_MAP;
+		f->regs[BPF_REG_1].aux = (uint32_t)m->map;
+		f->regs[BPF_REG_1].var = scalar_const(0);
+		f->regs[BPF_REG_2].type = PTR_TO_MAP_KEY;
+		f->regs[BPF_REG_2].aux = (uint32_t)m->map;
+		f->regs[BPF_REG_2].var = scalar_const(0);
+		f->regs[BPF_REG_3].type = PTR_TO_MAP_VALUE;
+		f->regs[BPF_REG_3].aux = (uint32_t)m->map;
+		f->regs[BPF_REG_3].var = scalar_const(0);
+		f->regs[BPF_REG_4] = caller->regs[m->cb_ctx_regno > 0 ? m->cb_ctx_regno : BPF_REG_3];
+	} else if (!strcmp(fn->name, "bpf_loop")) {
+		reg_mark_unknown(&f->regs[BPF_REG_1]);
+		f->regs[BPF_REG_1].var = scalar_u32range(0, UINT32_MAX);
+		f->regs[BPF_REG_2] = caller->regs[BPF_REG_3];
+	} else if ((fn->proto.flags & EXBPF_FN_ASYNC_CALLBACK) && m->timer_map >= 0) {
+		/* bpf_timer callback(map, key, value) of the timer's element */
+		static const uint8_t t[] = {CONST_PTR_TO_MAP, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE};
+
+		for (int i = 0; i < 3; i++) {
+			struct reg *r = &f->regs[BPF_REG_1 + i];
+
+			reg_mark_not_init(r);
+			r->type = t[i];
+			r->aux = (uint32_t)m->timer_map;
+			r->var = scalar_const(0);
+		}
+	} else {
+		for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
+			reg_mark_unknown(&f->regs[r]);
+	}
+	return 0;
+}
+
+/* A callback that returned may run again, any number of times: what it may have written into
+ * its callers' stacks becomes unknown, so that the next run's state covers every later one
+ * (exbpf widens where Linux relies on precision marks). */
+static void widen_after_callback(struct vstate *st)
+{
+	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
+		struct vframe *f = st->frames[fi];
+
+		for (uint32_t i = 0; i < f->nslots; i++) {
+			struct vslot *s = &f->slots[i];
+
+			if (s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE)
+				continue;
+			for (int b = 0; b < V_REG_SIZE; b++)
+				if (s->type[b] != STACK_INVALID)
+					s->type[b] = STACK_MISC;
+		}
+	}
+}
+
+/* ---- Global functions: their arguments from BTF. */
+
+static const struct btf_type *func_proto_of(struct venv *e, uint32_t sub)
+{
+	const struct verifier_input *in = e->in;
+
+	if (!in->btf || !in->func_btf_ids)
+		return NULL;
+	for (size_t i = 0; i < in->nfuncs; i++)
+		if (in->funcs[i].start == e->cfg.subs[sub].start) {
+			const struct btf_type *fn = exbpf_btf__type_by_id(in->btf, in->func_btf_ids[i]);
+
+			if (!fn || exbpf_btf_kind(fn) != BTF_KIND_FUNC)
+				return NULL;
+			fn = exbpf_btf__type_by_id(in->btf, fn->type);
+			return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC_PROTO ? fn : NULL;
+		}
+	return NULL;
+}
+
+enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM };
+
+static enum garg global_arg(struct venv *e, const struct btf_type *proto, int i, uint32_t *size)
+{
+	const struct btf_param *p = (const struct btf_param *)(proto + 1);
+	uint32_t id;
+	const struct btf_type *t = exbpf_btf__skip_mods(e->in->btf, p[i].type, &id), *pt;
+	const char *name;
+	int64_t sz;
+
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_PTR)
+		return GARG_SCALAR;
+	pt = exbpf_btf__skip_mods(e->in->btf, t->type, &id);
+	name = pt ? exbpf_btf__name_by_offset(e->in->btf, pt->name_off) : NULL;
+	if (pt && exbpf_btf_kind(pt) == BTF_KIND_STRUCT && name &&
+	    (!strcmp(name, "__sk_buff") || !strcmp(name, "xdp_md") || !strcmp(name, "bpf_raw_tracepoint_args")))
+		return GARG_CTX;
+	sz = pt ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
+	*size = sz > 0 ? (uint32_t)sz : 0;
+	return GARG_MEM;
+}
+
+int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f);
+int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f)
+{
+	const struct btf_type *proto = func_proto_of(e, sub);
+	int n = proto ? exbpf_btf_vlen(proto) : 5;
+
+	for (int i = 0; i < n && i < 5; i++) {
+		struct reg *r = &f->regs[BPF_REG_1 + i];
+		uint32_t size = 0;
+		enum garg k = proto ? global_arg(e, proto, i, &size) : GARG_SCALAR;
+
+		reg_mark_not_init(r);
+		r->var = scalar_const(0);
+		if (k == GARG_CTX) {
+			r->type = PTR_TO_CTX;
+		} else if (k == GARG_MEM) {
+			r->type = PTR_TO_MEM;
+			r->flags = REG_MAYBE_NULL;
+			r->aux = size;
+			r->id = vnew_id(e);
+		} else {
+			reg_mark_unknown(r);
+		}
+	}
+	return 0;
+}
+
+static int call_global(struct venv *e, uint32_t sub)
+{
+	const struct btf_type *proto = func_proto_of(e, sub);
+	int n = proto ? exbpf_btf_vlen(proto) : 0;
+	struct vframe *f = vcur(e->cur);
+	int err;
+
+	for (int i = 0; i < n && i < 5; i++) {
+		int regno = BPF_REG_1 + i;
+		struct reg *r = &f->regs[regno];
+		uint32_t size = 0;
+		enum garg k = global_arg(e, proto, i, &size);
+
+		if ((err = check_reg_init(e, regno)))
+			return err;
+		if (k == GARG_CTX && r->type != PTR_TO_CTX)
+			return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
+		if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
+			return verr(e, -EINVAL, "R%d is not a scalar", regno);
+		/* The callee may read and write the memory: what the caller had there (a
+		 * spilled pointer, say) is some bytes afterwards. */
+		if (k == GARG_MEM && !reg_is_const(r, 0) &&
+		    ((err = check_helper_mem(e, regno, size, false, true, false)) ||
+		     (err = check_helper_mem(e, regno, size, true, true, false))))
+			return err;
+	}
+	clobber_caller_regs(f);
+	reg_mark_unknown(&f->regs[BPF_REG_0]);
+	return 0;
+}
+
+/* Helpers after which earlier packet pointers are stale (Linux's
+ * bpf_helper_changes_pkt_data). */
+static bool changes_pkt_data(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_skb_store_bytes:
+	case BPF_FUNC_l3_csum_replace:
+	case BPF_FUNC_l4_csum_replace:
+	case BPF_FUNC_skb_vlan_push:
+	case BPF_FUNC_skb_vlan_pop:
+	case BPF_FUNC_skb_change_proto:
+	case BPF_FUNC_skb_change_type:
+	case BPF_FUNC_skb_change_tail:
+	case BPF_FUNC_skb_change_head:
+	case BPF_FUNC_skb_pull_data:
+	case BPF_FUNC_skb_adjust_room:
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+	case BPF_FUNC_msg_pull_data:
+	case BPF_FUNC_msg_push_data:
+	case BPF_FUNC_msg_pop_data:
+	case BPF_FUNC_lwt_push_encap:
+	case BPF_FUNC_lwt_seg6_store_bytes:
+	case BPF_FUNC_lwt_seg6_adjust_srh:
+	case BPF_FUNC_lwt_seg6_action:
+	case BPF_FUNC_clone_redirect:
+	case BPF_FUNC_store_hdr_opt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int check_ret_range(struct venv *e, int regno, const char *where, int64_t min, int64_t max);
+
+/* ---- Kfunc specifics the prototype cannot say. */
+
+static int kfunc_sections(struct venv *e, const char *name)
+{
+	struct vstate *st = e->cur;
+
+	if (!strcmp(name, "bpf_rcu_read_lock"))
+		st->rcu_depth++;
+	else if (!strcmp(name, "bpf_rcu_read_unlock")) {
+		if (!st->rcu_depth)
+			return verr(e, -EINVAL, "unmatched rcu read unlock (kernel function %s)", name);
+		st->rcu_depth--;
+	} else if (!strcmp(name, "bpf_preempt_disable"))
+		st->preempt_depth++;
+	else if (!strcmp(name, "bpf_preempt_enable")) {
+		if (!st->preempt_depth)
+			return verr(e, -EINVAL, "unmatched attempt to enable preemption (kernel function %s)",
+				    name);
+		st->preempt_depth--;
+	}
+	return 0;
+}
+
+static const struct verifier_func *helper_of(struct venv *e, int32_t id)
+{
+	const struct verifier_helper *h = verifier_helper_proto(id);
+	static _Thread_local struct verifier_func f;
+
+	if (h) {
+		f.name = h->name;
+		f.proto = h->proto;
+		return &f;
+	}
+	return e->in->helper ? e->in->helper(e->in->ctx, id) : NULL;
+}
+
+int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
+{
+	struct vstate *st = e->cur;
+	uint32_t idx = st->insn_idx;
+	const struct verifier_func *fn;
+	struct call_meta m = {.map = -1, .mem_regno = -1, .callback_sub = -1, .cb_ctx_regno = -1,
+			      .timer_map = -1};
+	bool kfunc = insn->src_reg == ISA_PSEUDO_KFUNC_CALL, uninit = false;
+	struct vframe *f;
+	int err;
+
+	if (insn->src_reg == ISA_PSEUDO_CALL) {
+		int sub = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)idx + insn->imm + 1));
+
+		if (sub < 0)
+			return verr(e, -EFAULT, "verifier bug. No program starts at insn %lld",
+				    (long long)idx + insn->imm + 1);
+		if (e->cfg.subs[sub].global) {
+			if (holds(st, REF_LOCK))
+				return verr(e, -EINVAL, "global function calls are not allowed while holding a lock,\n"
+							"use static function instead");
+			err = call_global(e, (uint32_t)sub);
+			st->insn_idx = idx + 1;
+			return err;
+		}
+		return enter_frame(e, (uint32_t)sub, (int32_t)idx, st);
+	}
+	if (kfunc) {
+		fn = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
+		if (!fn)
+			return verr(e, -EINVAL, "invalid kernel function call not eliminated in verifier pass");
+	} else {
+		const struct verifier_helper *h = verifier_helper_proto(insn->imm);
+		uint32_t bit = verifier_prog_type_bit(e->in->prog_type);
+
+		fn = helper_of(e, insn->imm);
+		if (!fn)
+			return verr(e, -EINVAL, "invalid func unknown#%d", insn->imm);
+		if (h && !(h->prog_types & bit))
+			return verr(e, -EINVAL, "program of this type cannot use helper %s#%d", h->name,
+				    insn->imm);
+		if (h && h->unsupported)
+			return verr(e, -EOPNOTSUPP, "exbpf: helper %s#%d is not supported by the verifier yet",
+				    h->name, insn->imm);
+	}
+	if (fn->proto.flags & EXBPF_FN_NO_RETURN) {
+		/* bpf_throw: the path ends here. In default mode exbpf's runtime releases what
+		 * is held and callbacks may throw; strict mode applies Linux's rules. */
+		if ((err = check_reg_init(e, BPF_REG_1)))
+			return err;
+		/* Nothing can unwind a timer callback's caller (it has none) or the exception
+		 * callback: rejected in every mode. */
+		for (uint32_t fi = 0; fi <= st->curframe; fi++) {
+			const struct vframe *cb = st->frames[fi];
+
+			/* Linux first sees the throw as the async callback's exit with the cookie. */
+			if (cb->in_async_callback &&
+			    (err = check_ret_range(e, BPF_REG_1, "At async callback return", cb->cb_ret_min,
+						   cb->cb_ret_max)))
+				return err;
+			if (cb->in_async_callback || (int)cb->subprog == e->cfg.exception_cb)
+				return verr(e, -EINVAL,
+					    "bpf_throw kfunc (insn %u) cannot be called from callback subprog %u",
+					    idx, cb->subprog);
+		}
+		if (e->in->kernel_strict) {
+			if (holds(st, REF_LOCK))
+				return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
+			for (uint32_t fi = 1; fi <= st->curframe; fi++)
+				if (st->frames[fi]->in_callback)
+					return verr(e, -EINVAL,
+						    "bpf_throw kfunc (insn %u) cannot be called from callback "
+						    "subprog %u",
+						    idx, st->frames[fi]->subprog);
+			for (uint32_t i = 0; i < st->nrefs; i++)
+				if (st->refs[i].kind == REF_PTR)
+					log_printf(e->in->log, "Unreleased reference id=%u alloc_insn=%u\n",
+						   st->refs[i].id, st->refs[i].insn);
+			for (uint32_t i = 0; i < st->nrefs; i++)
+				if (st->refs[i].kind == REF_PTR)
+					return verr(e, -EINVAL, "bpf_throw would lead to reference leak");
+			if ((err = resource_leak(e, "bpf_throw", false)))
+				return err;
+		}
+		/* Without an exception callback the cookie is the program's return value. */
+		if (e->cfg.exception_cb < 0 &&
+		    (err = check_ret_range(e, BPF_REG_1, "At program exit", e->in->ret_min, e->in->ret_max)))
+			return err;
+		e->res->insn_may_throw[idx] = 1;
+		*path_end = true;
+		return 0;
+	}
+	if (holds(st, REF_LOCK) && !(kfunc ? false : insn->imm == BPF_FUNC_spin_unlock))
+		return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
+	for (int i = 0; i < 5; i++)
+		if ((err = check_arg(e, fn, i, &m, &uninit)))
+			return err;
+	f = vcur(st);
+	/* An array lookup with a constant key in range cannot fail (Linux 6.18 knows it too). */
+	bool never_null = false;
+
+	if (!kfunc && insn->imm == BPF_FUNC_map_lookup_elem && m.map >= 0) {
+		const struct verifier_map *mp = &e->in->maps[m.map];
+		uint64_t key;
+
+		never_null = (mp->type == BPF_MAP_TYPE_ARRAY || mp->type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
+			     mp->key_size == 4 && stack_const(e, BPF_REG_2, 4, &key) && key < mp->max_entries;
+	}
+	/* Locks. */
+	if (!kfunc && (insn->imm == BPF_FUNC_spin_lock || insn->imm == BPF_FUNC_spin_unlock)) {
+		struct reg *r = &f->regs[BPF_REG_1];
+		uint32_t map = r->aux;
+		int32_t off = r->off + (int32_t)r->var.var_off.value;
+
+		if (insn->imm == BPF_FUNC_spin_lock) {
+			if (holds(st, REF_LOCK))
+				return verr(e, -EINVAL, "Locking two bpf_spin_locks are not allowed");
+			if (st->nrefs == V_MAX_REFS)
+				return verr(e, -EINVAL, "too many references held");
+			st->refs[st->nrefs++] = (struct vref){.id = r->id ? r->id : vnew_id(e), .insn = idx,
+							      .kind = REF_LOCK, .lock_map = map, .lock_off = off};
+		} else {
+			uint32_t i;
+
+			for (i = 0; i < st->nrefs && st->refs[i].kind != REF_LOCK; i++)
+				;
+			if (i == st->nrefs)
+				return verr(e, -EINVAL, "bpf_spin_unlock without taking a lock");
+			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off)
+				return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
+			st->refs[i] = st->refs[--st->nrefs];
+		}
+	}
+	if (kfunc && (err = kfunc_sections(e, fn->name)))
+		return err;
+	if (m.callback_sub >= 0 && (err = push_callback(e, fn, &m, idx)))
+		return err;
+	f = vcur(e->cur);
+	if ((fn->proto.flags & EXBPF_FN_RELEASE) && m.release_id && (err = release_ref(e, m.release_id)))
+		return err;
+	/* bpf_obj_new_impl(local type id, meta): an object of that program type. */
+	int64_t obj_size = fn->proto.ret_size;
+
+	if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL && e->in->btf && f->regs[BPF_REG_1].type == SCALAR_VALUE &&
+	    scalar_is_const(&f->regs[BPF_REG_1].var)) {
+		int64_t sz = exbpf_btf__resolve_size(e->in->btf, (uint32_t)f->regs[BPF_REG_1].var.var_off.value);
+
+		if (sz > 0)
+			obj_size = sz;
+	}
+	clobber_caller_regs(f);
+	if (!kfunc && changes_pkt_data(insn->imm))
+		for_each_reg(e->cur, r, {
+			if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
+			    r->type == PTR_TO_PACKET_END)
+				reg_mark_unknown(r);
+		});
+	struct reg *r0 = &f->regs[BPF_REG_0];
+
+	switch (fn->proto.ret) {
+	case EXBPF_RET_VOID:
+		break;
+	case EXBPF_RET_MAP_VALUE_OR_NULL:
+		if (m.map < 0)
+			return verr(e, -EINVAL, "kernel subsystem misconfigured verifier");
+		reg_mark_not_init(r0);
+		r0->type = PTR_TO_MAP_VALUE;
+		r0->flags = never_null ? 0 : REG_MAYBE_NULL;
+		r0->aux = (uint32_t)m.map;
+		r0->var = scalar_const(0);
+		r0->id = never_null ? 0 : vnew_id(e);
+		break;
+	case EXBPF_RET_MEM_OR_NULL:
+	case EXBPF_RET_OBJ_OR_NULL: {
+		uint32_t id = 0;
+		int64_t size = fn->proto.ret == EXBPF_RET_MEM_OR_NULL ? m.alloc_size : (int64_t)fn->proto.ret_size;
+
+		if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL)
+			size = obj_size;
+		reg_mark_not_init(r0);
+		r0->type = fn->proto.ret == EXBPF_RET_MEM_OR_NULL ? PTR_TO_MEM : PTR_TO_OBJ;
+		r0->flags = REG_MAYBE_NULL | (fn->proto.ret == EXBPF_RET_MEM_OR_NULL && !kfunc ? REG_RINGBUF : 0);
+		r0->aux = size > 0 ? (uint32_t)size : 0;
+		r0->var = scalar_const(0);
+		/* Linux numbers the null-check id first, then the reference (which replaces it):
+		 * messages name the same ids. */
+		r0->id = vnew_id(e);
+		if (fn->proto.flags & EXBPF_FN_ACQUIRE) {
+			if ((err = acquire_ref(e, REF_PTR, &id)))
+				return err;
+			r0->ref_obj_id = id;
+			r0->id = id;
+		}
+		break;
+	}
+	case EXBPF_RET_OTHER:
+		return verr(e, -EOPNOTSUPP, "exbpf: %s returns a pointer the verifier does not model", fn->name);
+	default:
+		reg_mark_unknown(r0);
+		break;
+	}
+	st->insn_idx = idx + 1;
+	return 0;
+}
+
+static int check_ret_range(struct venv *e, int regno, const char *where, int64_t min, int64_t max)
+{
+	struct reg *r0 = vreg(e->cur, regno);
+	char t[32], buf[96];
+	int n = 0;
+
+	if (min > max)
+		return 0;
+	if (r0->type != SCALAR_VALUE)
+		return verr(e, -EINVAL, "%s the register R%d is not a known value (%s)", where, regno,
+			    reg_type_str(r0, t, sizeof(t)));
+	if (r0->var.smin >= min && r0->var.smax <= max)
+		return 0;
+	buf[0] = 0;
+	if (r0->var.smin > INT64_MIN)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " smin=%lld", (long long)r0->var.smin);
+	if (r0->var.smax < INT64_MAX)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " smax=%lld", (long long)r0->var.smax);
+	if (!n)
+		snprintf(buf, sizeof(buf), " unknown scalar value");
+	return verr(e, -EINVAL, "%s the register R%d has%s should have been in [%lld, %lld]", where,
+		    regno, buf, (long long)min, (long long)max);
+}
+
+int check_exit(struct venv *e, bool *path_end)
+{
+	struct vstate *st = e->cur;
+	struct vframe *callee = vcur(st), *caller;
+	int err;
+
+	if ((err = check_reg_init(e, BPF_REG_0)))
+		return err;
+	if (st->curframe == 0) {
+		bool excb = (int)callee->subprog == e->cfg.exception_cb;
+
+		if ((err = resource_leak(e, "BPF_EXIT instruction in main prog", true)))
+			return err;
+		if (callee->subprog == 0 || excb) {
+			if ((err = check_ret_range(e, BPF_REG_0, "At program exit", e->in->ret_min,
+						   e->in->ret_max)))
+				return err;
+			if (!e->allow_ptr_leaks && reg_is_pointer(vreg(st, BPF_REG_0)))
+				return verr(e, -EACCES, "R0 leaks addr as return value");
+		} else if (vreg(st, BPF_REG_0)->type != SCALAR_VALUE) {
+			return verr(e, -EINVAL, "At subprogram exit the register R0 is not a scalar value (%s)",
+				    reg_type_str(vreg(st, BPF_REG_0), (char[32]){0}, 32));
+		}
+		*path_end = true;
+		return 0;
+	}
+	caller = st->frames[st->curframe - 1];
+	if (callee->in_callback) {
+		uint32_t helper_insn = (uint32_t)callee->cb_helper_insn;
+
+		if ((err = check_ret_range(e, BPF_REG_0, callee->in_async_callback ? "At async callback return"
+									: "At callback return",
+					   callee->cb_ret_min, callee->cb_ret_max)))
+			return err;
+		if (callee->in_async_callback) {
+			/* Runs later, as an invocation of its own: nothing returns to the caller. */
+			*path_end = true;
+			return 0;
+		}
+		st->frames[st->curframe--] = NULL;
+		vframe_free(callee);
+		widen_after_callback(st);
+		/* Back to the helper call: it may run the callback again, or return. */
+		st->insn_idx = helper_insn;
+		return 0;
+	}
+	if (vreg(st, BPF_REG_0)->type == PTR_TO_STACK && vreg(st, BPF_REG_0)->frameno == st->curframe)
+		return verr(e, -EINVAL, "cannot return stack pointer to the caller");
+	caller->regs[BPF_REG_0] = callee->regs[BPF_REG_0];
+	for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
+		reg_mark_not_init(&caller->regs[r]);
+	st->insn_idx = (uint32_t)callee->callsite + 1;
+	st->curframe--;
+	st->frames[st->curframe + 1] = NULL;
+	vframe_free(callee);
+	return 0;
+}

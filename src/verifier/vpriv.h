@@ -1,0 +1,97 @@
+/* The verifier's private environment, shared by its passes (check*.c, live.c, vlog.c). */
+#ifndef EXBPF_VERIFIER_VPRIV_H
+#define EXBPF_VERIFIER_VPRIV_H
+
+#include <errno.h>
+#include <linux/bpf.h>
+
+#include "isa/opcodes.h"
+#include "verifier/cfg.h"
+#include "verifier/state.h"
+#include "verifier/verifier.h"
+
+struct vnode {
+	struct vstate *st;
+	struct vnode *next;
+	uint32_t hit, miss;
+	uint64_t hash; /* vstate_hash() of st, for the infinite-loop check */
+};
+
+struct venv {
+	const struct verifier_input *in;
+	struct verifier_result *res;
+	const struct bpf_insn *insns;
+	size_t cnt;
+	struct cfg cfg;
+	uint16_t *live;		  /* per instruction: registers live before it */
+	uint16_t *prec;		  /* per instruction: live registers whose value may matter */
+	uint64_t *sprec;	  /* per instruction: own stack slots whose contents may matter */
+	struct vnode **explored;  /* per instruction: checkpoints */
+	struct vnode *zombies;	  /* checkpoints out of the lists that paths still descend from */
+	struct vstate *cur;
+	struct vstate **stack;	  /* pending branches */
+	size_t nstack, capstack;
+	uint32_t id_gen;
+	uint64_t processed;
+	uint64_t last_checkpoint;
+	uint32_t nstates, peak_states;
+	uint32_t *stack_depth;	  /* per subprogram: deepest byte below fp used */
+	uint8_t *global_done;	  /* per subprogram: a global function verified */
+	uint32_t cur_global;	  /* the subprogram being verified as a root (0: main) */
+	bool allow_ptr_leaks, allow_uninit_stack;
+	/* The log's layout state (vlog.c). */
+	uint32_t last_line, col, before_frame;
+	bool mid_line; /* an instruction is printed, its newline not yet */
+	const char *last_text;
+	struct reg before[V_NREGS];
+	bool failed;
+};
+
+/* The first error of the verification: formats the message, names the instruction and its
+ * source line in the log. Returns err. */
+int verr(struct venv *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The current instruction of the current path. */
+static inline uint32_t vinsn(const struct venv *e) { return e->cur->insn_idx; }
+
+static inline uint32_t vnew_id(struct venv *e) { return ++e->id_gen; }
+
+/* check_alu.c */
+int check_alu(struct venv *e, const struct bpf_insn *insn);
+/* check_mem.c */
+int check_ldx(struct venv *e, const struct bpf_insn *insn);
+int check_store(struct venv *e, const struct bpf_insn *insn);
+int check_atomic(struct venv *e, const struct bpf_insn *insn);
+int check_ld_imm64(struct venv *e, const struct bpf_insn *insn);
+int check_ld_abs(struct venv *e, const struct bpf_insn *insn);
+/* Whether size bytes at the pointer in regno (+off) may be read (or written: write) by a
+ * helper; zero_ok: size may be 0. Marks written stack bytes as data. */
+int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool zero_ok,
+		     bool raw_uninit);
+int check_reg_init(struct venv *e, int regno);
+bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
+/* check_call.c */
+int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
+int check_exit(struct venv *e, bool *path_end);
+/* check_jmp.c */
+int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);
+/* Pushes a copy of the current state to continue at insn later. */
+struct vstate *push_branch(struct venv *e, uint32_t insn);
+/* Applies a null check's outcome to every register sharing id. */
+void mark_ptr_or_null(struct vstate *st, uint32_t id, bool is_null);
+/* Forgets every pointer holding reference ref_obj_id (after its release). */
+void release_ref_regs(struct venv *e, uint32_t ref_obj_id);
+int release_ref(struct venv *e, uint32_t ref_obj_id);
+int acquire_ref(struct venv *e, uint8_t kind, uint32_t *id);
+/* live.c */
+int compute_liveness(struct venv *e);
+/* vlog.c */
+void vlog_state(struct venv *e, const struct vstate *st, bool all);
+void vlog_insn(struct venv *e, uint32_t idx);
+/* Prints "R1=ctx() R10=fp0" style text of one register. */
+int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_map *maps,
+	     size_t nmaps);
+/* Around one step at log level >= 1: the instruction, then the registers it wrote. */
+void vlog_step_begin(struct venv *e, uint32_t idx);
+void vlog_step_end(struct venv *e, bool path_end);
+
+#endif

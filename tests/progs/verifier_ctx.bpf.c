@@ -1,0 +1,230 @@
+/* Context accesses per program type: which fields of __sk_buff / xdp_md a type may read or
+ * write, narrow loads, the size and alignment rules, and accesses through a modified context
+ * pointer. Each pair: the allowed access, then the nearest denied one. Checked against Linux by
+ * `exbpf test --engine kernel` (test runs on 64 zero bytes). */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define SKB(f) __imm_const(f, offsetof(struct __sk_buff, f))
+#define XDP(f) __imm_const(f, offsetof(struct xdp_md, f))
+
+/* tc reads skb->len; a 64-bit load of the 32-bit field is denied. */
+SEC("tc") __success __retval(64)
+__naked void tc_read_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[len]);\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid bpf_context access off=0 size=8")
+__naked void tc_read_len_u64(void)
+{
+	asm volatile("r0 = *(u64 *)(r1 + %[len]);\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+/* Narrow loads of a scalar field are allowed (little endian: the low byte first) ... */
+SEC("tc") __success __retval(64)
+__naked void tc_narrow_len_u8(void)
+{
+	asm volatile("r0 = *(u8 *)(r1 + %[len]);\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void tc_narrow_len_u16_high(void)
+{
+	asm volatile("r0 = *(u16 *)(r1 + 2);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* ... but not of a pointer field such as skb->data. */
+SEC("tc") __failure __msg("invalid bpf_context access off=76 size=2")
+__naked void tc_narrow_data(void)
+{
+	asm volatile("r0 = *(u16 *)(r1 + %[data]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(data) : __clobber_all);
+}
+
+/* A misaligned field access is denied. */
+SEC("tc") __failure __msg("invalid bpf_context access off=1 size=4")
+__naked void tc_misaligned_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + 1);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* The last field of __sk_buff is readable; one past the structure is not. */
+SEC("tc") __success __retval(0)
+__naked void tc_read_hwtstamp(void)
+{
+	asm volatile("r0 = *(u64 *)(r1 + %[hwtstamp]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(hwtstamp) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid bpf_context access off=192 size=4")
+__naked void tc_read_past_end(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + 192);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* tc may write skb->mark (and read it back), not skb->len. */
+SEC("tc") __success __retval(5)
+__naked void tc_write_mark(void)
+{
+	asm volatile("r2 = 5;\n"
+		     "*(u32 *)(r1 + %[mark]) = r2;\n"
+		     "r0 = *(u32 *)(r1 + %[mark]);\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid bpf_context access off=0 size=4")
+__naked void tc_write_len(void)
+{
+	asm volatile("r2 = 5;\n"
+		     "*(u32 *)(r1 + %[len]) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+/* A socket filter may write cb[] but not skb->mark. */
+SEC("socket") __success __retval(9)
+__naked void socket_write_cb(void)
+{
+	asm volatile("r2 = 9;\n"
+		     "*(u32 *)(r1 + %[cb]) = r2;\n"
+		     "r0 = *(u32 *)(r1 + %[cb]);\n"
+		     "exit;\n" :: SKB(cb) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid bpf_context access off=8 size=4")
+__naked void socket_write_mark(void)
+{
+	asm volatile("r2 = 5;\n"
+		     "*(u32 *)(r1 + %[mark]) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+/* A socket filter has no direct packet access: skb->data is denied (tc reads it). */
+SEC("socket") __failure __msg("invalid bpf_context access off=76 size=4")
+__naked void socket_read_data(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[data]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(data) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void tc_read_data(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[data]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(data) : __clobber_all);
+}
+
+/* cgroup_skb may write skb->mark, not read skb->tc_classid. */
+SEC("cgroup_skb/ingress") __success __retval(1)
+__naked void cgroup_write_mark(void)
+{
+	asm volatile("r2 = 1;\n"
+		     "*(u32 *)(r1 + %[mark]) = r2;\n"
+		     "r0 = *(u32 *)(r1 + %[mark]);\n"
+		     "r0 &= 1;\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+SEC("cgroup_skb/ingress") __failure __msg("invalid bpf_context access off=72 size=4")
+__naked void cgroup_read_tc_classid(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[tc_classid]);\n"
+		     "r0 = 1;\n"
+		     "exit;\n" :: SKB(tc_classid) : __clobber_all);
+}
+
+/* xdp reads ingress_ifindex and rx_queue_index; egress_ifindex only in devmap programs; no
+ * field is writable. */
+SEC("xdp") __success __retval(2)
+__naked void xdp_read_fields(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[ingress_ifindex]);\n"
+		     "r0 = *(u32 *)(r1 + %[rx_queue_index]);\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(ingress_ifindex), XDP(rx_queue_index) : __clobber_all);
+}
+
+SEC("xdp") __failure __msg("invalid bpf_context access off=20 size=4")
+__naked void xdp_read_egress_ifindex(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[egress_ifindex]);\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(egress_ifindex) : __clobber_all);
+}
+
+SEC("xdp") __failure __msg("invalid bpf_context access off=24 size=4")
+__naked void xdp_read_past_end(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + 24);\n"
+		     "r0 = 2;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("xdp") __failure __msg("invalid bpf_context access off=12 size=4")
+__naked void xdp_write_ifindex(void)
+{
+	asm volatile("r2 = 1;\n"
+		     "*(u32 *)(r1 + %[ingress_ifindex]) = r2;\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(ingress_ifindex) : __clobber_all);
+}
+
+/* The context is accessed through r1 itself: a constant added to it first is refused at the
+ * access, while the same offset in the instruction is fine. */
+SEC("tc") __success __retval(0)
+__naked void ctx_offset_in_insn(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[mark]);\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("dereference of modified ctx ptr R1 off=8 disallowed")
+__naked void ctx_offset_in_register(void)
+{
+	asm volatile("r1 += %[mark];\n"
+		     "r0 = *(u32 *)(r1 + 0);\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+/* Stores of an immediate (BPF_ST) into writable context fields are allowed (Linux 6.18; older
+ * kernels said "BPF_ST stores into R1 ctx is not allowed"); into read-only ones they are not. */
+SEC("tc") __success __retval(5)
+__naked void ctx_store_imm(void)
+{
+	asm volatile("*(u32 *)(r1 + %[mark]) = 5;\n"
+		     "r0 = *(u32 *)(r1 + %[mark]);\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid bpf_context access off=0 size=4")
+__naked void ctx_store_imm_len(void)
+{
+	asm volatile("*(u32 *)(r1 + %[len]) = 5;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+/* An atomic operation on the context is refused. */
+SEC("tc") __failure __msg("BPF_ATOMIC stores into R1 ctx is not allowed")
+__naked void ctx_atomic_add(void)
+{
+	asm volatile("r2 = 1;\n"
+		     "lock *(u32 *)(r1 + %[mark]) += w2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(mark) : __clobber_all);
+}

@@ -1,0 +1,272 @@
+/* Helper arguments: each argument register must hold the type the helper's prototype names
+ * (map pointer, readable stack/memory of the key size, context, constant size), sizes must be
+ * bounded and non-negative, and a helper must exist for the program type. Each pair: a correct
+ * call, then the same call with one argument wrong. Checked against Linux by
+ * `exbpf test --engine kernel`. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} array SEC(".maps");
+
+/* bpf_map_lookup_elem(map, key): R1 must be a map pointer ... */
+SEC("socket") __failure __msg("R1 type=scalar expected=map_ptr")
+__naked void lookup_scalar_map(void)
+{
+	asm volatile("r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = 0;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("R1 type=fp expected=map_ptr")
+__naked void lookup_stack_as_map(void)
+{
+	asm volatile("r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = r10;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* ... and R2 a pointer to the key, not a scalar. */
+SEC("socket") __failure __msg("R2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value")
+__naked void lookup_scalar_key(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* A map value may serve as the key of another lookup. */
+SEC("socket") __success __retval(0)
+__naked void lookup_value_as_key(void)
+{
+	asm volatile("*(u32 *)(r10 - 8) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto l0_%=;\n"
+		     "r2 = r0;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "l0_%=:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* The key is 4 bytes: a map value of 8 bytes is big enough from offset 4, not from 5. */
+SEC("socket") __failure __msg("invalid access to map value, value_size=8 off=5 size=4")
+__naked void lookup_key_past_value(void)
+{
+	asm volatile("*(u32 *)(r10 - 8) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto l0_%=;\n"
+		     "r2 = r0;\n"
+		     "r2 += 5;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "l0_%=:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* bpf_skb_load_bytes(skb, off, to, len): R1 must be the context. */
+SEC("tc") __failure __msg("R1 type=fp expected=ctx")
+__naked void load_bytes_stack_as_ctx(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "r4 = 8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_skb_load_bytes) : __clobber_all);
+}
+
+/* len is the buffer's size: 8 fits at r10-8, 9 does not. */
+SEC("tc") __success __retval(0)
+__naked void load_bytes_fits_stack(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "r4 = 8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "exit;\n" :: __imm(bpf_skb_load_bytes) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid write to stack R3 off=-8 size=9")
+__naked void load_bytes_past_stack(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "r4 = 9;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_skb_load_bytes) : __clobber_all);
+}
+
+/* len may not be zero for this helper. */
+SEC("tc") __failure __msg("R4 invalid zero-sized read")
+__naked void load_bytes_zero_len(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "r4 = 0;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_skb_load_bytes) : __clobber_all);
+}
+
+/* A variable len needs an upper bound within the buffer and a lower bound >= 0. */
+SEC("tc") __success __retval(0)
+__naked void load_bytes_bounded_len(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "call %[bpf_get_prandom_u32];\n"
+		     "r4 = r0;\n"
+		     "r4 &= 7;\n"
+		     "r4 += 1;\n"
+		     "r1 = r6;\n"
+		     "r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_skb_load_bytes), __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+SEC("tc") __failure
+__msg("R4 unbounded memory access, use 'var &= const' or 'if (var < const)'")
+__naked void load_bytes_unbounded_len(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "call %[bpf_get_prandom_u32];\n"
+		     "r4 = r0;\n"
+		     "r4 >>= 2;\n"
+		     "r4 += 1;\n"
+		     "r1 = r6;\n"
+		     "r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_skb_load_bytes), __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+SEC("tc") __failure
+__msg("R4 min value is negative, either use unsigned or 'var &= const'")
+__naked void load_bytes_negative_len(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "call %[bpf_get_prandom_u32];\n"
+		     "r4 = r0;\n"
+		     "r4 &= 7;\n"
+		     "r4 -= 1;\n"
+		     "r1 = r6;\n"
+		     "r2 = 0;\n"
+		     "r3 = r10;\n"
+		     "r3 += -8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_skb_load_bytes), __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+/* Helpers are per program type: skb_store_bytes is there for tc, not for xdp. */
+#define STORE_ONE_BYTE                                                                           \
+	"r2 = 0;\n"                                                                             \
+	"*(u64 *)(r10 - 8) = r2;\n"                                                            \
+	"r3 = r10;\n"                                                                           \
+	"r3 += -8;\n"                                                                           \
+	"r4 = 1;\n"                                                                             \
+	"r5 = 0;\n"
+
+SEC("tc") __success __retval(0)
+__naked void store_bytes_in_tc(void)
+{
+	asm volatile(STORE_ONE_BYTE
+		     "call %[bpf_skb_store_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_skb_store_bytes) : __clobber_all);
+}
+
+SEC("xdp") __failure __msg("program of this type cannot use helper bpf_skb_store_bytes#9")
+__naked void store_bytes_in_xdp(void)
+{
+	asm volatile(STORE_ONE_BYTE
+		     "call %[bpf_skb_store_bytes];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_skb_store_bytes) : __clobber_all);
+}
+
+/* A helper number beyond the last one is refused. */
+SEC("socket") __failure __msg("invalid func unknown#10000")
+__naked void unknown_helper(void)
+{
+	asm volatile("call 10000;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* bpf_map_update_elem's value must be as large as the map's value (8 bytes). */
+SEC("socket") __success __retval(0)
+__naked void update_full_value(void)
+{
+	asm volatile("*(u32 *)(r10 - 4) = 0;\n"
+		     "r1 = 0;\n"
+		     "*(u64 *)(r10 - 16) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r3 = r10;\n"
+		     "r3 += -16;\n"
+		     "r4 = 0;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_update_elem];\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_update_elem) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid read from stack R3 off=-4 size=8")
+__naked void update_short_value(void)
+{
+	asm volatile("*(u32 *)(r10 - 8) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r3 = r10;\n"
+		     "r3 += -4;\n"
+		     "r4 = 0;\n"
+		     "r1 = %[array] ll;\n"
+		     "call %[bpf_map_update_elem];\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_update_elem) : __clobber_all);
+}
+
+/* A helper's return value is a scalar: it cannot be dereferenced. */
+SEC("socket") __failure __msg("R0 invalid mem access 'scalar'")
+__naked void deref_helper_scalar(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 = *(u64 *)(r0 + 0);\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}

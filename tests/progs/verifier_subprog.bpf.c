@@ -1,0 +1,229 @@
+/* Static and global subprograms: a static callee is verified in the caller's context (its r1-r5
+ * are the caller's arguments, r6-r9 and r0 start uninitialized, the caller's r6-r9 survive it);
+ * a global function is verified once against its BTF prototype, so its callers must pass what
+ * the prototype says; call depth is at most 8 frames and the frames' stacks add up to at most
+ * 512 bytes; recursion is refused. Each pair: the rule kept, then broken. Checked against Linux
+ * by `exbpf test --engine kernel`. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/exbpf_test.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define __used_naked __naked __noinline __attribute__((used)) static void
+
+__used_naked add_one(void)
+{
+	asm volatile("r0 = r1;\n"
+		     "r0 += 1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked read_r6(void)
+{
+	asm volatile("r0 = r6;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked no_r0(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked write_arg(void)
+{
+	asm volatile("r2 = 5;\n"
+		     "*(u64 *)(r1 + 0) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked clobber_r1(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "r6 = 0;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* A static callee receives r1 and returns r0. */
+SEC("socket") __success __retval(4)
+__naked void static_call_value(void)
+{
+	asm volatile("r1 = 3;\n"
+		     "call add_one;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* ... but not the caller's r6: it starts uninitialized in the callee. */
+SEC("socket") __failure __msg("R6 !read_ok")
+__naked void static_call_reads_r6(void)
+{
+	asm volatile("r6 = 3;\n"
+		     "call read_r6;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* A callee must set r0 before it returns. */
+SEC("socket") __failure __msg("R0 !read_ok")
+__naked void static_call_no_r0(void)
+{
+	asm volatile("call no_r0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* The caller's r6 survives a call whose callee writes its own r6; r1 does not. */
+SEC("socket") __success __retval(8)
+__naked void r6_survives_call(void)
+{
+	asm volatile("r6 = 8;\n"
+		     "call clobber_r1;\n"
+		     "r0 = r6;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("R1 !read_ok")
+__naked void r1_dead_after_call(void)
+{
+	asm volatile("r1 = 8;\n"
+		     "call clobber_r1;\n"
+		     "r0 = r1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* A callee may write through a pointer to the caller's stack, within the caller's frame. */
+SEC("socket") __success __retval(5)
+__naked void write_callers_stack(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -8;\n"
+		     "call write_arg;\n"
+		     "r0 = *(u64 *)(r10 - 8);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid write to stack R1 off=0 size=8")
+__naked void write_callers_stack_top(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "call write_arg;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Global functions: verified alone against their prototype. */
+__noinline int global_len(struct __sk_buff *skb)
+{
+	return skb ? skb->len : 0;
+}
+
+__noinline int global_deref(int *p)
+{
+	return *p;
+}
+
+__noinline int global_checked(int *p)
+{
+	return p ? *p : -1;
+}
+
+SEC("tc") __success __retval(64)
+int call_global_with_ctx(struct __sk_buff *skb)
+{
+	return global_len(skb);
+}
+
+/* A global function's pointer argument may be NULL: it must check it. */
+SEC("tc") __failure __msg("R1 invalid mem access 'mem_or_null'")
+int call_global_unchecked(struct __sk_buff *skb)
+{
+	int v = 1;
+
+	return global_deref(&v);
+}
+
+SEC("tc") __success __retval(7)
+int call_global_checked(struct __sk_buff *skb)
+{
+	int v = 7;
+
+	return global_checked(&v);
+}
+
+/* The caller must pass the context where the prototype says so, not a stack pointer. */
+SEC("tc") __failure __msg("arg#0 expects pointer to ctx")
+__naked void global_ctx_arg_wrong(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -8;\n"
+		     "call global_len;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Recursion is refused: Linux 6.18 finds it by walking the calls until the depth limit. */
+__used_naked recurse(void)
+{
+	asm volatile("call recurse;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("the call stack of 9 frames is too deep")
+__naked void recursion(void)
+{
+	asm volatile("call recurse;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Eight frames (main and seven calls) are allowed; nine are too deep. */
+__used_naked d7(void) { asm volatile("r0 = 7; exit;" ::: __clobber_all); }
+__used_naked d6(void) { asm volatile("call d7; exit;" ::: __clobber_all); }
+__used_naked d5(void) { asm volatile("call d6; exit;" ::: __clobber_all); }
+__used_naked d4(void) { asm volatile("call d5; exit;" ::: __clobber_all); }
+__used_naked d3(void) { asm volatile("call d4; exit;" ::: __clobber_all); }
+__used_naked d2(void) { asm volatile("call d3; exit;" ::: __clobber_all); }
+__used_naked d1(void) { asm volatile("call d2; exit;" ::: __clobber_all); }
+__used_naked d0(void) { asm volatile("call d1; exit;" ::: __clobber_all); }
+
+SEC("socket") __success __retval(7)
+__naked void eight_frames(void)
+{
+	asm volatile("call d1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("the call stack of 9 frames is too deep")
+__naked void nine_frames(void)
+{
+	asm volatile("call d0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Stack use adds up over the call chain, each frame rounded up to 16 bytes: 256 + 256 fits,
+ * 264 (272) + 256 does not. */
+__used_naked uses_256(void)
+{
+	asm volatile("r0 = 0;\n"
+		     "*(u64 *)(r10 - 256) = r0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __success __retval(0)
+__naked void stack_512_total(void)
+{
+	asm volatile("r0 = 0;\n"
+		     "*(u64 *)(r10 - 256) = r0;\n"
+		     "call uses_256;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("combined stack size of 2 calls is 528. Too large")
+__naked void stack_520_total(void)
+{
+	asm volatile("r0 = 0;\n"
+		     "*(u64 *)(r10 - 264) = r0;\n"
+		     "call uses_256;\n"
+		     "exit;\n" ::: __clobber_all);
+}
