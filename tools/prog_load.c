@@ -51,16 +51,6 @@ void cli_unload(struct cli_loaded *l)
 	l->env = NULL;
 }
 
-void cli_warn_unverified(void)
-{
-	static bool warned;
-
-	if (!warned)
-		fprintf(stderr, "exbpf: warning: programs run unverified (the verifier is not built "
-				"yet): the checked interpreter validates every access\n");
-	warned = true;
-}
-
 const char *cli_last_line(char *log)
 {
 	size_t n = strlen(log);

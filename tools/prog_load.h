@@ -31,9 +31,6 @@ int cli_load_prog_mode(const struct exbpf_object *obj, const char *name,
 		       const struct cli_load_mode *mode, struct cli_loaded *l);
 void cli_unload(struct cli_loaded *l);
 
-/* Prints the unverified-run warning once per process. */
-void cli_warn_unverified(void);
-
 /* The object's "license" section (libbpf passes it to the kernel); "GPL" when it has none. */
 void cli_read_license(const char *path, char *out, size_t size);
 

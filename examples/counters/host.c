@@ -73,8 +73,7 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "counters.bpf.o";
 	char log[512] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .unverified = true); /* exbpf's verifier is not built yet */
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log));
 	struct exbpf_object *obj = NULL;
 	struct exbpf_env *env = NULL;
 	struct exbpf_instance *inst = NULL;

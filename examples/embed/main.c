@@ -69,9 +69,9 @@ int main(int argc, char **argv)
 	char log[512] = "";
 	EXBPF_OPTS(exbpf_open_opts, oo, .log_buf = log, .log_size = sizeof(log),
 		   .sec_types = secs, .nsec_types = 1);
-	/* exbpf's verifier is not built yet: the program runs in the checked interpreter. */
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
-		   .unverified = true);
+	/* Loading verifies the program against the helper's prototype and the context's field
+	 * table; a rejection fails here with the verifier's message in log. */
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log));
 	const struct policy_ctx requests[] = {
 		{.uid = 1000, .op = 0, .level = 2}, /* clearance 3 reads level 2 */
 		{.uid = 1001, .op = 0, .level = 1}, /* clearance 1 reads level 1 */
