@@ -169,13 +169,9 @@ static int verify_one(struct exbpf_program *prog, const struct exbpf_load_opts *
 	struct verifier_result res;
 	int err;
 
-	prog->pt = rt_prog_type(prog->inst->env, exbpf_prog__type(prog->spec));
-	if (!prog->pt) {
-		log_printf(log, "program '%s': section '%s' gives a program type the runtime "
-				"cannot run\n",
-			   prog->name, exbpf_prog__section_name(prog->spec));
-		return -EOPNOTSUPP;
-	}
+	err = rt_set_prog_type(prog, log);
+	if (err)
+		return err;
 	/* exbpf's raw type (r1 = data, r2 = its length) ties a pointer to a number the verifier
 	 * cannot relate: its programs stay in the checked interpreter, unverified. */
 	if (prog->pt->type == EXBPF_PROG_TYPE_RAW)

@@ -176,6 +176,16 @@ static int check_helpers(const struct exbpf_program *prog, struct log *log)
 	return 0;
 }
 
+int rt_set_prog_type(struct exbpf_program *prog, struct log *log)
+{
+	prog->pt = rt_prog_type(prog->inst->env, exbpf_prog__type(prog->spec));
+	if (prog->pt)
+		return 0;
+	log_printf(log, "program '%s': section '%s' gives a program type the runtime cannot run\n",
+		   prog->name, exbpf_prog__section_name(prog->spec));
+	return -EOPNOTSUPP;
+}
+
 int rt_prepare(struct exbpf_program *prog, struct log *log)
 {
 	const struct bpf_insn *insns;
@@ -186,13 +196,9 @@ int rt_prepare(struct exbpf_program *prog, struct log *log)
 		log_printf(log, "program '%s': %s\n", prog->name, exbpf_prog__link_error(prog->spec));
 		return err;
 	}
-	prog->pt = rt_prog_type(prog->inst->env, exbpf_prog__type(prog->spec));
-	if (!prog->pt) {
-		log_printf(log, "program '%s': section '%s' gives a program type the runtime "
-				"cannot run\n",
-			   prog->name, exbpf_prog__section_name(prog->spec));
-		return -EOPNOTSUPP;
-	}
+	err = rt_set_prog_type(prog, log);
+	if (err)
+		return err;
 	prog->insns = malloc(cnt * sizeof(*insns));
 	if (!prog->insns)
 		return -ENOMEM;

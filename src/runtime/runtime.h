@@ -111,6 +111,8 @@ struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg);
 
 /* prepare.c: the object's kfunc externs against the registry (instance-wide); */
 int rt_resolve_externs(struct exbpf_instance *inst, struct log *log);
+/* prog->pt from the program's section, or -EOPNOTSUPP naming the section; */
+int rt_set_prog_type(struct exbpf_program *prog, struct log *log);
 /* resolves a program's maps and kfuncs and builds its engine form. */
 int rt_prepare(struct exbpf_program *prog, struct log *log);
 void rt_unprepare(struct exbpf_program *prog);

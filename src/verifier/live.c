@@ -87,30 +87,42 @@ static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, 
 	}
 }
 
-/* The union of a per-instruction set over the successors of instruction i. */
-static uint16_t out_of(const struct venv *e, const uint16_t *set, size_t i)
+/* The instructions control may reach next from i (calls: the next one; the callee is a
+ * function of its own). Returns how many (0, 1 or 2). */
+static int successors(const struct venv *e, size_t i, size_t succ[2])
 {
 	const struct bpf_insn *insn = &e->insns[i];
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-	size_t n = e->cnt;
+	size_t next = i + (cls == ISA_LD && BPF_MODE(insn->code) == ISA_IMM ? 2 : 1);
+	int n = 0;
 
 	if (cls == ISA_JMP || cls == ISA_JMP32) {
 		if (op == BPF_EXIT)
 			return 0;
-		if (op == BPF_JA) {
-			int64_t t = (int64_t)i + (cls == ISA_JMP32 ? insn->imm : insn->off) + 1;
+		if (op != BPF_CALL) {
+			int64_t t = (int64_t)i + (op == BPF_JA && cls == ISA_JMP32 ? insn->imm : insn->off) + 1;
 
-			return t >= 0 && (size_t)t < n ? set[t] : 0;
+			if (t >= 0 && (size_t)t < e->cnt)
+				succ[n++] = (size_t)t;
+			if (op == BPF_JA)
+				return n;
 		}
-		if (op == BPF_CALL)
-			return i + 1 < n ? set[i + 1] : 0;
-		int64_t t = (int64_t)i + insn->off + 1;
-
-		return (uint16_t)((i + 1 < n ? set[i + 1] : 0) | (t >= 0 && (size_t)t < n ? set[t] : 0));
 	}
-	size_t next = i + (cls == ISA_LD && BPF_MODE(insn->code) == ISA_IMM ? 2 : 1);
+	if (next < e->cnt)
+		succ[n++] = next;
+	return n;
+}
 
-	return next < n ? set[next] : 0;
+/* The union of a per-instruction set over the successors of instruction i. */
+static uint16_t out_of(const struct venv *e, const uint16_t *set, size_t i)
+{
+	size_t succ[2];
+	int n = successors(e, i, succ);
+	uint16_t out = 0;
+
+	while (n--)
+		out |= set[succ[n]];
+	return out;
 }
 
 static int compute_relevance(struct venv *e, const uint16_t *def);
@@ -325,36 +337,16 @@ static int compute_taint(const struct venv *e, struct taint *in)
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < e->cnt; i++) {
-			const struct bpf_insn *insn = &e->insns[i];
-			uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 			struct taint out;
+			size_t succ[2];
 
 			if (e->cfg.flags[i] & CFG_LDDW_HI)
 				continue;
-			out = taint_step(e, insn, in[i]);
+			out = taint_step(e, &e->insns[i], in[i]);
 			out.regs |= R(BPF_REG_10);
 			out.ptrs |= R(BPF_REG_10);
-			if (cls == ISA_JMP || cls == ISA_JMP32) {
-				if (op == BPF_EXIT)
-					continue;
-				if (op == BPF_JA) {
-					int64_t t = (int64_t)i + (cls == ISA_JMP32 ? insn->imm : insn->off) + 1;
-
-					if (t >= 0 && (size_t)t < e->cnt)
-						taint_to(in, (size_t)t, out, &changed);
-					continue;
-				}
-				if (op != BPF_CALL) {
-					int64_t t = (int64_t)i + insn->off + 1;
-
-					if (t >= 0 && (size_t)t < e->cnt)
-						taint_to(in, (size_t)t, out, &changed);
-				}
-			}
-			size_t next = i + (cls == ISA_LD && BPF_MODE(insn->code) == ISA_IMM ? 2 : 1);
-
-			if (next < e->cnt)
-				taint_to(in, next, out, &changed);
+			for (int k = successors(e, i, succ); k--;)
+				taint_to(in, succ[k], out, &changed);
 		}
 	}
 	return 0;
@@ -362,29 +354,14 @@ static int compute_taint(const struct venv *e, struct taint *in)
 
 static uint64_t out_slots(const struct venv *e, const uint64_t *set, size_t i)
 {
-	const struct bpf_insn *insn = &e->insns[i];
-	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-	size_t n = e->cnt;
+	size_t succ[2];
+	int n = successors(e, i, succ);
+	uint64_t out = 0;
 
-	if (cls == ISA_JMP || cls == ISA_JMP32) {
-		if (op == BPF_EXIT)
-			return 0;
-		if (op == BPF_JA) {
-			int64_t t = (int64_t)i + (cls == ISA_JMP32 ? insn->imm : insn->off) + 1;
-
-			return t >= 0 && (size_t)t < n ? set[t] : 0;
-		}
-		if (op == BPF_CALL)
-			return i + 1 < n ? set[i + 1] : 0;
-		int64_t t = (int64_t)i + insn->off + 1;
-
-		return (i + 1 < n ? set[i + 1] : 0) | (t >= 0 && (size_t)t < n ? set[t] : 0);
-	}
-	size_t next = i + (cls == ISA_LD && BPF_MODE(insn->code) == ISA_IMM ? 2 : 1);
-
-	return next < n ? set[next] : 0;
+	while (n--)
+		out |= set[succ[n]];
+	return out;
 }
-
 
 /* Which registers, and which slots of the frame's own stack, may matter for safety from here
  * on: Linux's precision, computed statically and conservatively. A scalar outside this set at
