@@ -470,8 +470,10 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.explored = calloc(in->cnt, sizeof(*e.explored));
 	e.stack_depth = calloc(e.cfg.nsubs, sizeof(*e.stack_depth));
 	e.global_done = calloc(e.cfg.nsubs, 1);
+	e.global_called = calloc(e.cfg.nsubs, 1);
 	res->insn_may_throw = calloc(in->cnt ? in->cnt : 1, 1);
-	if (!e.explored || !e.stack_depth || !e.global_done || !res->insn_may_throw) {
+	if (!e.explored || !e.stack_depth || !e.global_done || !e.global_called ||
+	    !res->insn_may_throw) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -480,13 +482,24 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		err = verify_root(&e, 0);
 	/* Global functions are verified once each, against their signature; the exception
 	 * callback as a root of its own. */
-	for (size_t s = 1; !err && s < e.cfg.nsubs; s++)
-		if (((e.cfg.subs[s].global && !e.global_done[s]) || (int)s == e.cfg.exception_cb)) {
+	/* Then each global function something called (which may call more), and the exception
+	 * callback, called or not: each once, against its signature. */
+	for (bool more = true; !err && more;) {
+		more = false;
+		for (size_t s = 1; !err && s < e.cfg.nsubs; s++) {
+			bool excb = (int)s == e.cfg.exception_cb;
+
+			if (e.global_done[s] || !(excb || (e.cfg.subs[s].global && e.global_called[s])))
+				continue;
 			e.global_done[s] = 1;
-			err = verify_root(&e, (uint32_t)s);
+			more = true;
+			err = check_func_signature(&e, (uint32_t)s);
+			if (!err)
+				err = verify_root(&e, (uint32_t)s);
 		}
+	}
 	for (size_t s = 0; !err && s < e.cfg.nsubs; s++)
-		if (s == 0 || e.cfg.subs[s].global || (int)s == e.cfg.exception_cb)
+		if (s == 0 || e.global_done[s])
 			err = chain_depth(&e, (uint32_t)s, 1, 0);
 out:
 	if (err && !e.failed && err != -ENOMEM)
@@ -512,6 +525,7 @@ out:
 	free(e.sprec);
 	free(e.stack_depth);
 	free(e.global_done);
+	free(e.global_called);
 	cfg_free(&e.cfg);
 	return err;
 }

@@ -435,12 +435,52 @@ int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f)
 	return 0;
 }
 
+static bool is_int_type(const struct exbpf_btf *btf, uint32_t id)
+{
+	const struct btf_type *t = id ? exbpf_btf__skip_mods(btf, id, NULL) : NULL;
+	uint16_t k = t ? exbpf_btf_kind(t) : 0;
+
+	return k == BTF_KIND_INT || k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
+}
+
+static const char *func_name(const struct venv *e, uint32_t sub)
+{
+	for (size_t i = 0; i < e->in->nfuncs; i++)
+		if (e->in->funcs[i].start == e->cfg.subs[sub].start && e->in->funcs[i].name)
+			return e->in->funcs[i].name;
+	return "?";
+}
+
+/* What Linux 6.18 takes of a global function's (and the exception callback's) signature. */
+int check_func_signature(struct venv *e, uint32_t sub)
+{
+	const struct btf_type *proto = func_proto_of(e, sub);
+
+	if (!proto)
+		return 0;
+	if (!is_int_type(e->in->btf, proto->type))
+		return verr(e, -EINVAL,
+			    "Global function %s() doesn't return scalar. Only those are supported.",
+			    func_name(e, sub));
+	if ((int)sub == e->cfg.exception_cb &&
+	    (exbpf_btf_vlen(proto) != 1 ||
+	     !is_int_type(e->in->btf, ((const struct btf_param *)(proto + 1))->type)))
+		return verr(e, -EINVAL, "exception cb only supports single integer argument");
+	return 0;
+}
+
 static int call_global(struct venv *e, uint32_t sub)
 {
 	const struct btf_type *proto = func_proto_of(e, sub);
 	int n = proto ? exbpf_btf_vlen(proto) : 0;
 	struct vframe *f = vcur(e->cur);
-	int err;
+	int err = check_func_signature(e, sub);
+
+	if (err)
+		return err;
+	/* Verified on its own once the caller's walk is done (Linux verifies only the
+	 * global functions something calls). */
+	e->global_called[sub] = 1;
 
 	for (int i = 0; i < n && i < 5; i++) {
 		int regno = BPF_REG_1 + i;
@@ -635,6 +675,10 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
 			return err;
+	if (!kfunc && insn->imm == BPF_FUNC_tail_call)
+		for (uint32_t fi = 0; fi <= st->curframe; fi++)
+			if ((int)st->frames[fi]->subprog == e->cfg.exception_cb)
+				return verr(e, -EINVAL, "cannot tail call within exception cb");
 	f = vcur(st);
 	/* An array lookup with a constant key in range cannot fail (Linux 6.18 knows it too). */
 	bool never_null = false;

@@ -37,6 +37,7 @@ struct venv {
 	uint32_t nstates, peak_states;
 	uint32_t *stack_depth;	  /* per subprogram: deepest byte below fp used */
 	uint8_t *global_done;	  /* per subprogram: a global function verified */
+	uint8_t *global_called;	  /* per subprogram: a global function some walk calls */
 	uint32_t cur_global;	  /* the subprogram being verified as a root (0: main) */
 	bool allow_ptr_leaks, allow_uninit_stack;
 	/* The log's layout state (vlog.c). */
@@ -71,6 +72,7 @@ int check_reg_init(struct venv *e, int regno);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* check_call.c */
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
+int check_func_signature(struct venv *e, uint32_t sub);
 int check_exit(struct venv *e, bool *path_end);
 /* check_jmp.c */
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);
