@@ -377,6 +377,47 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 	return 0;
 }
 
+/* Which calls can end in a throw: a throw site, a call of a function that can throw, a helper
+ * that runs a callback that can throw. The engines check for an exception after these
+ * calls only (clarifications §4). */
+static int mark_throwing_calls(struct venv *e)
+{
+	uint8_t *throws = calloc(e->cfg.nsubs, 1); /* per subprogram: can throw */
+	bool changed = true, cb_throws = false;
+
+	if (!throws)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->cnt; i++)
+		if (e->res->insn_may_throw[i])
+			throws[e->cfg.insn_sub[i]] = 1;
+	while (changed) {
+		changed = false;
+		for (size_t s = 0; s < e->cfg.nsubs; s++)
+			cb_throws |= throws[s] && e->cfg.subs[s].is_callback_target;
+		for (size_t i = 0; i < e->cnt; i++) {
+			const struct bpf_insn *in = &e->insns[i];
+			bool t = false;
+
+			if (e->res->insn_may_throw[i] || in->code != (BPF_JMP | BPF_CALL))
+				continue;
+			if (in->src_reg == ISA_PSEUDO_CALL) {
+				int callee = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)i + in->imm + 1));
+
+				t = callee >= 0 && throws[callee];
+			} else {
+				t = cb_throws && (e->cfg.flags[i] & CFG_CALLS_CALLBACK);
+			}
+			if (t) {
+				e->res->insn_may_throw[i] = 1;
+				throws[e->cfg.insn_sub[i]] = 1;
+				changed = true;
+			}
+		}
+	}
+	free(throws);
+	return 0;
+}
+
 static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 {
 	struct venv *e = ctx;
@@ -501,6 +542,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	for (size_t s = 0; !err && s < e.cfg.nsubs; s++)
 		if (s == 0 || e.global_done[s])
 			err = chain_depth(&e, (uint32_t)s, 1, 0);
+	if (!err)
+		err = mark_throwing_calls(&e);
 out:
 	if (err && !e.failed && err != -ENOMEM)
 		verr(&e, err, "internal error %d", err);

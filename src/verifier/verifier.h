@@ -104,7 +104,8 @@ struct verifier_result {
 	uint32_t max_stack_depth; /* deepest stack along any call chain, bytes */
 	uint64_t verify_ns;
 	/* Per instruction, set by the verifier for the engines: which calls can end in a throw
-	 * (directly or through a callee/callback). Owned by the result; verifier_result_free(). */
+	 * (bpf_throw itself, a call of a function that can throw, a helper running a callback
+	 * that can). Owned by the result; verifier_result_free(). */
 	uint8_t *insn_may_throw;
 };
 

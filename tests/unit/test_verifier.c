@@ -1888,3 +1888,41 @@ TEST(verifier_precision_counter_used_as_offset)
 		CHECK(ok);
 	}
 }
+
+/* The calls that can end in a throw are marked for the engines: the throw, the calls of the
+ * function that throws, transitively, and nothing else. */
+TEST(verifier_marks_throwing_calls)
+{
+	static const char *p = "call local f\n"	/* 0: reaches the throw */
+			       "call local g\n"	/* 1: does not */
+			       "mov %r0, 0\n"
+			       "exit\n"
+			       "f:\n"
+			       "call local h\n"	/* 4 */
+			       "exit\n"
+			       "g:\n"
+			       "mov %r0, 0\n"	/* 6 */
+			       "exit\n"
+			       "h:\n"
+			       "ldxw %r2, [%r1+0]\n" /* 8 */
+			       "jne %r2, 0, out\n"
+			       "mov %r1, 3\n"
+			       "kcall 0\n"	/* 11: bpf_throw */
+			       "out:\n"
+			       "mov %r0, 0\n"
+			       "exit\n";
+	struct verifier_result res;
+
+	if (!verify_text(__LINE__, p, &def_opts, &res))
+		return;
+	CHECK(res.accepted);
+	CHECK(res.insn_may_throw != NULL);
+	if (res.insn_may_throw) {
+		CHECK_EQ(res.insn_may_throw[11], 1);
+		CHECK_EQ(res.insn_may_throw[4], 1);
+		CHECK_EQ(res.insn_may_throw[0], 1);
+		CHECK_EQ(res.insn_may_throw[1], 0);
+		CHECK_EQ(res.insn_may_throw[6], 0);
+	}
+	verifier_result_free(&res);
+}
