@@ -163,6 +163,7 @@ static int state_visited(struct venv *e, uint32_t idx)
 	n->next = e->explored[idx];
 	e->explored[idx] = n;
 	e->last_checkpoint = e->processed;
+	e->total_states++;
 	if (++e->nstates > e->peak_states)
 		e->peak_states = e->nstates;
 	return 0;
@@ -550,16 +551,15 @@ out:
 	res->accepted = !err;
 	res->err = err;
 	res->insns_processed = e.processed;
-	res->states_total = e.nstates;
+	res->states_total = e.total_states;
 	res->states_peak = e.peak_states;
 	for (size_t s = 0; s < e.cfg.nsubs && e.stack_depth; s++)
 		if (e.stack_depth[s] > res->max_stack_depth)
 			res->max_stack_depth = e.stack_depth[s];
 	res->verify_ns = now_ns() - t0;
 	if (in->log_level && !err)
-		log_printf(in->log, "processed %llu insns (limit %d) max_states_per_insn ? "
-				    "total_states %u peak_states %u mark_read 0\n",
-			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED, e.nstates,
+		log_printf(in->log, "processed %llu insns (limit %d) total_states %u peak_states %u\n",
+			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED, e.total_states,
 			   e.peak_states);
 	free_explored(&e);
 	free(e.stack);

@@ -34,7 +34,7 @@ struct venv {
 	uint32_t id_gen;
 	uint64_t processed;
 	uint64_t last_checkpoint;
-	uint32_t nstates, peak_states;
+	uint32_t nstates, peak_states, total_states;
 	uint32_t *stack_depth;	  /* per subprogram: deepest byte below fp used */
 	uint8_t *global_done;	  /* per subprogram: a global function verified */
 	uint8_t *global_called;	  /* per subprogram: a global function some walk calls */
