@@ -34,23 +34,6 @@ static int seal(struct exbpf_env *env)
 	return err;
 }
 
-/* Offset of a struct bpf_spin_lock member of the value type, or -1. */
-static int32_t spin_lock_off(const struct exbpf_btf *btf, uint32_t value_id)
-{
-	const struct btf_type *t = btf ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
-
-	if (!t || exbpf_btf_kind(t) != BTF_KIND_STRUCT)
-		return -1;
-	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
-		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
-		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
-
-		if (m && exbpf_btf_kind(m) == BTF_KIND_STRUCT && n && !strcmp(n, "bpf_spin_lock"))
-			return (int32_t)(exbpf_btf_member_bit_offset(t, i) / 8);
-	}
-	return -1;
-}
-
 static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *spec,
 		      struct log *log)
 {
@@ -65,7 +48,8 @@ static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *
 		.max_entries = d->max_entries,
 		.map_flags = d->map_flags,
 		.spin_lock_off = d->btf_value_type_id
-					 ? spin_lock_off(exbpf_object__btf(inst->obj), d->btf_value_type_id)
+					 ? rt_btf_member_off(exbpf_object__btf(inst->obj),
+							     d->btf_value_type_id, "bpf_spin_lock")
 					 : -1,
 	};
 

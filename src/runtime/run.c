@@ -86,7 +86,7 @@ static void report_throw(struct exbpf_program *prog, const struct vm_exec *x,
 
 /* What the run held when it threw, released innermost (latest) first, each once: samples
  * discarded, objects dropped, locks unlocked. */
-static void release_held(struct rt_run *rr)
+void rt_release_held(struct rt_run *rr)
 {
 	while (rr->nheld) {
 		struct rt_held *h = &rr->held[--rr->nheld];
@@ -109,7 +109,7 @@ static int end_holding(struct exbpf_program *prog, struct rt_run *rr, int err)
 
 	if (!n || (!err && !prog->inst->unverified))
 		return err;
-	release_held(rr);
+	rt_release_held(rr);
 	if (err)
 		return err;
 	log_printf(rr->log, "'%s' returned holding %zu lock(s) or reference(s); released\n",
@@ -161,7 +161,7 @@ int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *cal
 		return end_holding(prog, rr, err);
 	if (rr->exc && !rr->exc->thrown)
 		report_throw(prog, &x, rr->exc);
-	release_held(rr);
+	rt_release_held(rr);
 	*r0 = x.cookie;
 	if (cb < 0)
 		return 0;
@@ -173,7 +173,7 @@ int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *cal
 	*r0 = x.r0;
 	*err_insn = x.err_insn;
 	if (err == VM_THROWN) {
-		release_held(rr);
+		rt_release_held(rr);
 		log_printf(rr->log, "the exception callback of '%s' threw\n", prog->name);
 		return -EINVAL;
 	}

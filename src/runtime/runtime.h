@@ -90,6 +90,14 @@ struct rt_run {
 	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
 };
 
+/* run.c: what the run holds (a throw or a failure ended it), released innermost first, each
+ * once: samples discarded, objects dropped, locks unlocked. */
+void rt_release_held(struct rt_run *rr);
+
+/* verify.c: offset of the member struct named `name` (bpf_spin_lock, bpf_timer) in the value
+ * type value_id, or -1. */
+int32_t rt_btf_member_off(const struct exbpf_btf *btf, uint32_t value_id, const char *name);
+
 /* verify.c: runs exbpf's verifier on a program of an instance (before rt_prepare). */
 struct verifier_result;
 struct rt_verify_opts {

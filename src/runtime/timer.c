@@ -185,20 +185,6 @@ static void wait_unused(const struct exbpf_instance *inst, const struct exbpf_ma
 
 /* ---- running a callback (on the timer thread, without svc.lock) ---- */
 
-static void release_held(struct rt_run *rr)
-{
-	while (rr->nheld) {
-		struct rt_held *h = &rr->held[--rr->nheld];
-
-		if (h->kind == RT_HELD_RINGBUF)
-			ringbuf_discard(h->ptr, 0);
-		else if (h->kind == RT_HELD_OBJ)
-			rt_obj_free(h->ptr);
-		else
-			map_spin_unlock(h->ptr);
-	}
-}
-
 /* A new invocation: r1 = map, r2 = key, r3 = value (Linux's bpf_timer_cb), no context; the
  * key and value are memory of the run, with the program's global data. */
 static void fire(struct exbpf_program *prog, uint64_t cb, struct exbpf_map *map, void *value,
@@ -239,7 +225,7 @@ static void fire(struct exbpf_program *prog, uint64_t cb, struct exbpf_map *map,
 	};
 	err = vm_exec(prog->vm, &x);
 	if (err)
-		release_held(&rr);
+		rt_release_held(&rr);
 	if (err < 0)
 		fprintf(stderr, "exbpf: timer callback of '%s' failed (%d): %s", prog->name, err, buf);
 	free(regions);

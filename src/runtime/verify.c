@@ -94,8 +94,7 @@ static bool line(void *p, size_t insn, const char **file, uint32_t *ln, const ch
 	return true;
 }
 
-/* Offset of a member struct named `name` in the value type, or -1. */
-static int32_t member_off(const struct exbpf_btf *btf, uint32_t value_id, const char *name)
+int32_t rt_btf_member_off(const struct exbpf_btf *btf, uint32_t value_id, const char *name)
 {
 	const struct btf_type *t = btf && value_id ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
 
@@ -162,8 +161,8 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 		maps[i] = (struct verifier_map){
 		    .name = d->name, .type = d->type, .key_size = d->key_size,
 		    .value_size = d->value_size, .max_entries = d->max_entries, .map_flags = d->map_flags,
-		    .spin_lock_off = member_off(btf, d->btf_value_type_id, "bpf_spin_lock"),
-		    .timer_off = member_off(btf, d->btf_value_type_id, "bpf_timer")};
+		    .spin_lock_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_spin_lock"),
+		    .timer_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_timer")};
 		/* .rodata is frozen at load, as libbpf freezes it: its bytes are constants. */
 		if (m && d->global_data && (d->map_flags & BPF_F_RDONLY_PROG))
 			maps[i].frozen = map_lookup_elem(m, &zero);

@@ -421,25 +421,16 @@ static int mark_throwing_calls(struct venv *e)
 
 static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 {
-	struct venv *e = ctx;
-	const struct verifier_func *f = NULL;
-	const struct verifier_helper *h;
+	struct verifier_func f;
 
-	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL) {
-		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
-		if (f && (f->proto.flags & EXBPF_FN_NO_RETURN))
-			return CFG_CALL_THROW;
-		if (f && (f->proto.flags & EXBPF_FN_CALLBACK))
-			return CFG_CALL_SYNC_CB;
+	if (!call_func(ctx, insn, &f))
 		return CFG_CALL_PLAIN;
-	}
-	h = verifier_helper_proto(insn->imm);
-	if (h) {
-		if (h->proto.flags & EXBPF_FN_CALLBACK)
-			return CFG_CALL_SYNC_CB;
-		if (h->proto.flags & EXBPF_FN_ASYNC_CALLBACK)
-			return CFG_CALL_ASYNC_CB;
-	}
+	if (f.proto.flags & EXBPF_FN_NO_RETURN)
+		return CFG_CALL_THROW;
+	if (f.proto.flags & EXBPF_FN_CALLBACK)
+		return CFG_CALL_SYNC_CB;
+	if (f.proto.flags & EXBPF_FN_ASYNC_CALLBACK)
+		return CFG_CALL_ASYNC_CB;
 	return CFG_CALL_PLAIN;
 }
 

@@ -565,24 +565,32 @@ static int kfunc_sections(struct venv *e, const char *name)
 	return 0;
 }
 
-static const struct verifier_func *helper_of(struct venv *e, int32_t id)
+bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out)
 {
-	const struct verifier_helper *h = verifier_helper_proto(id);
-	static _Thread_local struct verifier_func f;
+	const struct verifier_func *f = NULL;
+	const struct verifier_helper *h;
 
-	if (h) {
-		f.name = h->name;
-		f.proto = h->proto;
-		return &f;
+	if (insn->src_reg == ISA_PSEUDO_CALL)
+		return false;
+	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL) {
+		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
+	} else if ((h = verifier_helper_proto(insn->imm))) {
+		*out = (struct verifier_func){.name = h->name, .proto = h->proto};
+		return true;
+	} else if (e->in->helper) {
+		f = e->in->helper(e->in->ctx, insn->imm);
 	}
-	return e->in->helper ? e->in->helper(e->in->ctx, id) : NULL;
+	if (f)
+		*out = *f;
+	return f != NULL;
 }
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 {
 	struct vstate *st = e->cur;
 	uint32_t idx = st->insn_idx;
-	const struct verifier_func *fn;
+	struct verifier_func fnv;
+	const struct verifier_func *fn = &fnv;
 	struct call_meta m = {.map = -1, .mem_regno = -1, .callback_sub = -1, .cb_ctx_regno = -1,
 			      .timer_map = -1};
 	bool kfunc = insn->src_reg == ISA_PSEUDO_KFUNC_CALL, uninit = false;
@@ -606,15 +614,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		return enter_frame(e, (uint32_t)sub, (int32_t)idx, st);
 	}
 	if (kfunc) {
-		fn = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
-		if (!fn)
+		if (!call_func(e, insn, &fnv))
 			return verr(e, -EINVAL, "invalid kernel function call not eliminated in verifier pass");
 	} else {
 		const struct verifier_helper *h = verifier_helper_proto(insn->imm);
 		uint32_t bit = verifier_prog_type_bit(e->in->prog_type);
 
-		fn = helper_of(e, insn->imm);
-		if (!fn)
+		if (!call_func(e, insn, &fnv))
 			return verr(e, -EINVAL, "invalid func unknown#%d", insn->imm);
 		if (h && !(h->prog_types & bit))
 			return verr(e, -EINVAL, "program of this type cannot use helper %s#%d", h->name,

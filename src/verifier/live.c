@@ -10,25 +10,16 @@
 #define ARGS(n) ((uint16_t)(((1u << ((n) + 1)) - 1) & ~1u)) /* R1..Rn */
 #define CALLER_SAVED 0x3f                               /* R0..R5 */
 
-static int call_args(struct venv *e, const struct bpf_insn *insn)
+/* Registers a call reads: a local call's five, a prototype's arguments (all five when the
+ * callee is unknown: the walk reports it). */
+static int call_args(const struct venv *e, const struct bpf_insn *insn)
 {
-	const struct verifier_func *f = NULL;
-	const struct verifier_helper *h;
+	struct verifier_func f;
 	int n = 0;
 
-	if (insn->src_reg == ISA_PSEUDO_CALL)
+	if (!call_func(e, insn, &f))
 		return 5;
-	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL)
-		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
-	else if ((h = verifier_helper_proto(insn->imm))) {
-		while (n < 5 && h->proto.args[n] != EXBPF_ARG_NONE)
-			n++;
-		return n;
-	} else if (e->in->helper)
-		f = e->in->helper(e->in->ctx, insn->imm);
-	if (!f)
-		return 5;
-	while (n < 5 && f->proto.args[n] != EXBPF_ARG_NONE)
+	while (n < 5 && f.proto.args[n] != EXBPF_ARG_NONE)
 		n++;
 	return n;
 }
@@ -202,22 +193,10 @@ static int size_bytes(const struct bpf_insn *insn)
 /* Whether a call's R0 may be a pointer, from its prototype. */
 static bool returns_pointer(const struct venv *e, const struct bpf_insn *insn)
 {
-	const struct verifier_func *f = NULL;
-	const struct verifier_helper *h;
-	enum exbpf_ret_kind k;
+	struct verifier_func f;
 
-	if (insn->src_reg == ISA_PSEUDO_CALL)
-		return true;
-	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL)
-		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
-	else if ((h = verifier_helper_proto(insn->imm)))
-		return h->proto.ret != EXBPF_RET_INTEGER && h->proto.ret != EXBPF_RET_VOID;
-	else if (e->in->helper)
-		f = e->in->helper(e->in->ctx, insn->imm);
-	if (!f)
-		return true;
-	k = f->proto.ret;
-	return k != EXBPF_RET_INTEGER && k != EXBPF_RET_VOID;
+	return !call_func(e, insn, &f) ||
+	       (f.proto.ret != EXBPF_RET_INTEGER && f.proto.ret != EXBPF_RET_VOID);
 }
 
 static struct taint taint_step(const struct venv *e, const struct bpf_insn *insn, struct taint t)
@@ -433,7 +412,7 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 		break;
 	default:
 		if (op == BPF_CALL) {
-			uint16_t args = ARGS(call_args((struct venv *)e, insn));
+			uint16_t args = ARGS(call_args(e, insn));
 
 			u |= args;
 			/* A callee or helper given a stack pointer may read any slot. */

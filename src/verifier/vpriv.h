@@ -73,6 +73,9 @@ bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* check_call.c */
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);
+/* The helper or kfunc a call names (a local call: false): Linux's helper table first, then
+ * the runtime's registries. */
+bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out);
 int check_exit(struct venv *e, bool *path_end);
 /* check_jmp.c */
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);
