@@ -142,17 +142,19 @@ static int fill_prog_arrays(struct exbpf_instance *inst)
 #define LOAD_OPT(o, f, d)                                                                       \
 	((o) && (o)->sz >= offsetof(struct exbpf_load_opts, f) + sizeof((o)->f) ? (o)->f : (d))
 
+/* Verifies one program: 0 with *verified when the verifier accepted it (res holds its
+ * result), 0 without for exbpf's raw type, -EACCES when rejected. */
 static int verify_one(struct exbpf_program *prog, const struct exbpf_load_opts *opts,
-		      struct log *log)
+		      struct verifier_result *res, bool *verified, struct log *log)
 {
 	struct rt_verify_opts vo = {
 	    .log_level = LOAD_OPT(opts, log_level, 0),
 	    .kernel_strict = LOAD_OPT(opts, kernel_strict, false),
 	    .unpriv = LOAD_OPT(opts, unpriv, false),
 	};
-	struct verifier_result res;
 	int err;
 
+	*verified = false;
 	err = rt_set_prog_type(prog, log);
 	if (err)
 		return err;
@@ -160,13 +162,30 @@ static int verify_one(struct exbpf_program *prog, const struct exbpf_load_opts *
 	 * cannot relate: its programs stay in the checked interpreter, unverified. */
 	if (prog->pt->type == EXBPF_PROG_TYPE_RAW)
 		return 0;
-	err = rt_verify(prog, &vo, &res, log);
-	if (err && res.error[0]) {
+	err = rt_verify(prog, &vo, res, log);
+	if (err && res->error[0]) {
 		/* The last line names the verdict: callers show it alone. */
 		log_printf(log, "program '%s': rejected by the verifier at insn %lld: %s\n",
-			   prog->name, (long long)res.error_insn, res.error);
+			   prog->name, (long long)res->error_insn, res->error);
 		err = -EACCES;
 	}
+	*verified = !err;
+	return err;
+}
+
+/* Verified programs run unchecked; unverified ones (opts->unverified, the raw type) in the
+ * checked interpreter. */
+static int load_one(struct exbpf_program *prog, const struct exbpf_load_opts *opts,
+		    struct log *log)
+{
+	struct verifier_result res = {0};
+	bool verified = false;
+	int err = 0;
+
+	if (!opts || !opts->unverified)
+		err = verify_one(prog, opts, &res, &verified, log);
+	if (!err)
+		err = rt_prepare(prog, verified ? &res : NULL, log);
 	verifier_result_free(&res);
 	return err;
 }
@@ -190,9 +209,6 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 		return -ENOMEM;
 	inst->env = env;
 	inst->obj = obj;
-	/* Verified programs still run in the checked interpreter while the verifier is young:
-	 * a soundness bug then fails a run instead of corrupting memory. */
-	inst->unverified = true;
 	inst->budget = opts && opts->insn_budget ? opts->insn_budget : EXBPF_VM_DEFAULT_BUDGET;
 	exbpf_object__for_each_program(p, obj)
 		n++;
@@ -213,10 +229,7 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 		prog->name = exbpf_prog__name(p);
 		if (err || !(selected(p, opts) || tail_target(obj, exbpf_prog__index(p))))
 			continue;
-		if (!opts || !opts->unverified)
-			err = verify_one(prog, opts, &log);
-		if (!err)
-			err = rt_prepare(prog, &log);
+		err = load_one(prog, opts, &log);
 	}
 	if (!err)
 		err = fill_prog_arrays(inst);

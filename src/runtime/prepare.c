@@ -8,6 +8,7 @@
 
 #include "isa/isa.h"
 #include "runtime/runtime.h"
+#include "verifier/verifier.h"
 
 
 /* Calls of a __weak kfunc the registry lacks: Linux leaves them to dead code. */
@@ -186,7 +187,36 @@ int rt_set_prog_type(struct exbpf_program *prog, struct log *log)
 	return -EOPNOTSUPP;
 }
 
-int rt_prepare(struct exbpf_program *prog, struct log *log)
+/* Context loads and stores in the runtime's layout (prog_type.h): the UAPI's 32-bit packet
+ * fields become 64-bit loads of the real pointers, as Linux's convert_ctx_accesses() turns
+ * them into loads of skb->data. The verifier proved which instructions touch the context and
+ * that each touches only fields the table allows. */
+static void rewrite_ctx(struct exbpf_program *prog, const uint8_t *insn_mem)
+{
+	const struct prog_type *pt = prog->pt;
+
+	if (!pt->fields)
+		return; /* flat contexts: the runtime's bytes are the program's */
+	for (size_t i = 0; i < prog->cnt; i++) {
+		struct bpf_insn *in = &prog->insns[i];
+		static const uint8_t bytes[4] = {4, 2, 1, 8}; /* BPF_W, BPF_H, BPF_B, BPF_DW */
+		const struct ctx_field *f;
+
+		if (insn_mem[i] != VERIFIER_MEM_CTX)
+			continue;
+		f = ctx_field_find(pt, (uint32_t)(uint16_t)in->off, bytes[BPF_SIZE(in->code) >> 3]);
+		if (!f)
+			continue;
+		if (f->kind == CTX_PLAIN) {
+			in->off = (int16_t)(f->real_off + ((uint16_t)in->off - f->off));
+		} else {
+			in->code = BPF_LDX | BPF_MEM | BPF_DW;
+			in->off = (int16_t)f->real_off;
+		}
+	}
+}
+
+int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, struct log *log)
 {
 	const struct bpf_insn *insns;
 	size_t cnt;
@@ -209,6 +239,9 @@ int rt_prepare(struct exbpf_program *prog, struct log *log)
 		err = check_helpers(prog, log);
 	if (err)
 		return err;
+	prog->checked = !vr;
+	if (vr)
+		rewrite_ctx(prog, vr->insn_mem);
 	struct vm_prog_opts vo = {&prog->inst->env->helper_table, &prog->inst->kfunc_table};
 
 	err = vm_prog_new_opts(prog->insns, prog->cnt, &vo, log, &prog->vm);

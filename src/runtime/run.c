@@ -107,7 +107,7 @@ static int end_holding(struct exbpf_program *prog, struct rt_run *rr, int err)
 {
 	size_t n = rr->nheld;
 
-	if (!n || (!err && !prog->inst->unverified))
+	if (!n || (!err && !prog->checked))
 		return err;
 	rt_release_held(rr);
 	if (err)
@@ -124,7 +124,7 @@ static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_r
 	struct exbpf_program *outer = rr->prog;
 	int err;
 
-	*x = (struct vm_exec){.checked = prog->inst->unverified, .log = rr->log, .user = rr,
+	*x = (struct vm_exec){.checked = prog->checked, .log = rr->log, .user = rr,
 			      .entry = entry};
 	x->budget = caller ? vm_run_budget(caller) : prog->inst->budget;
 	/* Legacy packet loads exist for skb programs only (Linux: may_access_skb). */

@@ -48,6 +48,9 @@ struct exbpf_program {
 	struct vm_region *regions; /* global data the program reaches directly */
 	size_t nregions;
 	bool loaded;
+	/* Runs in the checked interpreter: loaded unverified, or of exbpf's raw type. Verified
+	 * programs run unchecked, their context accesses rewritten (rt_prepare()). */
+	bool checked;
 };
 
 struct exbpf_instance {
@@ -59,7 +62,6 @@ struct exbpf_instance {
 	size_t nprogs;
 	struct vm_helper *kfuncs; /* by the object's extern index */
 	struct vm_helper_table kfunc_table;
-	bool unverified;
 	uint64_t budget;
 };
 
@@ -121,8 +123,9 @@ struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg);
 int rt_resolve_externs(struct exbpf_instance *inst, struct log *log);
 /* prog->pt from the program's section, or -EOPNOTSUPP naming the section; */
 int rt_set_prog_type(struct exbpf_program *prog, struct log *log);
-/* resolves a program's maps and kfuncs and builds its engine form. */
-int rt_prepare(struct exbpf_program *prog, struct log *log);
+/* resolves a program's maps and kfuncs and builds its engine form: unchecked with its context
+ * accesses rewritten when `vr` is the verifier's acceptance, checked when vr is NULL. */
+int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, struct log *log);
 void rt_unprepare(struct exbpf_program *prog);
 
 /* run.c: runs prog on the invocation's context; `caller` is the run making a tail call (its

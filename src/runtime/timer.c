@@ -215,7 +215,7 @@ static void fire(struct exbpf_program *prog, uint64_t cb, struct exbpf_map *map,
 			       .writable = !(map->attr.map_flags & BPF_F_RDONLY_PROG)};
 	struct vm_exec x = {
 	    .args = {(uintptr_t)map, (uintptr_t)key, (uintptr_t)value},
-	    .checked = inst->unverified,
+	    .checked = prog->checked,
 	    .budget = inst->budget,
 	    .regions = regions,
 	    .nregions = prog->nregions + 2,

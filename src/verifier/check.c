@@ -505,8 +505,9 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.global_done = calloc(e.cfg.nsubs, 1);
 	e.global_called = calloc(e.cfg.nsubs, 1);
 	res->insn_may_throw = calloc(in->cnt ? in->cnt : 1, 1);
+	res->insn_mem = calloc(in->cnt ? in->cnt : 1, 1);
 	if (!e.explored || !e.stack_depth || !e.global_done || !e.global_called ||
-	    !res->insn_may_throw) {
+	    !res->insn_may_throw || !res->insn_mem) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -567,5 +568,7 @@ out:
 void verifier_result_free(struct verifier_result *res)
 {
 	free(res->insn_may_throw);
+	free(res->insn_mem);
 	res->insn_may_throw = NULL;
+	res->insn_mem = NULL;
 }

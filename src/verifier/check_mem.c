@@ -446,9 +446,23 @@ static int size_of(const struct bpf_insn *insn)
 	}
 }
 
+/* Records what the base register of this load or store points to; a context access is
+ * rewritten for the engines, so the same instruction cannot also reach other memory. */
+static int note_mem_kind(struct venv *e, enum reg_type base)
+{
+	uint8_t k = base == PTR_TO_CTX ? VERIFIER_MEM_CTX : VERIFIER_MEM_OTHER;
+	uint8_t *prev = &e->res->insn_mem[vinsn(e)];
+
+	if (*prev != VERIFIER_MEM_NONE && *prev != k)
+		return verr(e, -EINVAL, "same insn cannot be used with different pointers");
+	*prev = k;
+	return 0;
+}
+
 int check_ldx(struct venv *e, const struct bpf_insn *insn)
 {
 	struct reg out;
+	enum reg_type base;
 	int err;
 
 	if ((err = check_reg_init(e, insn->src_reg)))
@@ -456,8 +470,11 @@ int check_ldx(struct venv *e, const struct bpf_insn *insn)
 	if (insn->dst_reg == BPF_REG_10)
 		return verr(e, -EACCES, "frame pointer is read only");
 	reg_mark_unknown(&out);
+	base = vreg(e->cur, insn->src_reg)->type;
 	err = mem_access(e, insn->src_reg, insn->off, size_of(insn), false, NULL, &out,
 			 BPF_MODE(insn->code) == ISA_MEMSX);
+	if (!err)
+		err = note_mem_kind(e, base);
 	if (!err)
 		*vreg(e->cur, insn->dst_reg) = out;
 	return err;
@@ -466,6 +483,7 @@ int check_ldx(struct venv *e, const struct bpf_insn *insn)
 int check_store(struct venv *e, const struct bpf_insn *insn)
 {
 	struct reg *d = vreg(e->cur, insn->dst_reg), val;
+	enum reg_type base;
 	int err;
 
 	if ((err = check_reg_init(e, insn->dst_reg)))
@@ -479,7 +497,9 @@ int check_store(struct venv *e, const struct bpf_insn *insn)
 		if (reg_is_pointer(&val) && !e->allow_ptr_leaks && d->type != PTR_TO_STACK)
 			return verr(e, -EACCES, "R%d leaks addr into mem", insn->src_reg);
 	}
-	return mem_access(e, insn->dst_reg, insn->off, size_of(insn), true, &val, NULL, false);
+	base = d->type;
+	err = mem_access(e, insn->dst_reg, insn->off, size_of(insn), true, &val, NULL, false);
+	return err ? err : note_mem_kind(e, base);
 }
 
 int check_atomic(struct venv *e, const struct bpf_insn *insn)

@@ -107,6 +107,18 @@ struct verifier_result {
 	 * (bpf_throw itself, a call of a function that can throw, a helper running a callback
 	 * that can). Owned by the result; verifier_result_free(). */
 	uint8_t *insn_may_throw;
+	/* Per instruction, what a load or store's base pointer is on every path that reaches it
+	 * (VERIFIER_MEM_*), so that the runtime can rewrite context accesses into its own layout
+	 * before an engine runs them unchecked, as Linux's convert_ctx_accesses() does. One
+	 * instruction never serves both the context and other memory (Linux's "same insn cannot be
+	 * used with different pointers"). Owned by the result. */
+	uint8_t *insn_mem;
+};
+
+enum verifier_mem_kind {
+	VERIFIER_MEM_NONE = 0, /* not a load or store, or never reached */
+	VERIFIER_MEM_CTX,      /* the context (r1 at entry) */
+	VERIFIER_MEM_OTHER,    /* stack, map value, packet, ... */
 };
 
 /* 0 when the program is accepted, otherwise the error (also in res->err, res->error and the

@@ -228,3 +228,69 @@ __naked void ctx_atomic_add(void)
 		     "r0 = 0;\n"
 		     "exit;\n" :: SKB(mark) : __clobber_all);
 }
+
+/* One load instruction reached with the context on one path and the stack on the other: the
+ * engines run context accesses rewritten into the runtime's layout, so Linux (and exbpf)
+ * refuse to let an instruction serve both. */
+SEC("tc") __failure __msg("same insn cannot be used with different pointers")
+__naked void tc_same_insn_ctx_and_stack(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "*(u64 *)(r10 - 8) = r2;\n"
+		     "r3 = *(u32 *)(r1 + %[len]);\n"
+		     "if r3 > 10 goto 1f;\n"
+		     "r1 = r10;\n"
+		     "r1 += -8;\n"
+		     "1:\n"
+		     "r0 = *(u32 *)(r1 + 0);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(len) : __clobber_all);
+}
+
+/* The same instruction with the stack on one path and a map value on the other is fine:
+ * neither needs a rewrite. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} same_insn_arr SEC(".maps");
+
+SEC("tc") __success __retval(0)
+__naked void tc_same_insn_stack_and_map(void)
+{
+	asm volatile("r2 = 0;\n"
+		     "*(u64 *)(r10 - 8) = r2;\n"
+		     "r6 = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[same_insn_arr] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 2f;\n"
+		     "r3 = *(u32 *)(r6 + %[len]);\n"
+		     "if r3 > 10 goto 1f;\n"
+		     "r0 = r10;\n"
+		     "r0 += -8;\n"
+		     "1:\n"
+		     "r0 = *(u64 *)(r0 + 0);\n"
+		     "2:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: SKB(len), __imm_addr(same_insn_arr), __imm(bpf_map_lookup_elem)
+		     : __clobber_all);
+}
+
+/* Packet pointers read from the context on a verified (unchecked) run: the rewrite loads the
+ * runtime's 64-bit pointers. */
+SEC("xdp") __success __retval(64)
+__naked void xdp_span_rewritten(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 = *(u32 *)(r1 + %[data_end]);\n"
+		     "r0 = r3;\n"
+		     "r0 -= r2;\n"
+		     "exit;\n"
+		     :: __imm_const(data, offsetof(struct xdp_md, data)),
+			__imm_const(data_end, offsetof(struct xdp_md, data_end))
+		     : __clobber_all);
+}

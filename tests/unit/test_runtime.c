@@ -336,3 +336,46 @@ out:
 	exbpf_env__free(env);
 	exbpf_object__close(obj);
 }
+
+/* A verified program runs unchecked: no instruction budget, its context accesses rewritten
+ * (the packet span comes from the runtime's 64-bit pointers); loaded unverified, the same
+ * program runs in the checked interpreter and its budget ends it. */
+TEST(runtime_verified_runs_unchecked)
+{
+	static const char *const progs[] = {"bench_verify_loop_1000"};
+	static const uint8_t zeros[64];
+	char path[512], log[1024] = "";
+	struct exbpf_env *env = exbpf_env__new(NULL);
+
+	for (int verified = 0; verified < 2; verified++) {
+		EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+			   .only_program = progs[0], .unverified = !verified, .insn_budget = 100);
+		EXBPF_OPTS(exbpf_run_opts, o, .log_buf = log, .log_size = sizeof(log),
+			   .data_in = zeros, .data_size_in = sizeof(zeros));
+		struct exbpf_instance *inst = NULL;
+		struct exbpf_object *obj;
+		struct exbpf_program *p;
+
+		snprintf(path, sizeof(path), "%s/bench_verify_loop.bpf.o", test_progs_dir());
+		obj = exbpf_object__open_file(path, NULL);
+		CHECK(obj != NULL);
+		if (!obj)
+			break;
+		CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), 0);
+		p = inst ? exbpf_instance__find_program(inst, progs[0]) : NULL;
+		CHECK(p != NULL);
+		if (p) {
+			int err = exbpf_program__run(p, &o);
+
+			if (verified) {
+				CHECK_EQ(err, 0);
+				CHECK_EQ(o.retval, 500500);
+			} else {
+				CHECK_EQ(err, -E2BIG);
+			}
+		}
+		exbpf_instance__free(inst);
+		exbpf_object__close(obj);
+	}
+	exbpf_env__free(env);
+}
