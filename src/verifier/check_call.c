@@ -544,6 +544,48 @@ static int check_ret_range(struct venv *e, int regno, const char *where, int64_t
 
 /* ---- Kfunc specifics the prototype cannot say. */
 
+/* bpf_local_irq_save(&flags) / bpf_local_irq_restore(&flags): the flags live in a stack slot
+ * of their own, saved and restored in LIFO order (Linux's irq flag slots). The slot is the
+ * reference's identity: frame in lock_map, offset in lock_off. */
+static int irq_flag(struct venv *e, bool save)
+{
+	struct vstate *st = e->cur;
+	const struct reg *r = &vcur(st)->regs[BPF_REG_1];
+	int32_t off = r->off + (int32_t)r->var.var_off.value;
+	int found = -1, last = -1;
+
+	if (r->type != PTR_TO_STACK || !scalar_is_const(&r->var))
+		return verr(e, -EINVAL, "arg#0 doesn't point to an irq flag on stack");
+	for (uint32_t i = 0; i < st->nrefs; i++) {
+		if (st->refs[i].kind != REF_IRQ)
+			continue;
+		if (st->refs[i].lock_map == r->frameno && st->refs[i].lock_off == off)
+			found = (int)i;
+		if (last < 0 || st->refs[i].id > st->refs[last].id)
+			last = (int)i;
+	}
+	if (save) {
+		if (found >= 0)
+			return verr(e, -EINVAL, "expected uninitialized irq flag as arg#0");
+		if (st->nrefs == V_MAX_REFS)
+			return verr(e, -EINVAL, "too many references held");
+		st->refs[st->nrefs++] = (struct vref){.id = vnew_id(e), .insn = st->insn_idx,
+						      .kind = REF_IRQ, .lock_map = r->frameno,
+						      .lock_off = off};
+		return 0;
+	}
+	if (found < 0)
+		return verr(e, -EINVAL, "expected an initialized irq flag as arg#0");
+	if (found != last)
+		return verr(e, -EINVAL,
+			    "cannot restore irq state out of order, expected id=%u acquired at insn_idx=%u",
+			    st->refs[last].id, st->refs[last].insn);
+	memmove(&st->refs[found], &st->refs[found + 1],
+		(st->nrefs - (uint32_t)found - 1) * sizeof(st->refs[0]));
+	st->nrefs--;
+	return 0;
+}
+
 static int kfunc_sections(struct venv *e, const char *name)
 {
 	struct vstate *st = e->cur;
@@ -561,8 +603,32 @@ static int kfunc_sections(struct venv *e, const char *name)
 			return verr(e, -EINVAL, "unmatched attempt to enable preemption (kernel function %s)",
 				    name);
 		st->preempt_depth--;
+	} else if (!strcmp(name, "bpf_local_irq_save") || !strcmp(name, "bpf_local_irq_restore")) {
+		return irq_flag(e, !strcmp(name, "bpf_local_irq_save"));
 	}
 	return 0;
+}
+
+/* Linux registers its kfuncs per program type: the common set (RCU, preemption and irq
+ * sections) for every type, the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
+ * cgroup_skb, syscall and tracing programs only; socket filters, tc actions and raw tracepoints
+ * get "calling kernel function NAME is not allowed". exbpf's default mode lets every type call
+ * every kfunc of its registry; strict mode keeps Linux's split. */
+static bool kfunc_allowed(uint32_t prog_type, const char *name)
+{
+	static const char *const common[] = {
+	    "bpf_rcu_read_lock",   "bpf_rcu_read_unlock", "bpf_preempt_disable",
+	    "bpf_preempt_enable",  "bpf_local_irq_save",  "bpf_local_irq_restore",
+	};
+	uint32_t generic = VPT_SCHED_CLS | VPT_XDP | VPT_CGROUP_SKB | VPT_SYSCALL | VPT_TRACING |
+			   VPT_EXBPF;
+
+	if (verifier_prog_type_bit(prog_type) & generic)
+		return true;
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (!strcmp(name, common[i]))
+			return true;
+	return false;
 }
 
 bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out)
@@ -616,6 +682,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	if (kfunc) {
 		if (!call_func(e, insn, &fnv))
 			return verr(e, -EINVAL, "invalid kernel function call not eliminated in verifier pass");
+		if (e->in->kernel_strict && !kfunc_allowed(e->in->prog_type, fnv.name))
+			return verr(e, -EACCES, "calling kernel function %s is not allowed", fnv.name);
 	} else {
 		const struct verifier_helper *h = verifier_helper_proto(insn->imm);
 		uint32_t bit = verifier_prog_type_bit(e->in->prog_type);
@@ -733,8 +801,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 
 	if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL && e->in->btf && f->regs[BPF_REG_1].type == SCALAR_VALUE &&
 	    scalar_is_const(&f->regs[BPF_REG_1].var)) {
-		int64_t sz = exbpf_btf__resolve_size(e->in->btf, (uint32_t)f->regs[BPF_REG_1].var.var_off.value);
+		uint32_t tid = (uint32_t)f->regs[BPF_REG_1].var.var_off.value;
+		const struct btf_type *t = exbpf_btf__type_by_id(e->in->btf, tid);
+		int64_t sz = exbpf_btf__resolve_size(e->in->btf, tid);
 
+		if (!t || exbpf_btf_kind(t) != BTF_KIND_STRUCT)
+			return verr(e, -EINVAL,
+				    "bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct");
 		if (sz > 0)
 			obj_size = sz;
 	}

@@ -88,6 +88,32 @@ int obj_and_throw(struct __sk_buff *skb)
 	return 0;
 }
 
+/* bpf_obj_new allocates structs only: a type id naming an int is refused. */
+SEC("?tc") __failure __msg("bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct")
+int obj_new_of_int(struct __sk_buff *skb)
+{
+	int *n = bpf_obj_new_impl(bpf_core_type_id_local(int), NULL);
+
+	if (!n)
+		return 1;
+	bpf_obj_drop_impl(n, NULL);
+	return 0;
+}
+
+SEC("?tc") __success __retval(64)
+int obj_new_of_struct(struct __sk_buff *skb)
+{
+	struct node *n = bpf_obj_new_impl(bpf_core_type_id_local(struct node), NULL);
+	int r;
+
+	if (!n)
+		return 1;
+	n->b = skb->len;
+	r = n->b;
+	bpf_obj_drop_impl(n, NULL);
+	return r;
+}
+
 /* Checked runs enforce the context's field table: tc may not write skb->len. */
 SEC("tc") __failure __msg("invalid bpf_context access")
 int write_len(struct __sk_buff *skb)
