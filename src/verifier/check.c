@@ -64,6 +64,54 @@ struct vstate *push_branch(struct venv *e, uint32_t insn)
 	return c;
 }
 
+static void free_nodes(struct vnode *n)
+{
+	for (struct vnode *next; n; n = next) {
+		next = n->next;
+		vstate_free(n->st);
+		free(n);
+	}
+}
+
+/* Every checkpoint and zombie, once a root's walk is over. */
+static void drop_states(struct venv *e)
+{
+	free_nodes(e->zombies);
+	e->zombies = NULL;
+	e->nzombies = 0;
+	for (size_t i = 0; e->explored && i < e->cnt; i++) {
+		free_nodes(e->explored[i]);
+		e->explored[i] = NULL;
+	}
+	e->nstates = 0;
+}
+
+static void free_explored(struct venv *e)
+{
+	drop_states(e);
+	free(e->explored);
+}
+
+/* Zombies (evicted checkpoints that paths still descended from) whose paths have all ended
+ * are freed: swept whenever their number doubles, so the sweeps cost O(1) per eviction and at
+ * most half the zombies are dead. */
+static void sweep_zombies(struct venv *e)
+{
+	struct vnode **pp = &e->zombies, *n;
+
+	while ((n = *pp)) {
+		if (n->st->branches) {
+			pp = &n->next;
+			continue;
+		}
+		*pp = n->next;
+		vstate_free(n->st);
+		free(n);
+		e->nzombies--;
+	}
+	e->zombie_sweep_at = 2 * e->nzombies + 64;
+}
+
 /* A path ended: its checkpoints lose one unfinished descendant. */
 static void path_done(struct vstate *st)
 {
@@ -134,6 +182,8 @@ static int state_visited(struct venv *e, uint32_t idx)
 			if (n->st->branches) {
 				n->next = e->zombies;
 				e->zombies = n;
+				if (++e->nzombies >= e->zombie_sweep_at)
+					sweep_zombies(e);
 			} else {
 				vstate_free(n->st);
 				free(n);
@@ -344,6 +394,8 @@ static int verify_root(struct venv *e, uint32_t sub)
 		while (e->nstack)
 			vstate_free(e->stack[--e->nstack]);
 	}
+	/* The next root starts from other frames: nothing of this walk can prune it. */
+	drop_states(e);
 	return err;
 }
 
@@ -434,32 +486,6 @@ static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 	return CFG_CALL_PLAIN;
 }
 
-static void free_nodes(struct vnode *n)
-{
-	for (struct vnode *next; n; n = next) {
-		next = n->next;
-		vstate_free(n->st);
-		free(n);
-	}
-}
-
-static void free_explored(struct venv *e)
-{
-	free_nodes(e->zombies);
-	if (!e->explored)
-		return;
-	for (size_t i = 0; i < e->cnt; i++) {
-		struct vnode *n = e->explored[i], *next;
-
-		for (; n; n = next) {
-			next = n->next;
-			vstate_free(n->st);
-			free(n);
-		}
-	}
-	free(e->explored);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -514,8 +540,6 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	err = compute_liveness(&e);
 	if (!err)
 		err = verify_root(&e, 0);
-	/* Global functions are verified once each, against their signature; the exception
-	 * callback as a root of its own. */
 	/* Then each global function something called (which may call more), and the exception
 	 * callback, called or not: each once, against its signature. */
 	for (bool more = true; !err && more;) {

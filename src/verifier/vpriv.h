@@ -28,6 +28,7 @@ struct venv {
 	uint64_t *sprec;	  /* per instruction: own stack slots whose contents may matter */
 	struct vnode **explored;  /* per instruction: checkpoints */
 	struct vnode *zombies;	  /* checkpoints out of the lists that paths still descend from */
+	uint32_t nzombies, zombie_sweep_at;
 	struct vstate *cur;
 	struct vstate **stack;	  /* pending branches */
 	size_t nstack, capstack;
