@@ -110,16 +110,17 @@ progs: $(PROG_OBJS)
 # ASan+UBSan. `make fuzz FUZZ_SECONDS=N` runs each for N seconds; fuzz-smoke is the short run
 # of `make test`, with a fixed seed, after replaying the corpus in fuzz/corpus/NAME.
 FUZZ_SRCS := $(sort $(wildcard fuzz/*.c))
+FUZZ_LIB := $(sort $(wildcard fuzz/lib/*.c))
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 
-build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.inc include/*/*.h)
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.inc include/*/*.h fuzz/lib/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(BPF_CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< $(LIB_SRCS) $(LDLIBS) -o $@
+		$< $(FUZZ_LIB) $(LIB_SRCS) $(LDLIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SECONDS) 0 || exit 1; done
