@@ -173,6 +173,14 @@ struct exbpf_prog_type_desc {
 EXBPF_API int exbpf_env__register_prog_type(struct exbpf_env *env,
 					    const struct exbpf_prog_type_desc *desc);
 
+/* Which engine runs verified programs. Unverified ones always run in the checked
+ * interpreter. */
+enum exbpf_engine {
+	EXBPF_ENGINE_DEFAULT = 0, /* the interpreter's fast loop (the JIT once it runs every program) */
+	EXBPF_ENGINE_INTERP,	  /* the interpreter's fast loop */
+	EXBPF_ENGINE_JIT,	  /* the x86-64 JIT; -EOPNOTSUPP where there is none */
+};
+
 struct exbpf_load_opts {
 	size_t sz;
 	char *log_buf; /* why loading failed */
@@ -190,7 +198,13 @@ struct exbpf_load_opts {
 	uint32_t log_level;   /* verifier log: 0 the error, 1 every instruction, 2 full states */
 	bool kernel_strict;   /* Linux's verdicts: none of exbpf's extensions */
 	bool unpriv;	      /* Linux's rules for programs without CAP_BPF */
+	/* enum exbpf_engine. A verified program the JIT cannot compile fails the load with the
+	 * instruction named; it never falls back to the interpreter. */
+	uint32_t engine;
 };
+
+/* The engine that runs prog: "jit", "interp" (the fast loop) or "checked" (unverified). */
+EXBPF_API const char *exbpf_program__engine(const struct exbpf_program *prog);
 
 struct exbpf_verify_opts {
 	size_t sz;

@@ -185,7 +185,7 @@ static int load_one(struct exbpf_program *prog, const struct exbpf_load_opts *op
 	if (!opts || !opts->unverified)
 		err = verify_one(prog, opts, &res, &verified, log);
 	if (!err)
-		err = rt_prepare(prog, verified ? &res : NULL, log);
+		err = rt_prepare(prog, verified ? &res : NULL, LOAD_OPT(opts, engine, 0), log);
 	verifier_result_free(&res);
 	return err;
 }

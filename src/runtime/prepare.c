@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "isa/isa.h"
+#include "jit/jit.h"
 #include "runtime/runtime.h"
 #include "verifier/verifier.h"
 
@@ -216,7 +217,31 @@ static void rewrite_ctx(struct exbpf_program *prog, const uint8_t *insn_mem)
 	}
 }
 
-int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, struct log *log)
+/* The JIT for a verified program: it runs every instruction the interpreter's fast loop runs,
+ * or says which one it cannot, and that fails the load (no silent fallback). */
+static bool wants_jit(uint32_t engine)
+{
+	return engine == EXBPF_ENGINE_JIT;
+}
+
+static int build_jit(struct exbpf_program *prog, const struct verifier_result *vr,
+		     struct log *log)
+{
+	int err;
+
+	(void)vr;
+	if (!jit_supported()) {
+		log_printf(log, "program '%s': this build has no JIT (x86-64 only)\n", prog->name);
+		return -EOPNOTSUPP;
+	}
+	err = jit_compile(prog->insns, prog->cnt, &prog->inst->env->helper_table, log, &prog->jit);
+	if (err)
+		log_printf(log, "program '%s': the JIT cannot compile it\n", prog->name);
+	return err;
+}
+
+int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uint32_t engine,
+	       struct log *log)
 {
 	const struct bpf_insn *insns;
 	size_t cnt;
@@ -249,6 +274,11 @@ int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, str
 		log_printf(log, "program '%s': cannot be prepared\n", prog->name);
 		return err;
 	}
+	if (vr && wants_jit(engine)) {
+		err = build_jit(prog, vr, log);
+		if (err)
+			return err;
+	}
 	prog->loaded = true;
 	return 0;
 }
@@ -256,6 +286,8 @@ int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, str
 void rt_unprepare(struct exbpf_program *prog)
 {
 	vm_prog_free(prog->vm);
+	jit_free(prog->jit);
+	prog->jit = NULL;
 	free(prog->insns);
 	free(prog->regions);
 	prog->vm = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jit/jit.h"
 #include "runtime/kfuncs.h"
 #include "runtime/runtime.h"
 
@@ -138,12 +139,22 @@ static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_r
 	if (err)
 		return err;
 	rr->prog = prog;
-	err = vm_exec(prog->vm, x);
+	err = rt_engine_exec(prog, x);
 	rr->prog = outer;
 	if (caller && x->checked)
 		vm_run_charge(caller, x->budget - x->budget_left);
 	free((void *)x->regions);
 	return err;
+}
+
+int rt_engine_exec(const struct exbpf_program *prog, struct vm_exec *x)
+{
+	return prog->jit ? jit_exec(prog->jit, x) : vm_exec(prog->vm, x);
+}
+
+const char *exbpf_program__engine(const struct exbpf_program *prog)
+{
+	return prog->checked ? "checked" : prog->jit ? "jit" : "interp";
 }
 
 /* A throw ends the program that is executing (a tail-call target included): what it holds is

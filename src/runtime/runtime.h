@@ -45,6 +45,7 @@ struct exbpf_program {
 	struct bpf_insn *insns; /* prepared: map references and kfunc calls resolved */
 	size_t cnt;
 	struct vm_prog *vm;
+	struct jit_prog *jit; /* the engine of a verified program loaded for the JIT */
 	struct vm_region *regions; /* global data the program reaches directly */
 	size_t nregions;
 	bool loaded;
@@ -124,10 +125,15 @@ int rt_resolve_externs(struct exbpf_instance *inst, struct log *log);
 /* prog->pt from the program's section, or -EOPNOTSUPP naming the section; */
 int rt_set_prog_type(struct exbpf_program *prog, struct log *log);
 /* resolves a program's maps and kfuncs and builds its engine form: unchecked with its context
- * accesses rewritten when `vr` is the verifier's acceptance, checked when vr is NULL. */
-int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, struct log *log);
+ * accesses rewritten when `vr` is the verifier's acceptance (on the JIT when `engine`, an
+ * enum exbpf_engine, says so), checked when vr is NULL. */
+int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uint32_t engine,
+	       struct log *log);
 void rt_unprepare(struct exbpf_program *prog);
 
+/* run.c: runs a prepared program on its engine (the JIT or the interpreter), x as vm_exec()
+ * takes it. */
+int rt_engine_exec(const struct exbpf_program *prog, struct vm_exec *x);
 /* run.c: runs prog on the invocation's context; `caller` is the run making a tail call (its
  * budget is shared), NULL for the first program of an invocation. */
 int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,

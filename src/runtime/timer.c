@@ -223,7 +223,7 @@ static void fire(struct exbpf_program *prog, uint64_t cb, struct exbpf_map *map,
 	    .user = &rr,
 	    .entry = (size_t)cb,
 	};
-	err = vm_exec(prog->vm, &x);
+	err = rt_engine_exec(prog, &x);
 	if (err)
 		rt_release_held(&rr);
 	if (err < 0)

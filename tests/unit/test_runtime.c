@@ -379,3 +379,45 @@ TEST(runtime_verified_runs_unchecked)
 	}
 	exbpf_env__free(env);
 }
+
+/* The engine option: the same verified programs on the interpreter and on the JIT give the
+ * same results; the program says which engine runs it. */
+TEST(runtime_engines_agree)
+{
+	static const char *const progs[] = {"tc_packet_span", "xdp_packet_span", "cgroup_len",
+					    "tc_mark_roundtrip", "tc_ifindex_pkt_type"};
+	static const uint8_t zeros[64];
+	char path[512], log[1024] = "";
+	struct exbpf_env *env = exbpf_env__new(NULL);
+	struct exbpf_object *obj;
+
+	snprintf(path, sizeof(path), "%s/runtime_ctx.bpf.o", test_progs_dir());
+	obj = exbpf_object__open_file(path, NULL);
+	CHECK(obj != NULL);
+	for (size_t i = 0; obj && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		uint64_t ret[2] = {0, 1};
+
+		for (int e = 0; e < 2; e++) {
+			EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+				   .only_program = progs[i],
+				   .engine = e ? EXBPF_ENGINE_JIT : EXBPF_ENGINE_INTERP);
+			EXBPF_OPTS(exbpf_run_opts, o, .log_buf = log, .log_size = sizeof(log),
+				   .data_in = zeros, .data_size_in = sizeof(zeros));
+			struct exbpf_instance *inst = NULL;
+			struct exbpf_program *p;
+
+			CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), 0);
+			p = inst ? exbpf_instance__find_program(inst, progs[i]) : NULL;
+			CHECK(p != NULL);
+			if (p) {
+				CHECK_STR(exbpf_program__engine(p), e ? "jit" : "interp");
+				CHECK_EQ(exbpf_program__run(p, &o), 0);
+				ret[e] = o.retval;
+			}
+			exbpf_instance__free(inst);
+		}
+		CHECK_EQ(ret[0], ret[1]);
+	}
+	exbpf_object__close(obj);
+	exbpf_env__free(env);
+}
