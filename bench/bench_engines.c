@@ -13,6 +13,7 @@
  * workload, and checked against the checked loop's budget accounting). Nothing is asserted
  * but the results: every engine must return native C's r0. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,11 @@
 
 #define REPS 11
 #define SUM_N 1000000
+#define SUM_SMALL 1000
+#define CHAIN_CALLS 64
+#define HELPER_CALLS 64
+#define HELPER_INC 1	/* the benchmark's helper: r1 + 1 */
+#define HELPER_THROW 2	/* throws r1 (vm_run_throw) */
 #define FNV_LEN 1024
 #define CALL_ITERS 10000
 
@@ -93,6 +99,68 @@ __attribute__((noinline)) static uint64_t c_calls(uint64_t iters)
 	return acc;
 }
 
+/* 64 calls of a 4-deep chain: g1 calls g2, ... g4; each adds one. */
+__attribute__((noinline)) static uint64_t c_g4(uint64_t x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+#define CHAIN4_STEP(k, next)                                                                     \
+	__attribute__((noinline)) static uint64_t c_g##k(uint64_t x)                             \
+	{                                                                                        \
+		uint64_t r = c_g##next(x);                                                       \
+		__asm__ volatile("" : "+r"(r));                                                  \
+		return r + 1;                                                                    \
+	}
+CHAIN4_STEP(3, 4)
+CHAIN4_STEP(2, 3)
+CHAIN4_STEP(1, 2)
+
+__attribute__((noinline)) static uint64_t c_chain4(void)
+{
+	uint64_t acc = 0;
+
+	for (uint64_t i = 0; i < CHAIN_CALLS; i++) {
+		__asm__ volatile("" : "+r"(i));
+		acc += c_g1(i);
+	}
+	return acc;
+}
+
+/* The helper both sides call: a C function with the helper ABI. */
+static uint64_t h_inc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5, (void)run;
+	return r1 + 1;
+}
+
+static uint64_t h_throw(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			struct exbpf_run *run)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	vm_run_throw(run, r1);
+	return 0;
+}
+
+static const struct vm_helper bench_helpers[] = {{HELPER_INC, "bench_inc", h_inc},
+						 {HELPER_THROW, "bench_throw", h_throw}};
+static const struct vm_helper_table bench_table = {bench_helpers, 2};
+
+__attribute__((noinline)) static uint64_t c_helpers(void)
+{
+	uint64_t acc = 0;
+	uint64_t (*volatile fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				struct exbpf_run *) = h_inc;
+	uint64_t (*f)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, struct exbpf_run *) = fn;
+
+	for (uint64_t i = 0; i < HELPER_CALLS; i++) {
+		__asm__ volatile("" : "+r"(i));
+		acc = f(acc, 0, 0, 0, 0, NULL);
+	}
+	return acc;
+}
+
 __attribute__((noinline)) static uint64_t c_empty(void)
 {
 	uint64_t r = 0;
@@ -149,6 +217,44 @@ static const char asm_calls[] = "mov %r6, 0\n"
 static const char asm_empty[] = "mov %r0, 0\n"
 				"exit\n";
 
+static const char asm_sum_small[] = "mov %r0, 0\n"
+				    "mov %r1, 1\n"
+				    "loop:\n"
+				    "add %r0, %r1\n"
+				    "add %r1, 1\n"
+				    "jle %r1, " STR(SUM_SMALL) ", loop\n"
+				    "exit\n";
+
+#define ASM_G(k, next)                                                                           \
+	"g" #k ":\n"                                                                             \
+	"call local g" #next "\n"                                                                \
+	"add %r0, 1\n"                                                                           \
+	"exit\n"
+static const char asm_chain4[] = "mov %r6, 0\n"
+				 "mov %r7, 0\n"
+				 "loop:\n"
+				 "mov %r1, %r6\n"
+				 "call local g1\n"
+				 "add %r7, %r0\n"
+				 "add %r6, 1\n"
+				 "jlt %r6, " STR(CHAIN_CALLS) ", loop\n"
+				 "mov %r0, %r7\n"
+				 "exit\n" ASM_G(1, 2) ASM_G(2, 3) ASM_G(3, 4) "g4:\n"
+									 "mov %r0, %r1\n"
+									 "add %r0, 1\n"
+									 "exit\n";
+
+static const char asm_helpers[] = "mov %r6, 0\n"
+				  "mov %r7, 0\n"
+				  "loop:\n"
+				  "mov %r1, %r7\n"
+				  "call " STR(HELPER_INC) "\n"
+				  "mov %r7, %r0\n"
+				  "add %r6, 1\n"
+				  "jlt %r6, " STR(HELPER_CALLS) ", loop\n"
+				  "mov %r0, %r7\n"
+				  "exit\n";
+
 /* --- Harness */
 
 enum { E_FAST, E_CHECKED, E_JIT, E_NATIVE, E_CNT };
@@ -184,6 +290,21 @@ static uint64_t n_empty(const uint8_t *mem)
 {
 	(void)mem;
 	return c_empty();
+}
+static uint64_t n_sum_small(const uint8_t *mem)
+{
+	(void)mem;
+	return c_sum(SUM_SMALL);
+}
+static uint64_t n_chain4(const uint8_t *mem)
+{
+	(void)mem;
+	return c_chain4();
+}
+static uint64_t n_helpers(const uint8_t *mem)
+{
+	(void)mem;
+	return c_helpers();
 }
 
 static int run_engine(struct workload *w, int engine, uint64_t *r0, uint64_t *executed)
@@ -227,11 +348,11 @@ static void prepare(struct workload *w)
 
 	log_init(&l, log, sizeof(log));
 	if (exbpf_asm__parse(w->text, &insns, &cnt, log, sizeof(log)) ||
-	    vm_prog_new(insns, cnt, NULL, &l, &w->vm)) {
+	    vm_prog_new(insns, cnt, &bench_table, &l, &w->vm)) {
 		fprintf(stderr, "bench: %s: %s\n", w->name, log);
 		exit(1);
 	}
-	int err = jit_compile(insns, cnt, NULL, &l, &w->jit);
+	int err = jit_compile(insns, cnt, &bench_table, &l, &w->jit);
 	free(insns);
 	if (err) {
 		fprintf(stderr, "bench: %s: jit_compile: %d %s\n", w->name, err, log);
@@ -279,6 +400,91 @@ static double median(double *v)
 	return v[REPS / 2];
 }
 
+/* --- Throws from depth 0..7 against normal returns from the same depth: main calls f1, which
+ * calls f2, ... down to f_depth, which throws 7 (the benchmark's throwing helper) or returns 7.
+ * Both engines report the throw (VM_THROWN, cookie 7) or return 7. */
+
+static void depth_program(char *buf, size_t size, int depth, bool throws)
+{
+	const char *leaf = throws ? "mov %r1, 7\ncall " STR(HELPER_THROW) "\nmov %r0, 0\nexit\n"
+				  : "mov %r0, 7\nexit\n";
+	size_t n = 0;
+
+	if (depth == 0) {
+		snprintf(buf, size, "%s", leaf);
+		return;
+	}
+	n += (size_t)snprintf(buf + n, size - n, "call local f1\nexit\n");
+	for (int k = 1; k < depth; k++)
+		n += (size_t)snprintf(buf + n, size - n, "f%d:\ncall local f%d\nexit\n", k, k + 1);
+	snprintf(buf + n, size - n, "f%d:\n%s", depth, leaf);
+}
+
+static double time_depth(const struct vm_prog *vp, const struct jit_prog *jp, bool throws,
+			 unsigned batch)
+{
+	double t0 = now_ns();
+
+	for (unsigned i = 0; i < batch; i++) {
+		struct vm_exec x = {.budget = UINT64_MAX};
+		int err = jp ? jit_exec(jp, &x) : vm_exec(vp, &x);
+
+		if (err != (throws ? VM_THROWN : 0) || (throws ? x.cookie : x.r0) != 7) {
+			fprintf(stderr, "bench: depth run: err %d r0 %llu cookie %llu\n", err,
+				(unsigned long long)x.r0, (unsigned long long)x.cookie);
+			exit(1);
+		}
+	}
+	return (now_ns() - t0) / batch;
+}
+
+static void bench_throws(void)
+{
+	enum { BATCH = 200000 };
+
+	printf("\nthrows: median of %d repetitions, ns per run; main calls down to the depth, "
+	       "which throws or returns\n",
+	       REPS);
+	printf("%-6s %10s %10s %10s %10s %12s %12s\n", "depth", "fast ret", "fast throw",
+	       "jit ret", "jit throw", "fast thr-ret", "jit thr-ret");
+	for (int d = 0; d <= 7; d++) {
+		double ns[2][2][REPS], m[2][2];
+		struct vm_prog *vp[2];
+		struct jit_prog *jp[2];
+
+		for (int t = 0; t < 2; t++) {
+			char text[1024], log[256];
+			struct bpf_insn *insns;
+			size_t cnt;
+			struct log l;
+
+			depth_program(text, sizeof(text), d, t);
+			log_init(&l, log, sizeof(log));
+			if (exbpf_asm__parse(text, &insns, &cnt, log, sizeof(log)) ||
+			    vm_prog_new(insns, cnt, &bench_table, &l, &vp[t]) ||
+			    jit_compile(insns, cnt, &bench_table, &l, &jp[t])) {
+				fprintf(stderr, "bench: depth %d: %s\n", d, log);
+				exit(1);
+			}
+			free(insns);
+		}
+		for (int r = 0; r < REPS; r++)
+			for (int t = 0; t < 2; t++) {
+				ns[0][t][r] = time_depth(vp[t], NULL, t, BATCH);
+				ns[1][t][r] = time_depth(NULL, jp[t], t, BATCH);
+			}
+		for (int e = 0; e < 2; e++)
+			for (int t = 0; t < 2; t++)
+				m[e][t] = median(ns[e][t]);
+		printf("%-6d %10.1f %10.1f %10.1f %10.1f %12.1f %12.1f\n", d, m[0][0], m[0][1],
+		       m[1][0], m[1][1], m[0][1] - m[0][0], m[1][1] - m[1][0]);
+		for (int t = 0; t < 2; t++) {
+			vm_prog_free(vp[t]);
+			jit_free(jp[t]);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -289,6 +495,12 @@ int main(int argc, char **argv)
 		 .batch = 2000, .native = n_fnv},
 		{.name = "8-frame calls x10^4", .text = asm_calls, .insns = 31ull * CALL_ITERS + 4,
 		 .batch = 20, .native = n_calls},
+		{.name = "sum 1..1000", .text = asm_sum_small, .insns = 3ull * SUM_SMALL + 3,
+		 .batch = 2000, .native = n_sum_small},
+		{.name = "4-deep chain x64", .text = asm_chain4, .insns = 4 + 64ull * 17,
+		 .batch = 20000, .native = n_chain4},
+		{.name = "64 helper calls", .text = asm_helpers, .insns = 4 + 64ull * 5,
+		 .batch = 20000, .native = n_helpers},
 		{.name = "empty", .text = asm_empty, .insns = 2, .batch = 1000000, .native = n_empty},
 	};
 	size_t nw = sizeof(ws) / sizeof(ws[0]);
@@ -326,5 +538,6 @@ int main(int argc, char **argv)
 		vm_prog_free(w->vm);
 		jit_free(w->jit);
 	}
+	bench_throws();
 	return 0;
 }
