@@ -20,6 +20,7 @@ struct run_args {
 	char license[128]; /* the object's "license" section, for the kernel engine */
 	char **tails;
 	int ntails;
+	char **tail_progs; /* the PROG of each --tail, NULL-ended: loaded with the program */
 };
 
 static int usage(void)
@@ -81,8 +82,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->data_size_set = true;
 		} else if (!strcmp(f, "--ctx"))
 			a->ctx_path = val;
-		else if (!strcmp(f, "--tail"))
+		else if (!strcmp(f, "--tail")) {
+			const char *prog = strrchr(argv[i + 1], ':');
+
+			a->tail_progs[a->ntails] = (char *)(prog ? prog + 1 : argv[i + 1]);
 			a->tails[a->ntails++] = argv[i + 1];
+		}
 		else if (!strcmp(f, "--repeat")) {
 			if (parse_num(f, val, 100000000, &a->repeat) || !a->repeat)
 				return a->repeat ? CLI_BAD_INPUT
@@ -219,7 +224,8 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 {
 	struct cli_loaded l;
 	char log[1024] = "";
-	int err = cli_load_prog(obj, name, &l), rc = CLI_OK;
+	struct cli_load_mode mode = {.also = (const char *const *)a->tail_progs};
+	int err = cli_load_prog_mode(obj, name, &mode, &l), rc = CLI_OK;
 
 	if (err == -EACCES) {
 		/* The verifier said no: a verdict (exit 1), not bad input. */
@@ -321,8 +327,12 @@ int cmd_run(int argc, char **argv)
 		if (!strcmp(argv[i], "--help"))
 			return usage();
 	a.tails = calloc((size_t)argc, sizeof(*a.tails));
-	if (!a.tails)
+	a.tail_progs = calloc((size_t)argc + 1, sizeof(*a.tail_progs));
+	if (!a.tails || !a.tail_progs) {
+		free(a.tails);
+		free(a.tail_progs);
 		return cli_error("run: out of memory");
+	}
 	rc = parse_args(argc, argv, &a);
 	if (rc == CLI_OK && a.data_path && !(data = cli_read_file(a.data_path, &data_size)))
 		rc = CLI_BAD_INPUT;
@@ -379,5 +389,6 @@ out:
 	free(data);
 	free(ctx);
 	free(a.tails);
+	free(a.tail_progs);
 	return rc;
 }

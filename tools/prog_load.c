@@ -27,7 +27,8 @@ int cli_load_prog_mode(const struct exbpf_object *obj, const char *name,
 
 	EXBPF_OPTS(exbpf_load_opts, opts, .log_buf = l->log, .log_size = l->log_size,
 		   .only_program = name, .log_level = mode->log_level,
-		   .kernel_strict = mode->kernel_strict, .unpriv = mode->unpriv);
+		   .kernel_strict = mode->kernel_strict, .unpriv = mode->unpriv,
+		   .engine = mode->engine, .also_programs = mode->also);
 
 	err = exbpf_instance__load(l->env, obj, &opts, &l->inst);
 	if (err)

@@ -21,6 +21,8 @@ struct cli_load_mode {
 	uint32_t log_level; /* the verifier log: 0, 1 or 2 */
 	bool kernel_strict;
 	bool unpriv;
+	uint32_t engine;		/* enum exbpf_engine */
+	const char *const *also;	/* more programs to load (tail-call targets), NULL-ended */
 };
 
 /* 0, or the negative errno of the load with the reason in l->log: -EACCES is a verifier

@@ -5,8 +5,12 @@
 #ifndef EXBPF_BPF_EXCEPTIONS_H
 #define EXBPF_BPF_EXCEPTIONS_H
 
+/* With vmlinux.h (bpftool's dump of the kernel's BTF) the types are already there, bool and
+ * true/false included; the UAPI headers would clash with it. */
+#ifndef __VMLINUX_H__
 #include <linux/types.h>
 #include <stdbool.h>
+#endif
 
 #ifndef __ksym
 #define __ksym __attribute__((section(".ksyms")))

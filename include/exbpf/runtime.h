@@ -201,6 +201,9 @@ struct exbpf_load_opts {
 	/* enum exbpf_engine. A verified program the JIT cannot compile fails the load with the
 	 * instruction named; it never falls back to the interpreter. */
 	uint32_t engine;
+	/* With only_program: more programs to load beside it (tail-call targets the host puts
+	 * into a prog array), a NULL-terminated list of names. */
+	const char *const *also_programs;
 };
 
 /* The engine that runs prog: "jit", "interp" (the fast loop) or "checked" (unverified). */

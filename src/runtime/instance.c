@@ -90,10 +90,22 @@ static int create_maps(struct exbpf_instance *inst, struct log *log)
 	return 0;
 }
 
+/* A field of the caller's opts, or d when the caller's struct predates it. */
+#define LOAD_OPT(o, f, d)                                                                       \
+	((o) && (o)->sz >= offsetof(struct exbpf_load_opts, f) + sizeof((o)->f) ? (o)->f : (d))
+
 static bool selected(const struct exbpf_prog *p, const struct exbpf_load_opts *o)
 {
-	if (o && o->only_program)
-		return !strcmp(exbpf_prog__name(p), o->only_program);
+	const char *const *also = LOAD_OPT(o, also_programs, NULL);
+
+	if (o && o->only_program) {
+		if (!strcmp(exbpf_prog__name(p), o->only_program))
+			return true;
+		for (; also && *also; also++)
+			if (!strcmp(exbpf_prog__name(p), *also))
+				return true;
+		return false;
+	}
 	return exbpf_prog__autoload(p) || (o && o->all_programs);
 }
 
@@ -137,10 +149,6 @@ static int fill_prog_arrays(struct exbpf_instance *inst)
 	}
 	return 0;
 }
-
-/* A field of the caller's opts, or d when the caller's struct predates it. */
-#define LOAD_OPT(o, f, d)                                                                       \
-	((o) && (o)->sz >= offsetof(struct exbpf_load_opts, f) + sizeof((o)->f) ? (o)->f : (d))
 
 /* Verifies one program: 0 with *verified when the verifier accepted it (res holds its
  * result), 0 without for exbpf's raw type, -EACCES when rejected. */

@@ -27,6 +27,12 @@ expect() {
 }
 
 expect no-args 2 'usage: exbpf' "$EXBPF"
+
+# --prog with --tail: the tail-call target is loaded with the program (Linux: 24).
+expect run-tail-target 0 '^retval: 24' "$EXBPF" run "$BUILD/progs/runtime_tail_host.bpf.o" \
+	--prog tail_caller --tail host_table:0:tail_thrower
+expect run-tail-unknown 2 "program 'nope' is not loaded \(no such program\)" \
+	"$EXBPF" run "$BUILD/progs/runtime_tail_host.bpf.o" --prog tail_caller --tail host_table:0:nope
 expect help 0 'conformance' "$EXBPF" --help
 expect unknown-command 2 "^exbpf: unknown command 'frobnicate'" "$EXBPF" frobnicate
 expect conformance-no-files 2 '^exbpf: conformance: no .data files' "$EXBPF" conformance
