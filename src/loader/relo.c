@@ -55,22 +55,22 @@ static int add_extern(struct exbpf_object *obj, size_t sym_idx, size_t *cap, str
 		return -EOPNOTSUPP;
 	}
 	id = extern_btf_type(obj, ".ksyms", name);
-	if (!id) {
-		log_printf(log, "failed to find BTF for extern '%s'\n", name);
-		return -ESRCH;
-	}
-	t = exbpf_btf__type_by_id(obj->btf, id);
+	t = id ? exbpf_btf__type_by_id(obj->btf, id) : NULL;
 	if (ARRAY_RESERVE(obj->externs, *cap, obj->nexterns + 1))
 		return -ENOMEM;
 	e = &obj->externs[obj->nexterns++];
+	/* A kfunc called only from inline assembly (the bpf_assert_range() macros' `call
+	 * bpf_throw`) gets no BTF from clang: it is taken as a function known by name only, and
+	 * the runtime's registry gives its prototype (libbpf refuses such objects: "failed to
+	 * find BTF for extern"). A variable without BTF is refused where it is used. */
 	*e = (struct ld_extern){
 		.name = name,
 		.sym = (uint32_t)sym_idx,
 		.btf_id = id,
 		.weak = GELF_ST_BIND(sym->st_info) == STB_WEAK,
-		.is_func = exbpf_btf_kind(t) == BTF_KIND_FUNC,
+		.is_func = !t || exbpf_btf_kind(t) == BTF_KIND_FUNC,
 	};
-	if (e->is_func)
+	if (t && e->is_func)
 		e->proto_id = t->type;
 	return 0;
 }
