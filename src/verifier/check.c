@@ -505,6 +505,7 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	res->error_insn = -1;
 	e.allow_ptr_leaks = !in->unpriv;
 	e.allow_uninit_stack = !in->unpriv;
+	e.cb_throw_insn = -1;
 	if (in->exception_cb_tags > 1) {
 		verr(&e, -EINVAL, "multiple exception callback tags for main subprog");
 		res->verify_ns = now_ns() - t0;
@@ -556,6 +557,9 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 				err = verify_root(&e, (uint32_t)s);
 		}
 	}
+	if (!err && e.cb_throw_insn >= 0)
+		err = verr(&e, -EINVAL, "bpf_throw kfunc (insn %lld) cannot be called from callback subprog %u",
+			   (long long)e.cb_throw_insn, e.cb_throw_sub);
 	for (size_t s = 0; !err && s < e.cfg.nsubs; s++)
 		if (s == 0 || e.global_done[s])
 			err = chain_depth(&e, (uint32_t)s, 1, 0);

@@ -720,12 +720,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		if (e->in->kernel_strict) {
 			if (holds(st, REF_LOCK))
 				return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
-			for (uint32_t fi = 1; fi <= st->curframe; fi++)
-				if (st->frames[fi]->in_callback)
-					return verr(e, -EINVAL,
-						    "bpf_throw kfunc (insn %u) cannot be called from callback "
-						    "subprog %u",
-						    idx, st->frames[fi]->subprog);
+			/* Linux finds a throw in a callback after the walk (with the stack depths), so
+			 * the walk's own errors, leaks at this throw included, come first. */
+			for (uint32_t fi = 1; fi <= st->curframe && e->cb_throw_insn < 0; fi++)
+				if (st->frames[fi]->in_callback) {
+					e->cb_throw_insn = idx;
+					e->cb_throw_sub = st->frames[fi]->subprog;
+				}
 			for (uint32_t i = 0; i < st->nrefs; i++)
 				if (st->refs[i].kind == REF_PTR)
 					log_printf(e->in->log, "Unreleased reference id=%u alloc_insn=%u\n",

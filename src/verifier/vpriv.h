@@ -41,6 +41,10 @@ struct venv {
 	uint8_t *global_called;	  /* per subprogram: a global function some walk calls */
 	uint32_t cur_global;	  /* the subprogram being verified as a root (0: main) */
 	bool allow_ptr_leaks, allow_uninit_stack;
+	/* strict mode: the first bpf_throw seen inside a synchronous callback, reported once
+	 * every walk is over (-1: none) */
+	int64_t cb_throw_insn;
+	uint32_t cb_throw_sub;
 	/* The log's layout state (vlog.c). */
 	uint32_t last_line, col, before_frame;
 	bool mid_line; /* an instruction is printed, its newline not yet */
