@@ -43,6 +43,10 @@ run_suite conformance-jit "$BUILD/exbpf" conformance --engine jit tests/conforma
 run_suite progs "$BUILD/exbpf" test "$BUILD"/progs/*.bpf.o
 # The same programs in kernel-strict mode: Linux's own tags, Linux's verdicts and messages.
 run_suite progs-strict "$BUILD/exbpf" test --kernel-strict "$BUILD"/progs/*.bpf.o
+# Their unprivileged runs (programs with *_unpriv tags; the others are skipped, as Linux's
+# test loader does), with exbpf's tags and with Linux's.
+run_suite progs-unpriv "$BUILD/exbpf" test --unpriv "$BUILD"/progs/*.bpf.o
+run_suite progs-unpriv-strict "$BUILD/exbpf" test --unpriv --kernel-strict "$BUILD"/progs/*.bpf.o
 for t in tests/cli/*.sh; do
 	[ -e "$t" ] || continue
 	run_suite "cli:$(basename "$t" .sh)" env BUILD="$BUILD" bash "$t"

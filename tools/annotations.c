@@ -57,77 +57,173 @@ static int cmp_msg(const void *a, const void *b)
 	return (x->order > y->order) - (x->order < y->order);
 }
 
-static void read_linux_tag(const char *t, struct expectations *e)
+enum { MODE_PRIV = 1, MODE_UNPRIV = 2 };
+
+/* Both runs' expectations as the tags state them, before the unprivileged run inherits what
+ * it does not state (Linux's test_loader.c: parse_test_spec()). */
+struct parsed {
+	struct expectations priv, unpriv;
+	bool has_unpriv_result, has_unpriv_retval;
+	bool priv_listing, unpriv_listing; /* xlated / jited expectations */
+	unsigned mode;			   /* the runs the Linux tags ask for */
+	unsigned own_mode;		   /* the runs the exbpf tags ask for */
+	const char *skip;		   /* a tag that makes both runs uncheckable */
+	unsigned log_level;
+	bool auxiliary;
+	char bad[160];
+};
+
+static void set_retval(struct parsed *p, struct expectations *e, const char *v)
 {
+	e->has_retval = true;
+	if (!parse_retval(v, &e->retval))
+		snprintf(p->bad, sizeof(p->bad), "bad retval '%s'", v);
+}
+
+static void read_linux_tag(const char *t, struct parsed *p)
+{
+	struct expectations *pr = &p->priv, *un = &p->unpriv;
 	const char *v;
 
-	if (!strcmp(t, "test_expect_success"))
-		e->failure = false;
-	else if (!strcmp(t, "test_expect_failure"))
-		e->failure = true;
-	else if (starts(t, "test_expect_msg=", &v))
-		add_msg(e, v, false);
-	else if (starts(t, "test_expect_not_msg=", &v))
-		add_msg(e, v, true);
-	else if (starts(t, "test_retval=", &v)) {
-		e->has_retval = true;
-		if (!parse_retval(v, &e->retval))
-			snprintf(e->bad, sizeof(e->bad), "bad retval '%s'", v);
+	if (!strcmp(t, "test_expect_success") || !strcmp(t, "test_expect_failure")) {
+		pr->failure = t[12] == 'f';
+		p->mode |= MODE_PRIV;
+	} else if (!strcmp(t, "test_expect_success_unpriv") ||
+		   !strcmp(t, "test_expect_failure_unpriv")) {
+		un->failure = t[12] == 'f';
+		p->has_unpriv_result = true;
+		p->mode |= MODE_UNPRIV;
+	} else if (starts(t, "test_expect_msg=", &v) || starts(t, "test_expect_not_msg=", &v)) {
+		add_msg(pr, v, t[12] == 'n');
+		p->mode |= MODE_PRIV;
+	} else if (starts(t, "test_expect_msg_unpriv=", &v) ||
+		   starts(t, "test_expect_not_msg_unpriv=", &v)) {
+		add_msg(un, v, t[12] == 'n');
+		p->mode |= MODE_UNPRIV;
+	} else if (starts(t, "test_retval=", &v)) {
+		set_retval(p, pr, v);
+		p->mode |= MODE_PRIV;
+	} else if (starts(t, "test_retval_unpriv=", &v)) {
+		set_retval(p, un, v);
+		p->has_unpriv_retval = true;
+		p->mode |= MODE_UNPRIV;
 	} else if (starts(t, "test_log_level=", &v)) {
 		char *end;
 		unsigned long lvl = strtoul(v, &end, 0);
 
 		if (!*v || *end || lvl > 0xffff)
-			snprintf(e->bad, sizeof(e->bad), "bad log level '%s'", v);
+			snprintf(p->bad, sizeof(p->bad), "bad log level '%s'", v);
 		else
-			e->log_level = (unsigned)lvl;
-	} else if (!strcmp(t, "test_auxiliary"))
-		e->auxiliary = true;
-	else if (starts(t, "test_expect_xlated", &v) || starts(t, "test_jited", &v))
-		e->skip = "instruction-listing expectations (xlated/jited) are not checked";
-	else if (starts(t, "test_arch=", &v) && strcmp(v, "X86_64"))
-		e->skip = "the test is for another architecture";
-	else if (starts(t, "test_caps_unpriv=", &v))
-		e->skip = "capability sets are not modelled";
-	else if (starts(t, "test_btf_path=", &v))
-		e->skip = "external BTF files are not supported";
-}
-
-static void read_exbpf_tag(const char *t, struct expectations *e)
-{
-	const char *v;
-
-	if (!strcmp(t, "exbpf_expect_success"))
-		e->failure = false;
-	else if (!strcmp(t, "exbpf_expect_failure"))
-		e->failure = true;
-	else if (starts(t, "exbpf_expect_msg=", &v))
-		add_msg(e, v, false);
-	else if (starts(t, "exbpf_retval=", &v)) {
-		e->has_retval = true;
-		if (!parse_retval(v, &e->retval))
-			snprintf(e->bad, sizeof(e->bad), "bad retval '%s'", v);
+			p->log_level = (unsigned)lvl;
+	} else if (!strcmp(t, "test_auxiliary")) {
+		p->auxiliary = true;
+		p->mode |= MODE_PRIV;
+	} else if (!strcmp(t, "test_auxiliary_unpriv")) {
+		p->auxiliary = true;
+		p->mode |= MODE_UNPRIV;
+	} else if (starts(t, "test_expect_xlated_unpriv=", &v) ||
+		   starts(t, "test_jited_unpriv=", &v)) {
+		p->unpriv_listing = true;
+		p->mode |= MODE_UNPRIV;
+	} else if (starts(t, "test_expect_xlated=", &v) || starts(t, "test_jited=", &v)) {
+		p->priv_listing = true;
+		p->mode |= MODE_PRIV;
+	} else if (starts(t, "test_arch=", &v) && strcmp(v, "X86_64")) {
+		p->skip = "the test is for another architecture";
+	} else if (starts(t, "test_caps_unpriv=", &v)) {
+		un->skip = "capability sets are not modelled";
+		p->mode |= MODE_UNPRIV;
+	} else if (starts(t, "test_btf_path=", &v)) {
+		p->skip = "external BTF files are not supported";
 	}
 }
 
-void expectations_read(const struct exbpf_prog *prog, bool kernel_strict,
+/* exbpf's own tags: its default-mode verdict, with `_unpriv` variants for the unprivileged
+ * run that inherit as Linux's do. */
+static void read_exbpf_tag(const char *t, struct parsed *p)
+{
+	const char *v;
+
+	if (!strcmp(t, "exbpf_expect_success") || !strcmp(t, "exbpf_expect_failure")) {
+		p->priv.failure = t[13] == 'f';
+		p->own_mode |= MODE_PRIV;
+	} else if (!strcmp(t, "exbpf_expect_success_unpriv") ||
+		   !strcmp(t, "exbpf_expect_failure_unpriv")) {
+		p->unpriv.failure = t[13] == 'f';
+		p->has_unpriv_result = true;
+		p->own_mode |= MODE_UNPRIV;
+	} else if (starts(t, "exbpf_expect_msg=", &v)) {
+		add_msg(&p->priv, v, false);
+		p->own_mode |= MODE_PRIV;
+	} else if (starts(t, "exbpf_expect_msg_unpriv=", &v)) {
+		add_msg(&p->unpriv, v, false);
+		p->own_mode |= MODE_UNPRIV;
+	} else if (starts(t, "exbpf_retval=", &v)) {
+		set_retval(p, &p->priv, v);
+		p->own_mode |= MODE_PRIV;
+	} else if (starts(t, "exbpf_retval_unpriv=", &v)) {
+		set_retval(p, &p->unpriv, v);
+		p->has_unpriv_retval = true;
+		p->own_mode |= MODE_UNPRIV;
+	}
+}
+
+void expectations_read(const struct exbpf_prog *prog, bool kernel_strict, bool unpriv,
 		       struct expectations *out)
 {
 	size_t n = exbpf_prog__annotation_count(prog);
+	struct parsed *p = calloc(1, sizeof(*p)), *linux_tags = calloc(1, sizeof(*p));
 	bool own = false;
+	unsigned mode;
 	const char *v;
 
 	memset(out, 0, sizeof(*out));
+	if (!p || !linux_tags) {
+		free(p);
+		free(linux_tags);
+		snprintf(out->bad, sizeof(out->bad), "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < n && !kernel_strict; i++)
 		own |= starts(exbpf_prog__annotation(prog, i), "exbpf_", &v);
 	for (size_t i = 0; i < n; i++) {
 		const char *t = exbpf_prog__annotation(prog, i);
 
+		/* Where exbpf's tags replace Linux's, the Linux tags still say which runs Linux's
+		 * loader makes. */
 		if (own)
-			read_exbpf_tag(t, out);
-		else
-			read_linux_tag(t, out);
+			read_exbpf_tag(t, p);
+		read_linux_tag(t, own ? linux_tags : p);
 	}
+	/* No tag for either run: a privileged run only. */
+	mode = p->mode | p->own_mode | linux_tags->mode;
+	free(linux_tags);
+	if (!mode)
+		mode = MODE_PRIV;
+	/* What the unprivileged run does not state, it inherits from the privileged one. */
+	if (!p->has_unpriv_result)
+		p->unpriv.failure = p->priv.failure;
+	if (!p->has_unpriv_retval) {
+		p->unpriv.has_retval = p->priv.has_retval;
+		p->unpriv.retval = p->priv.retval;
+	}
+	if (!p->unpriv.nmsgs) {
+		memcpy(p->unpriv.msgs, p->priv.msgs, sizeof(p->priv.msgs));
+		p->unpriv.nmsgs = p->priv.nmsgs;
+	}
+	*out = unpriv ? p->unpriv : p->priv;
+	out->runs = (mode & (unpriv ? MODE_UNPRIV : MODE_PRIV)) != 0;
+	out->auxiliary = p->auxiliary;
+	out->log_level = p->log_level;
+	memcpy(out->bad, p->bad, sizeof(out->bad));
+	if (p->skip)
+		out->skip = p->skip;
+	else if (p->priv_listing || (unpriv && p->unpriv_listing))
+		out->skip = "instruction-listing expectations (xlated/jited) are not checked";
+	/* A failing load is not run (Linux's should_do_test_run()). */
+	if (out->failure)
+		out->has_retval = false;
+	free(p);
 	if (out->nmsgs)
 		qsort(out->msgs, out->nmsgs, sizeof(out->msgs[0]), cmp_msg);
 }

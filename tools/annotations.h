@@ -19,6 +19,7 @@ struct expect_msg {
 };
 
 struct expectations {
+	bool runs;	    /* the program has a run in the mode asked for (Linux's mode_mask) */
 	bool failure;	    /* load (verification) must fail */
 	bool auxiliary;	    /* not a test: loaded only for others */
 	bool has_retval;
@@ -30,8 +31,12 @@ struct expectations {
 	char bad[160];	  /* a malformed tag, or "" */
 };
 
-/* kernel_strict: read the Linux tags even when exbpf's are present. */
-void expectations_read(const struct exbpf_prog *prog, bool kernel_strict,
+/* kernel_strict: read the Linux tags even when exbpf's are present. unpriv: the expectations
+ * of the unprivileged run, as Linux's test loader derives them: a program has that run when
+ * it carries a `*_unpriv` tag (a privileged run when it carries a privileged tag, or no tag
+ * at all), and the run inherits the privileged verdict, retval and messages it does not
+ * state itself. */
+void expectations_read(const struct exbpf_prog *prog, bool kernel_strict, bool unpriv,
 		       struct expectations *out);
 
 /* Whether `log` contains the messages in order (and none of the negated ones); on a mismatch

@@ -50,8 +50,12 @@ static int usage(void)
 	       "                     bytes; exbpf_* tags are ignored; lines end in [kernel]; SKIP\n"
 	       "                     where bpf() or the program type is unavailable\n"
 	       "  --kernel-strict    read Linux's tags even where exbpf's own tags are present\n"
-	       "  --unpriv           unprivileged mode (reading the *_unpriv tags is not built\n"
-	       "                     yet: refused for now)\n");
+	       "  --unpriv           the unprivileged runs, as Linux's test loader makes them:\n"
+	       "                     programs with a *_unpriv tag (__failure_unpriv,\n"
+	       "                     __msg_unpriv, __retval_unpriv, ...) are verified with the\n"
+	       "                     rules for loaders without CAP_BPF, expecting what the\n"
+	       "                     *_unpriv tags say and, where they say nothing, what the\n"
+	       "                     privileged tags say; the others are SKIPped\n");
 	return CLI_OK;
 }
 
@@ -97,8 +101,15 @@ static void check_run(struct totals *t, const char *obj, const char *name, struc
 		report(t, obj, name, 'P', "%s", "");
 }
 
+/* Why a program has no run in this mode (Linux's test loader makes none). */
+static const char *no_run(bool unpriv)
+{
+	return unpriv ? "no unprivileged run: the program has no *_unpriv tag"
+		      : "no privileged run: the program has only *_unpriv tags";
+}
+
 static void test_prog(struct totals *t, const char *objname, const struct exbpf_object *obj,
-		      const struct exbpf_prog *p, bool strict)
+		      const struct exbpf_prog *p, bool strict, bool unpriv)
 {
 	const char *name = exbpf_prog__name(p), *missing = NULL;
 	struct expectations e;
@@ -106,11 +117,15 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 	struct cli_load_mode mode = {0};
 	int err;
 
-	expectations_read(p, strict, &e);
+	expectations_read(p, strict, unpriv, &e);
 	if (e.auxiliary)
 		return;
 	if (e.bad[0]) {
 		report(t, objname, name, 'F', "%s", e.bad);
+		return;
+	}
+	if (!e.runs) {
+		report(t, objname, name, 'S', "%s", no_run(unpriv));
 		return;
 	}
 	if (e.skip) {
@@ -123,6 +138,7 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 	if (mode.log_level > 2)
 		mode.log_level = 2;
 	mode.kernel_strict = strict;
+	mode.unpriv = unpriv;
 	err = cli_load_prog_mode(obj, name, &mode, &l);
 	if (err == -EOPNOTSUPP || (err == -ENOENT && strstr(l.log, "does not implement helper"))) {
 		/* Linux's verdict may not depend on it, but exbpf cannot run it. */
@@ -185,7 +201,7 @@ static void check_run_kernel(struct totals *t, const char *obj, const char *name
 /* --engine kernel: the program's Linux tags against the running kernel's verdict and log. */
 static void test_prog_kernel(struct totals *t, const char *objname,
 			     const struct exbpf_object *obj, const struct exbpf_prog *p,
-			     struct kernel_ctx *k)
+			     struct kernel_ctx *k, bool unpriv)
 {
 	const char *name = exbpf_prog__name(p), *missing = NULL, *klog;
 	struct exbpf_linux_prog *lp = NULL;
@@ -194,11 +210,23 @@ static void test_prog_kernel(struct totals *t, const char *objname,
 	size_t ninsns;
 	int err;
 
-	expectations_read(p, true, &e); /* Linux's tags only: exbpf_* tags are exbpf's verdict */
+	/* Linux's tags only: exbpf_* tags are exbpf's verdict */
+	expectations_read(p, true, unpriv, &e);
 	if (e.auxiliary)
 		return;
 	if (e.bad[0]) {
 		report(t, objname, name, 'F', "%s", e.bad);
+		return;
+	}
+	if (!e.runs) {
+		report(t, objname, name, 'S', "%s", no_run(unpriv));
+		return;
+	}
+	if (unpriv) {
+		/* Linux's loader drops CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_PERFMON and CAP_BPF
+		 * for it, and skips it where unprivileged BPF is disabled. */
+		report(t, objname, name, 'S', "unprivileged loads into the kernel are not made "
+		       "(they need kernel.unprivileged_bpf_disabled=0 and dropped capabilities)");
 		return;
 	}
 	if (k->unavailable) {
@@ -290,7 +318,7 @@ int cmd_test(int argc, char **argv)
 	struct totals t = {.engine = ""};
 	struct kernel_ctx k = {0};
 	const char *only = NULL;
-	bool strict = false, kernel = false;
+	bool strict = false, kernel = false, unpriv = false;
 	int nobjs = 0, rc = CLI_OK;
 
 	for (int i = 1; i < argc; i++) {
@@ -316,8 +344,8 @@ int cmd_test(int argc, char **argv)
 			strict = true;
 			argv[i] = NULL;
 		} else if (!strcmp(argv[i], "--unpriv")) {
-			return cli_error("test: --unpriv: reading the *_unpriv tags is not built yet "
-					 "(exbpf verify --unpriv verifies with the unprivileged rules)");
+			unpriv = true;
+			argv[i] = NULL;
 		} else if (!strncmp(argv[i], "--", 2)) {
 			return cli_error("test: unknown flag '%s'", argv[i]);
 		} else {
@@ -355,9 +383,11 @@ int cmd_test(int argc, char **argv)
 			if (only && strcmp(exbpf_prog__name(p), only))
 				continue;
 			if (kernel)
-				test_prog_kernel(&t, base(argv[i], name, sizeof(name)), obj, p, &k);
+				test_prog_kernel(&t, base(argv[i], name, sizeof(name)), obj, p, &k,
+						 unpriv);
 			else
-				test_prog(&t, base(argv[i], name, sizeof(name)), obj, p, strict);
+				test_prog(&t, base(argv[i], name, sizeof(name)), obj, p, strict,
+					  unpriv);
 		}
 		exbpf_object__close(obj);
 	}

@@ -943,7 +943,8 @@ void fill_input(struct verifier_input *in, const struct bpf_insn *insns, size_t 
 	memset(in, 0, sizeof(*in));
 	in->insns = insns;
 	in->cnt = cnt;
-	in->prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	/* Without CAP_BPF Linux loads only socket filters (and cgroup skb programs). */
+	in->prog_type = unpriv ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_SCHED_CLS;
 	in->prog_name = "fuzz";
 	in->ctx_size = CTX_SIZE;
 	in->ctx_access = fctx_access;

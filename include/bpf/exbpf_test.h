@@ -22,11 +22,14 @@
 	__exbpf_tag("comment:test_expect_not_msg=" __exbpf_xstr(__COUNTER__) "=" msg)
 #define __msg_unpriv(msg)                                                                       \
 	__exbpf_tag("comment:test_expect_msg_unpriv=" __exbpf_xstr(__COUNTER__) "=" msg)
+#define __not_msg_unpriv(msg)                                                                   \
+	__exbpf_tag("comment:test_expect_not_msg_unpriv=" __exbpf_xstr(__COUNTER__) "=" msg)
 #define __retval(val) __exbpf_tag("comment:test_retval=" __exbpf_xstr(val))
 #define __retval_unpriv(val) __exbpf_tag("comment:test_retval_unpriv=" __exbpf_xstr(val))
 #define __description(desc) __exbpf_tag("comment:test_description=" desc)
 #define __log_level(lvl) __exbpf_tag("comment:test_log_level=" __exbpf_xstr(lvl))
 #define __auxiliary __exbpf_tag("comment:test_auxiliary")
+#define __auxiliary_unpriv __exbpf_tag("comment:test_auxiliary_unpriv")
 #endif
 
 /* Inline-assembly tests, as in Linux's selftests: a __naked function whose body is one
@@ -49,5 +52,11 @@
 #define __exbpf_failure __exbpf_tag("comment:exbpf_expect_failure")
 #define __exbpf_msg(msg) __exbpf_tag("comment:exbpf_expect_msg=" msg)
 #define __exbpf_retval(val) __exbpf_tag("comment:exbpf_retval=" __exbpf_xstr(val))
+/* ... and for the unprivileged run (`exbpf test --unpriv`), which inherits what they do not
+ * state from the privileged ones, as Linux's *_unpriv tags do. */
+#define __exbpf_success_unpriv __exbpf_tag("comment:exbpf_expect_success_unpriv")
+#define __exbpf_failure_unpriv __exbpf_tag("comment:exbpf_expect_failure_unpriv")
+#define __exbpf_msg_unpriv(msg) __exbpf_tag("comment:exbpf_expect_msg_unpriv=" msg)
+#define __exbpf_retval_unpriv(val) __exbpf_tag("comment:exbpf_retval_unpriv=" __exbpf_xstr(val))
 
 #endif

@@ -153,6 +153,7 @@ static int state_visited(struct venv *e, uint32_t idx)
 		}
 	}
 	bool loop_head = e->cfg.flags[idx] & CFG_LOOP_HEAD, hashed = false;
+	int cover = e->explore_alu_limits ? VCOVER_SCALARS_EQUAL : VCOVER;
 	uint64_t hash = 0;
 
 	while ((n = *pp)) {
@@ -160,7 +161,7 @@ static int state_visited(struct venv *e, uint32_t idx)
 			/* A callback's next run: the helper bounds the runs, so a covering state
 			 * still being explored is enough (Linux does the same). */
 			if ((e->cfg.flags[idx] & CFG_CALLS_CALLBACK) &&
-			    vstate_covers(n->st, cur, live, prec, sprec, false)) {
+			    vstate_covers(n->st, cur, live, prec, sprec, cover)) {
 				n->hit++;
 				return 1;
 			}
@@ -169,9 +170,9 @@ static int state_visited(struct venv *e, uint32_t idx)
 				hash = vstate_hash(cur);
 				hashed = true;
 			}
-			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, true))
+			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT))
 				return verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
-		} else if (vstate_covers(n->st, cur, live, prec, sprec, false)) {
+		} else if (vstate_covers(n->st, cur, live, prec, sprec, cover)) {
 			n->hit++;
 			return 1;
 		}
@@ -494,6 +495,27 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+/* What bpf(BPF_PROG_LOAD) refuses without CAP_BPF before the verifier runs (no log there):
+ * program types other than socket filters and cgroup skb programs (EPERM), programs longer
+ * than BPF_MAXINSNS (E2BIG). */
+static int unpriv_load_check(struct venv *e)
+{
+	const struct verifier_input *in = e->in;
+
+	if (in->prog_type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    in->prog_type != BPF_PROG_TYPE_CGROUP_SKB)
+		return verr(e, -EPERM,
+			    "exbpf: without CAP_BPF only socket filter and cgroup skb programs can be "
+			    "loaded (program type %u; Linux: EPERM)",
+			    in->prog_type);
+	if (in->cnt > 4096)
+		return verr(e, -E2BIG,
+			    "exbpf: a program of %zu instructions is longer than 4096, the limit "
+			    "without CAP_BPF (Linux: E2BIG)",
+			    in->cnt);
+	return 0;
+}
+
 int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 {
 	struct venv e = {.in = in, .res = res, .insns = in->insns, .cnt = in->cnt};
@@ -506,6 +528,11 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.allow_ptr_leaks = !in->unpriv;
 	e.allow_uninit_stack = !in->unpriv;
 	e.cb_throw_insn = -1;
+	e.sanitize = in->unpriv;
+	if (in->unpriv && (err = unpriv_load_check(&e))) {
+		res->verify_ns = now_ns() - t0;
+		return err;
+	}
 	if (in->exception_cb_tags > 1) {
 		verr(&e, -EINVAL, "multiple exception callback tags for main subprog");
 		res->verify_ns = now_ns() - t0;
@@ -526,6 +553,14 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		res->err = err;
 		res->verify_ns = now_ns() - t0;
 		return err;
+	}
+	if (e.sanitize) {
+		e.alu_state = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_state));
+		e.alu_limit = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_limit));
+		if (!e.alu_state || !e.alu_limit) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	e.explored = calloc(in->cnt, sizeof(*e.explored));
 	e.stack_depth = calloc(e.cfg.nsubs, sizeof(*e.stack_depth));
@@ -587,6 +622,8 @@ out:
 	free(e.prec);
 	free(e.sprec);
 	free(e.stack_depth);
+	free(e.alu_state);
+	free(e.alu_limit);
 	free(e.global_done);
 	free(e.global_called);
 	cfg_free(&e.cfg);

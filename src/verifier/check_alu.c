@@ -1,6 +1,7 @@
 /* ALU instructions: scalars through the scalar domain, pointer arithmetic where Linux allows
  * it (check_alu_op, adjust_ptr_min_max_vals, check_reg_sane_offset). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "verifier/vpriv.h"
 
@@ -56,14 +57,159 @@ static int sane_offset(struct venv *e, const struct reg *r, uint8_t ptr_type, ui
 	return 0;
 }
 
-/* dst (a pointer) = dst OP off (a scalar). */
-static int ptr_arith(struct venv *e, int dst, const struct reg *ptr, const struct reg *off,
-		     uint8_t op, bool alu64, bool swapped)
+/* ---- Unprivileged pointer arithmetic (Linux's sanitize_ptr_alu, sanitize_check_bounds): a
+ * pointer moved by a register must stay where the runtime can mask the move, and every path
+ * through the instruction must agree on the mask. */
+
+enum {
+	SAN_BOUNDS = 1, /* the offset's sign is unknown */
+	SAN_TYPE,	/* a pointer kind that cannot be masked */
+	SAN_PATHS,	/* paths disagree on the mask */
+	SAN_LIMIT,	/* the pointer is already outside its object */
+};
+
+#define ALU_SANITIZE_SRC 1u
+#define ALU_SANITIZE_DST 2u
+#define ALU_NEG_VALUE 4u
+#define ALU_IMMEDIATE 8u
+#define ALU_NON_POINTER 16u
+
+/* retrieve_ptr_limit(): how far the pointer may move towards the object's start (mask_to_left)
+ * or its end. */
+static int ptr_limit(const struct venv *e, const struct reg *ptr, bool mask_to_left,
+		     uint32_t *limit)
 {
+	uint32_t max, lim;
+
+	switch (ptr->type) {
+	case PTR_TO_STACK:
+		max = V_STACK_SIZE + mask_to_left;
+		lim = (uint32_t)-(ptr->var.var_off.value + (uint64_t)(int64_t)ptr->off);
+		break;
+	case PTR_TO_MAP_VALUE:
+		max = ptr->aux < e->in->nmaps ? e->in->maps[ptr->aux].value_size : 0;
+		lim = (uint32_t)((mask_to_left ? (uint64_t)ptr->var.smin : ptr->var.umax) +
+				 (uint64_t)(int64_t)ptr->off);
+		break;
+	default:
+		return SAN_TYPE;
+	}
+	if (lim >= max)
+		return SAN_LIMIT;
+	*limit = lim;
+	return 0;
+}
+
+/* sanitize_err(): Linux's message for each reason. */
+static int san_err(struct venv *e, const struct bpf_insn *insn, int reason, bool off_is_dst)
+{
+	static const char why[] = "pointer arithmetic with it prohibited for !root";
+	const char *op = BPF_OP(insn->code) == BPF_ADD ? "add" : "sub";
+
+	switch (reason) {
+	case SAN_BOUNDS:
+		return verr(e, -EACCES, "R%d has unknown scalar with mixed signed bounds, %s",
+			    off_is_dst ? insn->dst_reg : insn->src_reg, why);
+	case SAN_TYPE:
+		return verr(e, -EACCES, "R%d has pointer with unsupported alu operation, %s",
+			    off_is_dst ? insn->src_reg : insn->dst_reg, why);
+	case SAN_PATHS:
+		return verr(e, -EACCES, "R%d tried to %s from different maps, paths or scalars, %s",
+			    insn->dst_reg, op, why);
+	default:
+		return verr(e, -EACCES, "R%d tried to %s beyond pointer bounds, %s", insn->dst_reg,
+			    op, why);
+	}
+}
+
+struct san_info {
+	bool mask_to_left;
+	uint32_t state, limit;
+};
+
+/* Before the operation: the offset's sign known, the pointer inside its object. */
+static int sanitize_before(struct venv *e, const struct reg *ptr, const struct reg *off,
+			   uint8_t op, bool ptr_is_dst, struct san_info *si)
+{
+	bool off_is_imm = scalar_is_const(&off->var), off_is_neg = off->var.smin < 0;
+
+	if (!off_is_imm && (off->var.smin < 0) != (off->var.smax < 0))
+		return SAN_BOUNDS;
+	si->mask_to_left = (op == BPF_ADD && off_is_neg) || (op == BPF_SUB && !off_is_neg);
+	/* The mask depends on the offset's exact range: compare such states exactly. */
+	if (!off_is_imm)
+		e->explore_alu_limits = true;
+	si->state = (off_is_neg ? ALU_NEG_VALUE : 0) | (off_is_imm ? ALU_IMMEDIATE : 0) |
+		    (ptr_is_dst ? ALU_SANITIZE_SRC : ALU_SANITIZE_DST);
+	return ptr_limit(e, ptr, si->mask_to_left, &si->limit);
+}
+
+/* After it: the moved pointer still inside, and the same mask as on every earlier path. */
+static int sanitize_after(struct venv *e, const struct reg *res, const struct san_info *si)
+{
+	uint32_t lim, idx = vinsn(e);
+	int err = ptr_limit(e, res, si->mask_to_left, &lim);
+
+	if (err)
+		return err;
+	lim = (uint32_t)abs((int32_t)(si->limit - lim));
+	if (e->alu_state[idx] && (e->alu_state[idx] != si->state || e->alu_limit[idx] != lim))
+		return SAN_PATHS;
+	e->alu_state[idx] = si->state;
+	e->alu_limit[idx] = lim;
+	return 0;
+}
+
+/* sanitize_check_bounds(): an unprivileged pointer sum stays in its stack or map value. */
+static int check_bounds_unpriv(struct venv *e, int dst, const struct reg *r)
+{
+	char tn[48];
+
+	if (r->type == PTR_TO_STACK) {
+		int32_t off = (int32_t)((uint64_t)(int64_t)r->off + r->var.var_off.value);
+
+		if (!scalar_is_const(&r->var)) {
+			tnum_snprint(tn, sizeof(tn), r->var.var_off);
+			return verr(e, -EACCES,
+				    "R%d variable stack access prohibited for !root, var_off=%s off=%d",
+				    dst, tn, off);
+		}
+		if (off >= 0 || off < -V_STACK_SIZE)
+			return verr(e, -EACCES,
+				    "R%d stack pointer arithmetic goes out of range, prohibited for "
+				    "!root; off=%d",
+				    dst, off);
+	} else if (r->type == PTR_TO_MAP_VALUE) {
+		/* check_map_access() of one byte logs why; the verdict is the line after it. */
+		int err = check_map_value_range(e, dst, r);
+
+		if (err) {
+			snprintf(e->res->error, sizeof(e->res->error),
+				 "R%d pointer arithmetic of map value goes out of range, prohibited for "
+				 "!root",
+				 dst);
+			log_printf(e->in->log, "%s\n", e->res->error);
+			e->res->err = -EACCES;
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
+/* dst (a pointer) = dst OP off (a scalar); swapped: the pointer was the source. */
+static int ptr_arith(struct venv *e, const struct bpf_insn *insn, const struct reg *ptr,
+		     const struct reg *off, bool swapped)
+{
+	int dst = insn->dst_reg;
+	uint8_t op = BPF_OP(insn->code);
+	bool alu64 = BPF_CLASS(insn->code) == ISA_ALU64;
 	struct reg *d = vreg(e->cur, dst);
 	struct reg res = *ptr;
+	struct san_info si = {0};
 	char t[32];
 	bool known = scalar_is_const(&off->var);
+	/* Linux masks only register operands (can_skip_alu_sanitation). */
+	bool sanitize = e->sanitize && BPF_SRC(insn->code) == ISA_X && (op == BPF_ADD || op == BPF_SUB);
 	int64_t val = (int64_t)off->var.var_off.value;
 	int err;
 
@@ -107,6 +253,8 @@ static int ptr_arith(struct venv *e, int dst, const struct reg *ptr, const struc
 		err = sane_offset(e, ptr, ptr->type, ptr->flags);
 	if (err)
 		return err;
+	if (sanitize && (err = sanitize_before(e, ptr, off, op, !swapped, &si)))
+		return san_err(e, insn, err, swapped);
 	if (known) {
 		int64_t o = op == BPF_ADD ? (int64_t)ptr->off + val : (int64_t)ptr->off - val;
 
@@ -123,7 +271,13 @@ static int ptr_arith(struct venv *e, int dst, const struct reg *ptr, const struc
 		}
 	}
 	*d = res;
-	return sane_offset(e, d, d->type, d->flags);
+	if ((err = sane_offset(e, d, d->type, d->flags)))
+		return err;
+	if (e->sanitize && (err = check_bounds_unpriv(e, dst, d)))
+		return err;
+	if (sanitize && (err = sanitize_after(e, d, &si)))
+		return san_err(e, insn, err, swapped);
+	return 0;
 }
 
 static int alu_scalar(struct venv *e, const struct bpf_insn *insn, struct reg *d,
@@ -175,6 +329,8 @@ static int check_mov(struct venv *e, const struct bpf_insn *insn, bool alu64)
 			*d = *s;
 			return 0;
 		}
+		if (!e->allow_ptr_leaks && alu64)
+			return verr(e, -EACCES, "R%d sign-extension part of pointer", insn->src_reg);
 		if (!e->allow_ptr_leaks)
 			return verr(e, -EACCES, "R%d partial copy of pointer", insn->src_reg);
 		reg_mark_unknown(d);
@@ -238,8 +394,19 @@ int check_alu(struct venv *e, const struct bpf_insn *insn)
 			return verr(e, -EINVAL, "div by zero");
 		reg_mark_const(&src, (uint64_t)(int64_t)insn->imm);
 	}
-	if (d->type == SCALAR_VALUE && src.type == SCALAR_VALUE)
+	if (d->type == SCALAR_VALUE && src.type == SCALAR_VALUE) {
+		/* sanitize_val_alu(): an addition that moves a pointer on another path must not
+		 * add scalars on this one. */
+		if (e->sanitize && BPF_SRC(insn->code) == ISA_X && (op == BPF_ADD || op == BPF_SUB)) {
+			uint32_t idx = vinsn(e);
+
+			if (e->alu_state[idx] && (e->alu_state[idx] != ALU_NON_POINTER || e->alu_limit[idx]))
+				return san_err(e, insn, SAN_PATHS, false);
+			e->alu_state[idx] = ALU_NON_POINTER;
+			e->alu_limit[idx] = 0;
+		}
 		return alu_scalar(e, insn, d, &src, alu64);
+	}
 	if (reg_is_pointer(d) && reg_is_pointer(&src)) {
 		if (op == BPF_SUB && e->allow_ptr_leaks) {
 			reg_mark_unknown(d);
@@ -253,10 +420,10 @@ int check_alu(struct venv *e, const struct bpf_insn *insn)
 	if (reg_is_pointer(d)) {
 		struct reg ptr = *d;
 
-		return ptr_arith(e, insn->dst_reg, &ptr, &src, op, alu64, false);
+		return ptr_arith(e, insn, &ptr, &src, false);
 	}
 	/* scalar OP pointer: legal for +=, the pointer being the source. */
 	struct reg off = *d;
 
-	return ptr_arith(e, insn->dst_reg, &src, &off, op, alu64, true);
+	return ptr_arith(e, insn, &src, &off, true);
 }

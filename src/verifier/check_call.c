@@ -690,7 +690,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 
 		if (!call_func(e, insn, &fnv))
 			return verr(e, -EINVAL, "invalid func unknown#%d", insn->imm);
-		if (h && !(h->prog_types & bit))
+		if (h && (!(h->prog_types & bit) ||
+			  (e->in->unpriv && verifier_helper_needs_caps(insn->imm))))
 			return verr(e, -EINVAL, "program of this type cannot use helper %s#%d", h->name,
 				    insn->imm);
 		if (h && h->unsupported)
@@ -904,12 +905,13 @@ int check_exit(struct venv *e, bool *path_end)
 
 		if ((err = resource_leak(e, "BPF_EXIT instruction in main prog", true)))
 			return err;
+		/* check_return_code(): a leak first, then the range or the subprogram's type. */
+		if (!e->allow_ptr_leaks && reg_is_pointer(vreg(st, BPF_REG_0)))
+			return verr(e, -EACCES, "R0 leaks addr as return value");
 		if (callee->subprog == 0 || excb) {
 			if ((err = check_ret_range(e, BPF_REG_0, "At program exit", e->in->ret_min,
 						   e->in->ret_max)))
 				return err;
-			if (!e->allow_ptr_leaks && reg_is_pointer(vreg(st, BPF_REG_0)))
-				return verr(e, -EACCES, "R0 leaks addr as return value");
 		} else if (vreg(st, BPF_REG_0)->type != SCALAR_VALUE) {
 			return verr(e, -EINVAL, "At subprogram exit the register R0 is not a scalar value (%s)",
 				    reg_type_str(vreg(st, BPF_REG_0), (char[32]){0}, 32));

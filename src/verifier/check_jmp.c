@@ -78,6 +78,14 @@ static bool not_null(const struct reg *r)
 	return reg_is_pointer(r) && !(r->flags & REG_MAYBE_NULL);
 }
 
+/* Linux's reg_not_null(): the kinds it decides a comparison with 0 for. Unprivileged, a
+ * comparison of any other pointer (the context, the stack) is prohibited. */
+static bool linux_not_null(const struct reg *r)
+{
+	return not_null(r) && (r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY ||
+			       r->type == PTR_TO_MEM || r->type == PTR_TO_OBJ);
+}
+
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
 {
 	struct vstate *st = e->cur;
@@ -128,9 +136,15 @@ int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
 		st->insn_idx = idx + 1;
 		return 0;
 	}
+	/* Unprivileged: a pointer operand is never compared, except packet pointers with each
+	 * other (Linux checks the source register first). */
+	if (!e->allow_ptr_leaks && s && reg_is_pointer(s) && !(is_pkt_pair(d, s) || is_pkt_pair(s, d)))
+		return verr(e, -EACCES, "R%d pointer comparison prohibited", insn->src_reg);
 	/* A pointer against 0: a null check, or decided for a pointer that cannot be null. */
 	if ((op == BPF_JEQ || op == BPF_JNE) && !jmp32 &&
-	    ((reg_is_pointer(d) && reg_is_const(&src, 0)) || (s && reg_is_pointer(s) && reg_is_const(d, 0)))) {
+	    ((reg_is_pointer(d) && reg_is_const(&src, 0)) || (s && reg_is_pointer(s) && reg_is_const(d, 0))) &&
+	    (e->allow_ptr_leaks || !not_null(reg_is_pointer(d) ? d : s) ||
+	     linux_not_null(reg_is_pointer(d) ? d : s))) {
 		struct reg *p = reg_is_pointer(d) ? d : s;
 
 		if (not_null(p)) {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "verifier/vpriv.h"
 
 enum { ACC_READ, ACC_WRITE, ACC_HELPER };
@@ -66,6 +68,11 @@ static int region_access(struct venv *e, int regno, const struct reg *r, int64_t
 		return -EACCES;
 	}
 	return 0;
+}
+
+int check_map_value_range(struct venv *e, int regno, const struct reg *r)
+{
+	return region_access(e, regno, r, r->off, 1, map_value_size(e, r), false);
 }
 
 static int packet_access(struct venv *e, int regno, const struct reg *r, int64_t off, int64_t size,
@@ -178,6 +185,16 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 	note_depth(e, f, min_off);
 	if (!scalar_is_const(&r->var))
 		return stack_mark(e, f, min_off, max_off, STACK_MISC);
+	/* Part of a spilled pointer overwritten: its other bytes would leak (Linux:
+	 * check_stack_write_fixed_off). */
+	if (!e->allow_ptr_leaks && size != V_REG_SIZE &&
+	    (uint32_t)-min_off <= f->nslots * V_REG_SIZE) {
+		const struct vslot *s = &f->slots[(-min_off - 1) / V_REG_SIZE];
+
+		for (int b = 0; b < V_REG_SIZE; b++)
+			if (s->type[b] == STACK_SPILL && s->spill.type != SCALAR_VALUE)
+				return verr(e, -EACCES, "attempt to corrupt spilled pointer on stack");
+	}
 	if (val && reg_is_pointer(val) && size != V_REG_SIZE)
 		return verr(e, -EACCES, "invalid size of register spill");
 	/* The callee's frame dies at its exit: a pointer to it must not outlive it. */
@@ -229,6 +246,9 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 		while (spilled < V_REG_SIZE && s->type[spilled] == STACK_SPILL)
 			spilled++;
 		if (spilled && size <= spilled) {
+			if (s->spill.type != SCALAR_VALUE && how == ACC_HELPER && !e->allow_ptr_leaks)
+				return verr(e, -EACCES, "invalid read from stack R%d off %lld+0 size %d",
+					    regno, (long long)min_off, size);
 			if (s->spill.type != SCALAR_VALUE) {
 				if (size != V_REG_SIZE && out)
 					return verr(e, -EACCES, "invalid size of register fill");
@@ -256,6 +276,11 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 			t = *byte_type(f, o, &s);
 			if (t == STACK_SPILL && !(s->spill.type == SCALAR_VALUE && reg_is_const(&s->spill, 0)))
 				zero = false;
+			/* A helper given a spilled pointer's bytes would read the address. */
+			if (t == STACK_SPILL && how == ACC_HELPER && !e->allow_ptr_leaks &&
+			    s->spill.type != SCALAR_VALUE)
+				return verr(e, -EACCES, "invalid read from stack R%d off %lld+%lld size %d",
+					    regno, (long long)min_off, (long long)(o - min_off), size);
 		}
 		if (t == STACK_INVALID) {
 			if (!e->allow_uninit_stack) {
@@ -298,6 +323,13 @@ static int ctx_access(struct venv *e, int regno, const struct reg *r, int off, i
 	}
 	k = off < 0 || !e->in->ctx_access ? VCTX_DENY
 					  : e->in->ctx_access(e->in->ctx, (uint32_t)off, (uint32_t)size, write);
+	/* cgroup skb programs reach the packet, and write tstamp, only with CAP_BPF
+	 * (cg_skb_is_valid_access). */
+	if (e->in->unpriv && e->in->prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
+	    (k == VCTX_PKT_DATA || k == VCTX_PKT_END ||
+	     (write && off < (int)(offsetof(struct __sk_buff, tstamp) + 8) &&
+	      off + size > (int)offsetof(struct __sk_buff, tstamp))))
+		k = VCTX_DENY;
 	/* A pointer field cannot be loaded sign-extended. */
 	if (k == VCTX_DENY || (write && k != VCTX_SCALAR) || (sx && k != VCTX_SCALAR))
 		return verr(e, -EACCES, "invalid bpf_context access off=%d size=%d", off, size);
@@ -369,12 +401,15 @@ static int map_value_access(struct venv *e, int regno, const struct reg *r, int6
 /* A load (out != NULL) or store (val: the stored value, NULL when unknown) of size bytes at
  * regno + off. sx: a sign-extending load. */
 static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, bool write,
-		      const struct reg *val, struct reg *out, bool sx)
+		      const struct reg *val, int store_src, struct reg *out, bool sx)
 {
 	struct reg r = *vreg(e->cur, regno);
 	int64_t off = (int64_t)r.off + insn_off;
 	char t[32];
 	int err = 0;
+	/* An unprivileged program must not store a pointer anywhere but its stack (Linux's
+	 * is_pointer_value() checks in check_mem_access, per region). */
+	int leak = write && val && reg_is_pointer(val) && !e->allow_ptr_leaks ? store_src : -1;
 
 	if (r.flags & REG_MAYBE_NULL)
 		return verr(e, -EACCES, "R%d invalid mem access '%s'", regno, reg_type_str(&r, t, sizeof(t)));
@@ -393,9 +428,13 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 		break;
 	}
 	case PTR_TO_CTX:
+		if (leak >= 0)
+			return verr(e, -EACCES, "R%d leaks addr into ctx", leak);
 		err = ctx_access(e, regno, &r, (int)off, size, write, out, sx);
 		break;
 	case PTR_TO_MAP_VALUE:
+		if (leak >= 0)
+			return verr(e, -EACCES, "R%d leaks addr into map", leak);
 		err = map_value_access(e, regno, &r, off, size, write, out);
 		break;
 	case PTR_TO_MAP_KEY:
@@ -408,12 +447,16 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 	case PTR_TO_OBJ:
 		if (write && (r.flags & REG_RDONLY))
 			return verr(e, -EACCES, "R%d cannot write into %s", regno, reg_type_str(&r, t, sizeof(t)));
+		if (leak >= 0)
+			return verr(e, -EACCES, "R%d leaks addr into mem", leak);
 		err = region_access(e, regno, &r, off, size, r.aux, false);
 		goto unknown;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
 		if (write && !may_write_packet(e->in->prog_type))
 			return verr(e, -EACCES, "cannot write into packet");
+		if (leak >= 0)
+			return verr(e, -EACCES, "R%d leaks addr into packet", leak);
 		err = packet_access(e, regno, &r, off, size, false);
 		goto unknown;
 	default:
@@ -471,7 +514,7 @@ int check_ldx(struct venv *e, const struct bpf_insn *insn)
 		return verr(e, -EACCES, "frame pointer is read only");
 	reg_mark_unknown(&out);
 	base = vreg(e->cur, insn->src_reg)->type;
-	err = mem_access(e, insn->src_reg, insn->off, size_of(insn), false, NULL, &out,
+	err = mem_access(e, insn->src_reg, insn->off, size_of(insn), false, NULL, -1, &out,
 			 BPF_MODE(insn->code) == ISA_MEMSX);
 	if (!err)
 		err = note_mem_kind(e, base);
@@ -494,11 +537,11 @@ int check_store(struct venv *e, const struct bpf_insn *insn)
 		if ((err = check_reg_init(e, insn->src_reg)))
 			return err;
 		val = *vreg(e->cur, insn->src_reg);
-		if (reg_is_pointer(&val) && !e->allow_ptr_leaks && d->type != PTR_TO_STACK)
-			return verr(e, -EACCES, "R%d leaks addr into mem", insn->src_reg);
+		(void)d;
 	}
 	base = d->type;
-	err = mem_access(e, insn->dst_reg, insn->off, size_of(insn), true, &val, NULL, false);
+	err = mem_access(e, insn->dst_reg, insn->off, size_of(insn), true, &val,
+			 BPF_CLASS(insn->code) == ISA_ST ? -1 : insn->src_reg, NULL, false);
 	return err ? err : note_mem_kind(e, base);
 }
 
@@ -527,6 +570,8 @@ int check_atomic(struct venv *e, const struct bpf_insn *insn)
 		return err;
 	if (op == ISA_CMPXCHG && (err = check_reg_init(e, BPF_REG_0)))
 		return err;
+	if (op == ISA_CMPXCHG && reg_is_pointer(vreg(e->cur, BPF_REG_0)) && !e->allow_ptr_leaks)
+		return verr(e, -EACCES, "R0 leaks addr into mem");
 	if (reg_is_pointer(vreg(e->cur, insn->src_reg)) && !e->allow_ptr_leaks)
 		return verr(e, -EACCES, "R%d leaks addr into mem", insn->src_reg);
 	d = vreg(e->cur, insn->dst_reg);
@@ -534,12 +579,12 @@ int check_atomic(struct venv *e, const struct bpf_insn *insn)
 		return verr(e, -EACCES, "BPF_ATOMIC stores into R%d %s is not allowed", insn->dst_reg,
 			    reg_type_str(d, t, sizeof(t)));
 	reg_mark_unknown(&old);
-	err = mem_access(e, insn->dst_reg, insn->off, size, false, NULL, &old, false);
+	err = mem_access(e, insn->dst_reg, insn->off, size, false, NULL, -1, &old, false);
 	if (!err) {
 		struct reg v;
 
 		reg_mark_unknown(&v);
-		err = mem_access(e, insn->dst_reg, insn->off, size, true, &v, NULL, false);
+		err = mem_access(e, insn->dst_reg, insn->off, size, true, &v, -1, NULL, false);
 	}
 	if (err)
 		return err;

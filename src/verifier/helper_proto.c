@@ -29,6 +29,7 @@
  * printing and string helpers, the current pid/uid/comm and dynptrs (unsupported). */
 #include <linux/bpf.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "verifier/verifier.h"
 
@@ -544,4 +545,38 @@ uint32_t verifier_prog_type_bit(uint32_t prog_type)
 	default:
 		return prog_type >= EXBPF_PROG_TYPE_USER ? VPT_EXBPF : 0;
 	}
+}
+
+/* The helpers bpf_base_func_proto() offers only with CAP_BPF (the first group) or CAP_PERFMON
+ * (the second), and the socket casts bpf_sk_base_func_proto() offers only with CAP_PERFMON:
+ * without them the program types that have them in Linux 6.18 do not (Linux: "program of
+ * this type cannot use helper"). */
+bool verifier_helper_needs_caps(int32_t id)
+{
+	static const char *const names[] = {
+	    /* CAP_BPF */
+	    "bpf_spin_lock", "bpf_spin_unlock", "bpf_jiffies64", "bpf_per_cpu_ptr",
+	    "bpf_this_cpu_ptr", "bpf_timer_init", "bpf_timer_set_callback", "bpf_timer_start",
+	    "bpf_timer_cancel", "bpf_kptr_xchg", "bpf_for_each_map_elem", "bpf_loop",
+	    "bpf_user_ringbuf_drain", "bpf_ringbuf_reserve_dynptr", "bpf_ringbuf_submit_dynptr",
+	    "bpf_ringbuf_discard_dynptr", "bpf_dynptr_from_mem", "bpf_dynptr_read",
+	    "bpf_dynptr_write", "bpf_dynptr_data", "bpf_cgrp_storage_get",
+	    "bpf_cgrp_storage_delete", "bpf_get_current_cgroup_id",
+	    "bpf_get_current_ancestor_cgroup_id",
+	    /* CAP_PERFMON */
+	    "bpf_trace_printk", "bpf_get_current_task", "bpf_get_current_task_btf",
+	    "bpf_probe_read_user", "bpf_probe_read_kernel", "bpf_probe_read_user_str",
+	    "bpf_probe_read_kernel_str", "bpf_snprintf_btf", "bpf_snprintf", "bpf_task_pt_regs",
+	    "bpf_trace_vprintk",
+	    /* CAP_PERFMON, socket programs */
+	    "bpf_skc_to_tcp6_sock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp_timewait_sock",
+	    "bpf_skc_to_tcp_request_sock", "bpf_skc_to_udp6_sock", "bpf_skc_to_unix_sock",
+	    "bpf_skc_to_mptcp_sock",
+	};
+	const struct verifier_helper *h = verifier_helper_proto(id);
+
+	for (size_t i = 0; h && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(h->name, names[i]))
+			return true;
+	return false;
 }

@@ -43,12 +43,15 @@ static bool reg_exact(const struct reg *o, const struct reg *c, struct idmap *m)
 }
 
 static bool reg_covers(const struct reg *o, const struct reg *c, struct idmap *m, bool exact,
-		       bool precise)
+		       bool precise, bool scalars_equal)
 {
 	if (exact)
 		return reg_exact(o, c, m);
 	if (o->type == NOT_INIT)
 		return true;
+	if (scalars_equal && o->type == SCALAR_VALUE)
+		return c->type == SCALAR_VALUE && o->off == c->off &&
+		       scalar_equal(&o->var, &c->var) && (!o->id || id_match(m, o->id, c->id));
 	/* A scalar whose value cannot matter any more (live.c) is any scalar. */
 	if (!precise && o->type == SCALAR_VALUE && c->type == SCALAR_VALUE)
 		return true;
@@ -92,7 +95,7 @@ static bool holds_pointer(const struct vslot *s)
 
 /* relevant: the slots whose contents may still matter (live.c); the others hold any data. */
 static bool stack_covers(const struct vframe *o, const struct vframe *c, struct idmap *m,
-			 bool exact, uint64_t relevant)
+			 bool exact, uint64_t relevant, bool scalars_equal)
 {
 	uint32_t n = o->nslots > c->nslots ? o->nslots : c->nslots;
 
@@ -114,7 +117,7 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 			continue;
 		if (os->type[0] == STACK_SPILL) {
 			if (!cs || cs->type[0] != STACK_SPILL ||
-			    !reg_covers(&os->spill, &cs->spill, m, false, true))
+			    !reg_covers(&os->spill, &cs->spill, m, false, true, scalars_equal))
 				return false;
 			for (int b = 0; b < V_REG_SIZE; b++)
 				if ((os->type[b] == STACK_SPILL) != (cs->type[b] == STACK_SPILL))
@@ -144,8 +147,9 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 }
 
 bool vstate_covers(const struct vstate *old, const struct vstate *cur, const uint16_t *live,
-		   const uint16_t *prec, const uint64_t *sprec, bool exact)
+		   const uint16_t *prec, const uint64_t *sprec, int how)
 {
+	bool exact = how == VCOVER_EXACT, scalars_equal = how == VCOVER_SCALARS_EQUAL;
 	struct idmap m;
 
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||
@@ -169,10 +173,11 @@ bool vstate_covers(const struct vstate *old, const struct vstate *cur, const uin
 		for (int r = 0; r < V_NREGS; r++) {
 			if (!(mask & (1u << r)) && !exact)
 				continue;
-			if (!reg_covers(&of->regs[r], &cf->regs[r], &m, exact, prec[fi] & (1u << r)))
+			if (!reg_covers(&of->regs[r], &cf->regs[r], &m, exact, prec[fi] & (1u << r),
+					scalars_equal))
 				return false;
 		}
-		if (!stack_covers(of, cf, &m, exact, sprec[fi]))
+		if (!stack_covers(of, cf, &m, exact, sprec[fi], scalars_equal))
 			return false;
 	}
 	return true;

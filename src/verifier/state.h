@@ -162,8 +162,15 @@ static inline struct reg *vreg(const struct vstate *s, int regno)
  * contents may matter (others hold any data unless a pointer is spilled there). exact:
  * equality up to ids
  * (infinite-loop detection). */
+enum vcover {
+	VCOVER = 0,	      /* subsumption */
+	VCOVER_EXACT = 1,     /* equality up to ids */
+	VCOVER_SCALARS_EQUAL, /* subsumption with every live scalar equal (Linux's
+			       * explore_alu_limits, once an unprivileged pointer moved by a
+			       * register: its mask depends on the exact values) */
+};
 bool vstate_covers(const struct vstate *old, const struct vstate *cur, const uint16_t *live,
-		   const uint16_t *prec, const uint64_t *sprec, bool exact);
+		   const uint16_t *prec, const uint64_t *sprec, int how);
 /* A hash that equal states (exact, up to ids) share. */
 uint64_t vstate_hash(const struct vstate *st);
 

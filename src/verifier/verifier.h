@@ -151,6 +151,8 @@ enum verifier_prog_type_bit {
 
 /* The prototype of helper `id`, or NULL when Linux has no such helper. */
 const struct verifier_helper *verifier_helper_proto(int32_t id);
+/* Whether Linux offers helper `id` only to loaders with CAP_BPF or CAP_PERFMON. */
+bool verifier_helper_needs_caps(int32_t id);
 /* The VPT_* bit of a program type (enum bpf_prog_type, or an exbpf type: VPT_EXBPF). */
 uint32_t verifier_prog_type_bit(uint32_t prog_type);
 

@@ -45,6 +45,12 @@ struct venv {
 	 * every walk is over (-1: none) */
 	int64_t cb_throw_insn;
 	uint32_t cb_throw_sub;
+	/* !bypass_spec_v1 (unprivileged): pointer arithmetic is sanitized; per instruction,
+	 * the masking state and limit the first path through it fixed (Linux's insn_aux_data
+	 * alu_state / alu_limit), which every later path must share. */
+	bool sanitize;
+	uint32_t *alu_state, *alu_limit;
+	bool explore_alu_limits; /* a pointer moved by an unknown register: prune on equal scalars */
 	/* The log's layout state (vlog.c). */
 	uint32_t last_line, col, before_frame;
 	bool mid_line; /* an instruction is printed, its newline not yet */
@@ -74,6 +80,9 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn);
 int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool zero_ok,
 		     bool raw_uninit);
 int check_reg_init(struct venv *e, int regno);
+/* check_map_access() of one byte at a map value pointer (its fixed and variable offset),
+ * with Linux's messages. */
+int check_map_value_range(struct venv *e, int regno, const struct reg *r);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* check_call.c */
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);

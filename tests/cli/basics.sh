@@ -100,6 +100,22 @@ expect run-link-error 2 "cannot find exception callback 'no_such_cb'" \
 	"$EXBPF" run "$P/exc_cb_missing.bpf.o"
 expect test-bad-flag 2 "^exbpf: test: unknown flag '--fast'" "$EXBPF" test "$P/exc_cb_ok.bpf.o" --fast
 
+# test --unpriv: the *_unpriv expectations (inherited from the privileged ones where absent);
+# a program without *_unpriv tags has no unprivileged run (Linux's test loader) and is SKIPped.
+expect test-unpriv-pass 0 '^PASS verifier_unpriv:ret_pointer$' \
+	"$EXBPF" test --unpriv "$P/verifier_unpriv.bpf.o" --prog ret_pointer
+expect test-unpriv-priv-run 0 '^PASS verifier_unpriv:ret_pointer$' \
+	"$EXBPF" test "$P/verifier_unpriv.bpf.o" --prog ret_pointer
+expect test-unpriv-skip 0 '^SKIP exc_cb_ok:main_a: no unprivileged run: the program has no \*_unpriv tag$' \
+	"$EXBPF" test --unpriv "$P/exc_cb_ok.bpf.o" --prog main_a
+expect test-unpriv-count 0 '^0 passed, 0 failed, 1 skipped$' \
+	"$EXBPF" test --unpriv "$P/exc_cb_ok.bpf.o" --prog main_a
+expect test-unpriv-strict 0 '^PASS verifier_unpriv:tc_needs_cap_bpf$' \
+	"$EXBPF" test --unpriv --kernel-strict "$P/verifier_unpriv.bpf.o" --prog tc_needs_cap_bpf
+expect test-unpriv-help 0 'unprivileged runs' "$EXBPF" test --help
+expect verify-unpriv 1 '^ret_pointer: rejected: R0 leaks addr as return value' \
+	"$EXBPF" verify --unpriv "$P/verifier_unpriv.bpf.o" --prog ret_pointer
+
 # exbpf verify: verdicts (0 accepted, 1 rejected), the message with its source line, bad input.
 expect verify-accepted 0 '^throw_plain: accepted$' \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_plain

@@ -823,8 +823,62 @@ TEST(verifier_ptr_unpriv_rules)
 	ERR_O(unpriv_opts, 0, "R1 pointer comparison prohibited",
 	      "jeq %r1, 5, +0\nmov %r0, 0\nexit\n");
 	OK_O(unpriv_opts, "stxdw [%r10-8], %r1\nmov %r0, 0\nexit\n");
-	ERR_O(unpriv_opts, 2, "R1 leaks addr into mem",
+	ERR_O(unpriv_opts, 2, "R1 leaks addr into map",
 	      "ldmapval %r2, 0, 0\nstxdw [%r2+0], %r1\nmov %r0, 0\nexit\n");
+}
+
+static const struct vt_opts unpriv_cls_opts = {.unpriv = true,
+						.prog_type = BPF_PROG_TYPE_SCHED_CLS};
+
+TEST(verifier_unpriv_leaks_and_compares)
+{
+	/* stores: a pointer into the context or a map value leaks; into the stack it is kept */
+	ERR_O(unpriv_opts, 0, "R1 leaks addr into ctx", "stxdw [%r1+0], %r1\nmov %r0, 0\nexit\n");
+	ERR_O(unpriv_opts, 1, "attempt to corrupt spilled pointer on stack",
+	      "stxdw [%r10-8], %r10\nstw [%r10-8], 0\nmov %r0, 0\nexit\n");
+	OK("stxdw [%r10-8], %r10\nstw [%r10-8], 0\nmov %r0, 0\nexit\n");
+	OK_O(unpriv_opts, "stxdw [%r10-8], %r10\nstdw [%r10-8], 0\nmov %r0, 0\nexit\n");
+	/* comparisons: the source register is named first */
+	ERR_O(unpriv_opts, 0, "R10 pointer comparison prohibited",
+	      "jeq %r1, %r10, +0\nmov %r0, 0\nexit\n");
+	OK("jeq %r1, %r10, +0\nmov %r0, 0\nexit\n");
+	ERR_O(unpriv_opts, 0, "R1 pointer comparison prohibited", "jeq %r1, 0, +0\nmov %r0, 0\nexit\n");
+}
+
+TEST(verifier_unpriv_ptr_arith_bounds)
+{
+	ERR_O(unpriv_opts, 1, "R1 stack pointer arithmetic goes out of range, prohibited for !root; off=8",
+	      "mov %r1, %r10\nadd %r1, 8\nmov %r0, 0\nexit\n");
+	OK("mov %r1, %r10\nadd %r1, 8\nmov %r0, 0\nexit\n");
+	OK_O(unpriv_opts, "mov %r1, %r10\nadd %r1, -512\nmov %r0, 0\nexit\n");
+	ERR_O(unpriv_opts, 2, "R2 pointer arithmetic of map value goes out of range, prohibited for !root",
+	      "ldmapval %r2, 0, 0\nadd %r2, 8\nmov %r0, 0\nexit\n");
+	OK_O(unpriv_opts, "ldmapval %r2, 0, 0\nadd %r2, 7\nmov %r0, 0\nexit\n");
+	/* a register offset into the context cannot be masked */
+	ERR_O(unpriv_opts, 3,
+	      "R1 has pointer with unsupported alu operation, pointer arithmetic with it prohibited for !root",
+	      "ldxw %r2, [%r1+0]\nand %r2, 7\nmov %r0, 0\nadd %r1, %r2\nexit\n");
+	OK("ldxw %r2, [%r1+0]\nand %r2, 7\nmov %r0, 0\nadd %r1, %r2\nexit\n");
+	/* nor an offset of unknown sign */
+	ERR_O(unpriv_opts, 5,
+	      "R3 has unknown scalar with mixed signed bounds, pointer arithmetic with it prohibited for !root",
+	      "ldxw %r3, [%r1+0]\nand %r3, 7\nsub %r3, 4\nldmapval %r2, 0, 0\nadd %r2, %r3\n"
+	      "mov %r0, 0\nexit\n");
+}
+
+TEST(verifier_unpriv_helpers_and_types)
+{
+	const char *printk = "stdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 6\n"
+			     "mov %r0, 0\nexit\n";
+
+	OK(printk);
+	ERR_O(unpriv_opts, 4, "program of this type cannot use helper bpf_trace_printk#6", printk);
+	OK_O(unpriv_opts, "call 7\nmov %r0, 0\nexit\n"); /* bpf_get_prandom_u32 */
+	ERR_O(unpriv_cls_opts, -1,
+	      "exbpf: without CAP_BPF only socket filter and cgroup skb programs can be loaded "
+	      "(program type 3; Linux: EPERM)",
+	      "mov %r0, 0\nexit\n");
+	OK_O(cls_opts, "mov %r0, 0\nexit\n");
 }
 
 /* ================================================================================ */
