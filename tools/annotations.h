@@ -16,6 +16,7 @@ struct expect_msg {
 	long order;	  /* N of `=N=TEXT`, or the tag's position */
 	const char *text; /* may hold {{regex}} parts */
 	bool negated;	  /* test_expect_not_msg */
+	bool regex;	  /* test_expect_regex (older bpf_misc.h): the whole text is a regex */
 };
 
 struct expectations {

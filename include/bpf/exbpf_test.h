@@ -25,6 +25,8 @@
 #define __not_msg_unpriv(msg)                                                                   \
 	__exbpf_tag("comment:test_expect_not_msg_unpriv=" __exbpf_xstr(__COUNTER__) "=" msg)
 #define __retval(val) __exbpf_tag("comment:test_retval=" __exbpf_xstr(val))
+/* Older bpf_misc.h: the whole message is an extended regex. */
+#define __regex(re) __exbpf_tag("comment:test_expect_regex=" re)
 #define __retval_unpriv(val) __exbpf_tag("comment:test_retval_unpriv=" __exbpf_xstr(val))
 #define __description(desc) __exbpf_tag("comment:test_description=" desc)
 #define __log_level(lvl) __exbpf_tag("comment:test_log_level=" __exbpf_xstr(lvl))

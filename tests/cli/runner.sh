@@ -29,6 +29,9 @@ check "exbpf tags replace Linux tags" grep -q '^PASS runner_fail:own_tags$' <<<"
 check "totals line" grep -q '^1 passed, 2 failed$' <<<"$out"
 out=$("$exbpf" test "$obj" --kernel-strict 2>/dev/null)
 check "--kernel-strict reads the Linux tags" grep -q '^FAIL runner_fail:own_tags: retval 2 .*expected 1' <<<"$out"
+out=$("$exbpf" test "$BUILD/progs_fail/runner_fail_regex.bpf.o" 2>/dev/null)
+check "__regex matched as a regex" grep -q '^PASS runner_fail_regex:regex_matches$' <<<"$out"
+check "wrong __regex reported" grep -q "^FAIL runner_fail_regex:regex_wrong: message '\\^R\\[0-9\\]+ is not a pointer\\$' not in the log" <<<"$out"
 "$exbpf" test "$obj" --prog nosuch >/dev/null 2>&1
 check "unknown program is bad input" test $? -eq 2
 "$exbpf" test "$obj" --frobnicate >/dev/null 2>&1
