@@ -94,18 +94,46 @@ static bool line(void *p, size_t insn, const char **file, uint32_t *ln, const ch
 	return true;
 }
 
-int32_t rt_btf_member_off(const struct exbpf_btf *btf, uint32_t value_id, const char *name)
+/* Offset of the member struct `name` directly in struct type t, or -1. */
+static int32_t struct_member_off(const struct exbpf_btf *btf, const struct btf_type *t,
+				 const char *name)
 {
-	const struct btf_type *t = btf && value_id ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
-
-	if (!t || exbpf_btf_kind(t) != BTF_KIND_STRUCT)
-		return -1;
 	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
 		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
 		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
 
 		if (m && exbpf_btf_kind(m) == BTF_KIND_STRUCT && n && !strcmp(n, name))
 			return (int32_t)(exbpf_btf_member_bit_offset(t, i) / 8);
+	}
+	return -1;
+}
+
+/* A map value's struct member, or in global data (a DATASEC value: `.bss.A`'s
+ * `struct bpf_spin_lock lock`, as Linux's selftests declare them) a variable of that struct
+ * type, or a member of a struct variable. */
+int32_t rt_btf_member_off(const struct exbpf_btf *btf, uint32_t value_id, const char *name)
+{
+	const struct btf_type *t = btf && value_id ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
+
+	if (t && exbpf_btf_kind(t) == BTF_KIND_STRUCT)
+		return struct_member_off(btf, t, name);
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_DATASEC)
+		return -1;
+	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
+		const struct btf_var_secinfo *vs = &exbpf_btf_var_secinfos(t)[i];
+		const struct btf_type *var = exbpf_btf__type_by_id(btf, vs->type);
+		const struct btf_type *vt = var && exbpf_btf_kind(var) == BTF_KIND_VAR
+						    ? exbpf_btf__skip_mods(btf, var->type, NULL)
+						    : NULL;
+		const char *n = vt ? exbpf_btf__name_by_offset(btf, vt->name_off) : NULL;
+		int32_t inner;
+
+		if (!vt || exbpf_btf_kind(vt) != BTF_KIND_STRUCT)
+			continue;
+		if (n && !strcmp(n, name))
+			return (int32_t)vs->offset;
+		if ((inner = struct_member_off(btf, vt, name)) >= 0)
+			return (int32_t)vs->offset + inner;
 	}
 	return -1;
 }
