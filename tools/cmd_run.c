@@ -29,9 +29,10 @@ static int usage(void)
 	       "  Runs each program of OBJ like BPF_PROG_TEST_RUN (each loaded alone) and prints\n"
 	       "  `retval: N`, and for a throw the cookie, the throw site and the unwound frames.\n"
 	       "  --prog NAME             run only this program\n"
-	       "  --engine interp|kernel  interp (default: verified, then run in the checked\n"
-	       "                          interpreter) or the running Linux (root; a throw shows\n"
-	       "                          only in the return value: \"thrown\" is false in --json)\n"
+	       "  --engine interp|jit|kernel  verified, then run on the interpreter or the x86-64\n"
+	       "                          JIT (default: the runtime's, the interpreter today), or\n"
+	       "                          in the running Linux (root; a throw shows only in the\n"
+	       "                          return value: \"thrown\" is false in --json)\n"
 	       "  --data FILE             packet bytes for packet programs (default 64 zeros)\n"
 	       "  --data-size N           N zero bytes of packet instead\n"
 	       "  --ctx FILE              context bytes for other programs (raw_tp args, syscall)\n"
@@ -69,8 +70,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		if (!strcmp(f, "--prog"))
 			a->prog = val;
 		else if (!strcmp(f, "--engine")) {
-			a->engine = cli_parse_engine(
-				"run", val, 1u << CLI_ENGINE_INTERP | 1u << CLI_ENGINE_KERNEL);
+			a->engine = cli_parse_engine("run", val,
+						     1u << CLI_ENGINE_INTERP | 1u << CLI_ENGINE_JIT |
+							 1u << CLI_ENGINE_KERNEL);
 			if (a->engine < 0)
 				return CLI_BAD_INPUT;
 		} else if (!strcmp(f, "--data"))
@@ -224,7 +226,12 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 {
 	struct cli_loaded l;
 	char log[1024] = "";
-	struct cli_load_mode mode = {.also = (const char *const *)a->tail_progs};
+	struct cli_load_mode mode = {
+		.also = (const char *const *)a->tail_progs,
+		.engine = a->engine == CLI_ENGINE_JIT	   ? EXBPF_ENGINE_JIT
+			  : a->engine == CLI_ENGINE_INTERP ? EXBPF_ENGINE_INTERP
+							   : EXBPF_ENGINE_DEFAULT,
+	};
 	int err = cli_load_prog_mode(obj, name, &mode, &l), rc = CLI_OK;
 
 	if (err == -EACCES) {
@@ -315,7 +322,7 @@ static int run_one_kernel(const struct exbpf_object *obj, const char *name,
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = {.repeat = 1};
+	struct run_args a = {.repeat = 1, .engine = -1}; /* -1: the runtime's default */
 	char log[1024] = "";
 	struct exbpf_object *obj;
 	struct exbpf_prog *p;

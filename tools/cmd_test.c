@@ -12,6 +12,7 @@
 #include "annotations.h"
 #include "cli.h"
 #include "engine_opt.h"
+#include "jit/jit.h"
 #include "prog_load.h"
 
 #define TEST_DATA_LEN 64
@@ -42,7 +43,9 @@ static int usage(void)
 	       "  or exbpf's comment:exbpf_* in default mode), each program loaded alone. One\n"
 	       "  PASS/FAIL/SKIP line per program; the last line counts them. Exit 1 on a FAIL.\n"
 	       "  --prog NAME        check only this program\n"
-	       "  --engine interp|all  the engines to run __retval programs on (interp today)\n"
+	       "  --engine interp|jit|all  the engine(s) programs load for and __retval programs\n"
+	       "                     run on (default: the runtime's, the interpreter today);\n"
+	       "                     all: a line per program and engine\n"
 	       "  --engine kernel    check the Linux tags against the running kernel instead:\n"
 	       "                     each program loaded alone through bpf() (root), its verdict\n"
 	       "                     and whole verifier log (level 1, or its __log_level)\n"
@@ -109,7 +112,7 @@ static const char *no_run(bool unpriv)
 }
 
 static void test_prog(struct totals *t, const char *objname, const struct exbpf_object *obj,
-		      const struct exbpf_prog *p, bool strict, bool unpriv)
+		      const struct exbpf_prog *p, bool strict, bool unpriv, uint32_t engine)
 {
 	const char *name = exbpf_prog__name(p), *missing = NULL;
 	struct expectations e;
@@ -139,6 +142,7 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 		mode.log_level = 2;
 	mode.kernel_strict = strict;
 	mode.unpriv = unpriv;
+	mode.engine = engine;
 	err = cli_load_prog_mode(obj, name, &mode, &l);
 	if (err == -EOPNOTSUPP || (err == -ENOENT && strstr(l.log, "does not implement helper"))) {
 		/* Linux's verdict may not depend on it, but exbpf cannot run it. */
@@ -318,6 +322,9 @@ int cmd_test(int argc, char **argv)
 	struct totals t = {.engine = ""};
 	struct kernel_ctx k = {0};
 	const char *only = NULL;
+	/* The engines __retval programs run on; with more than one, a line per engine. */
+	uint32_t engines[2] = {EXBPF_ENGINE_DEFAULT};
+	int nengines = 1;
 	bool strict = false, kernel = false, unpriv = false;
 	int nobjs = 0, rc = CLI_OK;
 
@@ -329,15 +336,23 @@ int cmd_test(int argc, char **argv)
 				return cli_error("test: %s needs a value", argv[i]);
 			int engine = 0;
 
-			if (argv[i][2] == 'p')
+			if (argv[i][2] == 'p') {
 				only = argv[i + 1];
-			else if (strcmp(argv[i + 1], "all") &&
-				 (engine = cli_parse_engine("test", argv[i + 1],
-							    1u << CLI_ENGINE_INTERP |
-								1u << CLI_ENGINE_KERNEL)) < 0)
+			} else if (!strcmp(argv[i + 1], "all")) {
+				nengines = jit_supported() ? 2 : 1;
+				engines[0] = EXBPF_ENGINE_INTERP;
+				engines[1] = EXBPF_ENGINE_JIT;
+			} else if ((engine = cli_parse_engine("test", argv[i + 1],
+							      1u << CLI_ENGINE_INTERP |
+								  1u << CLI_ENGINE_JIT |
+								  1u << CLI_ENGINE_KERNEL)) < 0) {
 				return CLI_BAD_INPUT;
-			else
+			} else {
 				kernel = engine == CLI_ENGINE_KERNEL;
+				nengines = 1;
+				engines[0] = engine == CLI_ENGINE_JIT ? EXBPF_ENGINE_JIT
+								      : EXBPF_ENGINE_INTERP;
+			}
 			argv[i++] = NULL;
 			argv[i] = NULL;
 		} else if (!strcmp(argv[i], "--kernel-strict")) {
@@ -386,8 +401,13 @@ int cmd_test(int argc, char **argv)
 				test_prog_kernel(&t, base(argv[i], name, sizeof(name)), obj, p, &k,
 						 unpriv);
 			else
-				test_prog(&t, base(argv[i], name, sizeof(name)), obj, p, strict,
-					  unpriv);
+				for (int e = 0; e < nengines; e++) {
+					if (nengines > 1)
+						t.engine = engines[e] == EXBPF_ENGINE_JIT ? " [jit]"
+											  : " [interp]";
+					test_prog(&t, base(argv[i], name, sizeof(name)), obj, p,
+						  strict, unpriv, engines[e]);
+				}
 		}
 		exbpf_object__close(obj);
 	}

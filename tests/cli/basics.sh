@@ -91,8 +91,11 @@ expect run-bad-flag 2 "^exbpf: run: unknown flag '--fast'" "$EXBPF" run "$P/exc_
 expect run-repeat-zero 2 '^exbpf: run: --repeat must be at least 1' \
 	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --repeat 0
 expect run-unknown-prog 2 "no program named 'nosuch'" "$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog nosuch
-expect run-jit-refused 2 "engine 'jit' is not available" \
-	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --engine jit
+expect run-jit 0 '^retval: 64$' "$EXBPF" run "$P/runtime_ctx.bpf.o" --prog tc_packet_span --engine jit
+expect run-bad-engine 2 "^exbpf: run: unknown engine 'turbo'" \
+	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --engine turbo
+expect test-engine-all 0 'PASS runtime_ctx:tc_packet_span \[jit\]' \
+	"$EXBPF" test "$P/runtime_ctx.bpf.o" --engine all
 printf 'short' >"$tmp/short.bin"
 expect run-short-packet 2 'sched_cls programs take 14 to .* bytes of packet data, not 5' \
 	"$EXBPF" run "$P/exc_cb_ok.bpf.o" --prog main_a --data "$tmp/short.bin"
