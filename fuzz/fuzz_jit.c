@@ -3,7 +3,8 @@
  * program (the last instruction forced to `exit` when the program's first byte is odd).
  *
  * For each input: validate; run the checked interpreter (budget, the input memory as the one
- * writable region, r1 = memory, r2 = length, helper 1 = sum) on copy A; only if it ran to
+ * writable region and as the packet of legacy loads, r1 = memory, r2 = length, helper 1 =
+ * sum, a `never_stops` helper, so the JIT emits plain calls) on copy A; only if it ran to
  * completion, jit_compile() and jit_exec() on a fresh copy B of the same bytes. A program the
  * checked interpreter completed follows the same path in the JIT, so the JIT run touches only
  * memory the interpreter allowed; then r0 and the memory must be equal, and nothing around B
@@ -27,8 +28,9 @@
  * - r1-r5 after a helper call: the JIT leaves what the helper left (README.md), the
  *   interpreter keeps them. The helper here is written in assembly and preserves rdi, rsi,
  *   rdx, rcx and r8, so both engines keep them. It is deterministic (a sum).
- * - Unsupported programs (jit_compile() -EOPNOTSUPP: legacy packet loads, kfuncs) and runs
- *   the interpreter ends with an error (fault, budget, depth, callx) are skipped. */
+ * - Programs the JIT does not compile (-EOPNOTSUPP) or that call kfuncs (there are none here:
+ *   the load fails) and runs the interpreter ends with an error (fault, budget, depth, callx)
+ *   are skipped. */
 #include <alloca.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -79,7 +81,8 @@ static uint64_t helper_sum(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint6
 }
 #endif
 
-static const struct vm_helper helpers_arr[] = {{.id = 1, .name = "sum", .fn = helper_sum}};
+static const struct vm_helper helpers_arr[] = {
+	{.id = 1, .name = "sum", .fn = helper_sum, .never_stops = true}};
 static const struct vm_helper_table helpers = {.helpers = helpers_arr, .cnt = 1};
 
 static bool has_local_calls(const struct bpf_insn *insns, size_t cnt)
@@ -202,6 +205,9 @@ __attribute__((noinline)) static void run_interp(const struct vm_prog *prog, uin
 		.budget = BUDGET,
 		.regions = &region,
 		.nregions = m ? 1 : 0,
+		.pkt = m,
+		.pkt_end = m ? m + len : NULL,
+		.pkt_mac = m,
 	};
 	out->err = vm_exec(prog, &x);
 	out->r0 = x.r0;
@@ -224,6 +230,9 @@ __attribute__((noinline)) static int run_jit(const struct jit_prog *jp, uint8_t 
 		.checked = false,
 		.budget = BUDGET,
 		.log = log,
+		.pkt = m,
+		.pkt_end = m ? m + len : NULL,
+		.pkt_mac = m,
 	};
 	out->err = jit_exec(jp, &x);
 	out->r0 = x.r0;

@@ -257,9 +257,12 @@ HELPER(h_poison)
 }
 
 static const struct vm_helper vm_helpers[] = {
-    {1, "bpf_map_lookup_elem", h_lookup}, {2, "bpf_map_update_elem", h_update},
-    {3, "bpf_map_delete_elem", h_delete}, {5, "bpf_ktime_get_ns", h_ktime},
-    {7, "bpf_get_prandom_u32", h_prandom}, {POISON_ID, "fuzz_poison", h_poison},
+    {.id = 1, .name = "bpf_map_lookup_elem", .fn = h_lookup},
+    {.id = 2, .name = "bpf_map_update_elem", .fn = h_update},
+    {.id = 3, .name = "bpf_map_delete_elem", .fn = h_delete},
+    {.id = 5, .name = "bpf_ktime_get_ns", .fn = h_ktime},
+    {.id = 7, .name = "bpf_get_prandom_u32", .fn = h_prandom},
+    {.id = POISON_ID, .name = "fuzz_poison", .fn = h_poison},
 };
 const struct vm_helper_table vm_table = {vm_helpers,
 						 sizeof(vm_helpers) / sizeof(vm_helpers[0])};

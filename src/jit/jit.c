@@ -1,6 +1,7 @@
-/* The x86-64 JIT (first increment). One pass over the decoded program emits machine code into
- * a growing buffer, jumps and calls as rel32 fixups patched at the end; the buffer is then
- * copied into an anonymous mapping that is made read+execute.
+/* The x86-64 JIT. One pass over the decoded program emits machine code into a growing buffer,
+ * jumps and calls as fixups patched at the end; the buffer is then copied into an anonymous
+ * mapping placed near this library's text where possible (so calls to C are `call rel32`),
+ * and the mapping is made read+execute.
  *
  * Registers follow Linux's x86 JIT (arch/x86/net/bpf_jit_comp.c): r0 rax, r1 rdi, r2 rsi,
  * r3 rdx, r4 rcx, r5 r8 (the SysV argument registers, so a helper call passes r1-r5 in
@@ -10,9 +11,13 @@
  *
  * Every BPF function (entry 0, each local-call and `lddw func` target) is an x86 function:
  * push rbp; mov rbp, rsp; 512 bytes of stack (zeroed, as a checked interpreter run does);
- * push rbx, r13-r15. `exit` pops them and returns, so r6-r9 and r10 are per frame. The stub at
- * offset 0 saves the host's callee-saved registers, records rsp in the context (a run-wide
- * failure restores it and returns through the stub) and calls the entry function. */
+ * push rbx, r13-r15. `exit` pops them and returns, so r6-r9 and r10 are per frame, and rbp
+ * chains the frames: [rbp] is the caller's rbp, [rbp + 8] the return address into the
+ * caller's code, which a throw maps back to the call instruction (and only a throw: calls
+ * record nothing). The stub at offset 0 saves the host's callee-saved registers, records rsp
+ * in the context (a run-wide stop restores it and returns through the stub) and calls the
+ * entry function. A callback (vm_run_call()) enters through the same stub with a context of
+ * its own, so each stretch of BPF frames between two C frames unwinds on its own. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -31,15 +36,18 @@
 
 #if defined(__x86_64__)
 
-/* What the generated code shares with C, per run; lives on jit_exec()'s stack. The depth of
- * the executing frame is run.depth (0 = main), maintained by the code around local calls. */
+/* What the generated code shares with C, per entry through the stub (the run, and each
+ * callback vm_run_call() runs); lives on the C stack of jit_exec() or of the callback's
+ * jit_engine_call(). The depth of the executing frame is run.depth (0 = main), maintained by
+ * the code around local calls. */
 struct jit_ctx {
-	struct exbpf_run run;
-	uint64_t entry_rsp; /* rsp in the stub, for unwinding every frame at once */
+	struct exbpf_run run; /* first: r9 = the context is the helper's run */
+	uint64_t entry_rsp;   /* rsp in the stub, for unwinding this context's frames at once */
 	uint64_t r0;
 	uint64_t callx_val; /* callx's register, for the resolver and the message */
 	uint32_t fail_insn;
-	const struct vm_helper_table *helpers;
+	int depth0; /* depth of the entry frame */
+	const struct jit_prog *jp;
 };
 
 /* Why the stub returned early (its return value); 0 is a normal exit. */
@@ -47,12 +55,20 @@ enum { JIT_OK, JIT_FAIL_DEPTH, JIT_FAIL_CALLX, JIT_FAIL_HELPER, JIT_FAIL_THROW }
 
 typedef int (*jit_entry_fn)(struct jit_ctx *ctx, const uint64_t *args, const void *target);
 
+/* A local call: where its callee returns to, and the call instruction. */
+struct jit_site {
+	uint32_t ret_off;
+	uint32_t insn;
+};
+
 struct jit_prog {
 	struct vm_prog *vm;
 	uint8_t *code;
 	size_t code_size, map_size;
 	uint32_t *func_off; /* per insn: offset of its function prologue, or UINT32_MAX */
 	size_t cnt;
+	struct jit_site *sites; /* by ret_off, for naming the frames of a throw */
+	size_t nsites;
 };
 
 /* x86 register numbers. */
@@ -66,17 +82,20 @@ static const uint8_t reg_map[BPF_REG_COUNT] = {RAX, RDI, RSI, RDX, RCX, R8,
 					       RBX, R13, R14, R15, RBP};
 
 /* Condition codes (the low nibble of jcc). */
-enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_NS = 9,
        CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
 
-enum fixup_kind { FX_BODY, FX_FUNC, FX_LABEL };
-enum { L_FAIL_COMMON, L_FAIL_HELPER, L_FAIL_THROW, L_COUNT };
+/* FX_ABS: a 6-byte call slot (pos is its start), target an index into em.abs. */
+enum fixup_kind { FX_BODY, FX_FUNC, FX_LABEL, FX_ABS };
+enum { L_FAIL_COMMON, L_FAIL_HELPER, L_FAIL_THROW, L_STOP, L_COUNT };
 
 struct fixup {
 	size_t pos; /* of the rel32 */
 	uint32_t target;
 	uint8_t kind;
 };
+
+#define CALL_SLOT 6 /* nop; call rel32, or call [rip + pool slot] */
 
 struct em {
 	uint8_t *p;
@@ -85,6 +104,10 @@ struct em {
 	struct fixup *fx;
 	size_t nfx, fx_cap;
 	size_t labels[L_COUNT];
+	const void **abs; /* distinct C functions the code calls; one pool slot each */
+	size_t nabs, abs_cap;
+	struct jit_site *sites;
+	size_t nsites, sites_cap;
 };
 
 static void b1(struct em *e, uint8_t v)
@@ -121,7 +144,7 @@ static void b8(struct em *e, uint64_t v)
 	b4(e, (uint32_t)(v >> 32));
 }
 
-static void add_fixup(struct em *e, uint32_t target, uint8_t kind)
+static void record_fixup(struct em *e, uint32_t target, uint8_t kind)
 {
 	if (e->nfx == e->fx_cap) {
 		size_t cap = e->fx_cap ? e->fx_cap * 2 : 64;
@@ -134,7 +157,55 @@ static void add_fixup(struct em *e, uint32_t target, uint8_t kind)
 		e->fx_cap = cap;
 	}
 	e->fx[e->nfx++] = (struct fixup){e->len, target, kind};
+}
+
+static void add_fixup(struct em *e, uint32_t target, uint8_t kind)
+{
+	record_fixup(e, target, kind);
 	b4(e, 0);
+}
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* A call to C code at a fixed address. Whether `call rel32` reaches it is known only once the
+ * code is mapped, so the slot is patched then (link_calls()). */
+static void emit_call_abs(struct em *e, const void *fn)
+{
+	size_t k = 0;
+
+	while (k < e->nabs && e->abs[k] != fn)
+		k++;
+	if (k == e->nabs) {
+		if (!grow((void **)&e->abs, &e->abs_cap, e->nabs, sizeof(*e->abs))) {
+			e->oom = true;
+			return;
+		}
+		e->abs[e->nabs++] = fn;
+	}
+	record_fixup(e, (uint32_t)k, FX_ABS);
+	for (int i = 0; i < CALL_SLOT; i++)
+		b1(e, 0);
+}
+
+/* Records that the code just emitted ends a local call at insn i (the callee returns here). */
+static void add_site(struct em *e, size_t i)
+{
+	if (!grow((void **)&e->sites, &e->sites_cap, e->nsites, sizeof(*e->sites))) {
+		e->oom = true;
+		return;
+	}
+	e->sites[e->nsites++] = (struct jit_site){(uint32_t)e->len, (uint32_t)i};
 }
 
 /* Instruction flags for emit_op. */
@@ -263,24 +334,89 @@ static void emit_epilogue(struct em *e)
 	b1(e, 0xc3); /* ret */
 }
 
-static void emit_prologue(struct em *e)
+/* Clears the frame's 512 bytes at [rsp, rsp + 512) (r11 and xmm0 are scratch): pxor xmm0,
+ * xmm0; mov r11d, 512; 1: sub r11, 16; movdqu [rsp + r11], xmm0; jnz 1b */
+static void emit_zero_frame(struct em *e)
 {
-	push(e, RBP);
-	mov_rr(e, true, RBP, RSP);
-	rr(e, EF_W, 0x81, 1, 5, RSP); /* sub rsp, 512 */
-	b4(e, BPF_STACK_SIZE);
-	/* zero the frame: pxor xmm0, xmm0; mov r11d, 512; 1: sub r11, 16;
-	 * movdqu [rsp + r11], xmm0; jnz 1b */
 	static const uint8_t zero[] = {0x66, 0x0f, 0xef, 0xc0, 0x41, 0xbb, 0x00, 0x02, 0x00,
 				       0x00, 0x49, 0x83, 0xeb, 0x10, 0xf3, 0x42, 0x0f, 0x7f,
 				       0x04, 0x1c, 0x75, 0xf4};
 	_Static_assert(BPF_STACK_SIZE == 0x200, "the zeroing loop assumes 512-byte frames");
 	for (size_t i = 0; i < sizeof(zero); i++)
 		b1(e, zero[i]);
+}
+
+static void emit_prologue(struct em *e, bool zero_stack)
+{
+	push(e, RBP);
+	mov_rr(e, true, RBP, RSP);
+	rr(e, EF_W, 0x81, 1, 5, RSP); /* sub rsp, 512 */
+	b4(e, BPF_STACK_SIZE);
+	if (zero_stack)
+		emit_zero_frame(e);
 	push(e, RBX);
 	push(e, R13);
 	push(e, R14);
 	push(e, R15);
+}
+
+/* ---- C functions the code calls (all on paths that pay for what they do) */
+
+static void throw_add(struct vm_exec *x, size_t insn)
+{
+	if (x->nthrow < BPF_MAX_CALL_FRAMES)
+		x->throw_insns[x->nthrow++] = (uint32_t)insn;
+}
+
+/* The call instruction a return offset follows (every local call records one). */
+static size_t site_insn(const struct jit_prog *jp, uint64_t ret_off)
+{
+	size_t lo = 0, hi = jp->nsites;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (jp->sites[mid].ret_off < ret_off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < jp->nsites && jp->sites[lo].ret_off == ret_off ? jp->sites[lo].insn : 0;
+}
+
+/* Called by the throw path while the frames are still there (fp = the throwing frame's rbp):
+ * records the call that threw, then each enclosing call site of this context, innermost first,
+ * as the interpreter's unwinding does. A callback's context records its own frames; the
+ * helper's call site and the frames below it follow when the calling context unwinds. */
+static void jit_record_throw(struct jit_ctx *ctx, const uint64_t *fp)
+{
+	struct vm_exec *x = ctx->run.exec;
+	uintptr_t code = (uintptr_t)ctx->jp->code;
+
+	throw_add(x, vm_run_insn(&ctx->run));
+	for (int d = ctx->run.depth; d > ctx->depth0; d--) {
+		throw_add(x, site_insn(ctx->jp, fp[1] - code));
+		fp = (const uint64_t *)(uintptr_t)fp[0];
+	}
+}
+
+/* A legacy packet load: the big-endian value, or -1 when [k, k + size) is not in the packet
+ * (the frame then returns 0). */
+static int64_t jit_pkt_load(const struct vm_exec *x, int32_t k, uint32_t size)
+{
+	const uint8_t *p = vm_pkt_ptr(x, k, size);
+
+	if (!p)
+		return -1;
+	if (size == 1)
+		return p[0];
+	if (size == 2)
+		return (int64_t)((uint32_t)p[0] << 8 | p[1]);
+	return (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+static exbpf_helper_fn jit_callx_resolve(struct jit_ctx *ctx, uint64_t id)
+{
+	return id <= UINT32_MAX ? vm_helper_find(ctx->run.prog->helpers, (uint32_t)id) : NULL;
 }
 
 /* The stub: int stub(struct jit_ctx *ctx, const uint64_t args[5], const void *fn). */
@@ -330,10 +466,27 @@ static void emit_stub(struct em *e)
 	b1(e, 0xbf); /* mov edi, imm32 */
 	b4(e, JIT_FAIL_HELPER);
 	jmp_label(e, L_FAIL_COMMON);
+	/* Reached from the frame that threw (rbp intact): name the frames, then unwind. */
 	e->labels[L_FAIL_THROW] = e->len;
+	mov_rr(e, true, RDI, CTX);
+	mov_rr(e, true, RSI, RBP);
+	emit_call_abs(e, (const void *)(uintptr_t)jit_record_throw);
 	b1(e, 0xbf);
 	b4(e, JIT_FAIL_THROW);
 	jmp_label(e, L_FAIL_COMMON);
+	/* A helper that may stop the run did: fail, throw, or vm_run_return() from the calling
+	 * frame (every frame has the same layout, so one epilogue serves all). */
+	e->labels[L_STOP] = e->len;
+	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
+	b1(e, 0);
+	jcc_label(e, CC_NE, L_FAIL_HELPER);
+	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.thrown)); /* cmp byte [thrown], 0 */
+	b1(e, 0);
+	jcc_label(e, CC_NE, L_FAIL_THROW);
+	mem(e, 0, 0xc6, 1, 0, CTX, CTX_OFF(run.ret)); /* mov byte [ret], 0 */
+	b1(e, 0);
+	mem(e, EF_W, 0x8b, 1, RAX, CTX, CTX_OFF(run.ret_r0));
+	emit_epilogue(e);
 }
 
 /* mov esi, insn; mov edi, why; jmp fail_common */
@@ -346,35 +499,60 @@ static void emit_fail(struct em *e, size_t insn, int why)
 	jmp_label(e, L_FAIL_COMMON);
 }
 
-static exbpf_helper_fn jit_callx_resolve(struct jit_ctx *ctx, uint64_t id)
-{
-	return id <= UINT32_MAX ? vm_helper_find(ctx->helpers, (uint32_t)id) : NULL;
-}
+_Static_assert(offsetof(struct exbpf_run, thrown) == offsetof(struct exbpf_run, ret) + 1,
+	       "one 16-bit compare tests ret and thrown");
 
-/* The helper is in r11. Records the call instruction for the run's services, calls it with
- * r9 = &ctx->run, then obeys what the helper asked: fail or throw (the whole run unwinds), or
- * return from this frame (vm_run_return()). */
-static void emit_helper_call(struct em *e, const struct vm_insn *pc)
+/* A helper or kfunc call (fn, or r11 when fn is NULL) with r9 = &ctx->run. One that cannot
+ * stop the run is a plain call. One that may also records its instruction for the run's
+ * services (vm_run_insn(), vm_run_fail()) and, after it, leaves for L_STOP if the helper
+ * asked for anything. */
+static void emit_helper_call(struct em *e, const void *fn, const struct vm_insn *pc,
+			     bool may_stop)
 {
-	mov_imm64(e, R10, (uint64_t)(uintptr_t)pc);
-	mem(e, EF_W, 0x89, 1, R10, CTX, CTX_OFF(run.pc));
-	mov_rr(e, true, R9, CTX);
 	_Static_assert(offsetof(struct jit_ctx, run) == 0, "r9 = ctx is &ctx->run");
-	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	if (may_stop) {
+		mov_imm64(e, R10, (uint64_t)(uintptr_t)pc);
+		mem(e, EF_W, 0x89, 1, R10, CTX, CTX_OFF(run.pc));
+	}
+	mov_rr(e, true, R9, CTX);
+	if (fn)
+		emit_call_abs(e, fn);
+	else
+		rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	if (!may_stop)
+		return;
 	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
 	b1(e, 0);
-	jcc_label(e, CC_NE, L_FAIL_HELPER);
-	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.thrown)); /* cmp byte [thrown], 0 */
+	jcc_label(e, CC_NE, L_STOP);
+	mem(e, EF_66, 0x83, 1, 7, CTX, CTX_OFF(run.ret)); /* cmp word [ret and thrown], 0 */
 	b1(e, 0);
-	jcc_label(e, CC_NE, L_FAIL_THROW);
-	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.ret));
-	b1(e, 0);
-	size_t skip = jcc8(e, CC_E);
-	mem(e, 0, 0xc6, 1, 0, CTX, CTX_OFF(run.ret)); /* mov byte [ret], 0 */
-	b1(e, 0);
-	mem(e, EF_W, 0x8b, 1, RAX, CTX, CTX_OFF(run.ret_r0));
+	jcc_label(e, CC_NE, L_STOP);
+}
+
+/* LD_ABS / LD_IND: r0 = jit_pkt_load(exec, offset, size); r1-r5 read 0 afterwards; outside
+ * the packet the frame returns 0. */
+static void emit_ld_pkt(struct em *e, const struct isa_insn *in, int src, uint32_t size,
+			bool ind)
+{
+	if (ind) {
+		mov_rr(e, false, RSI, src);
+		rr(e, 0, 0x81, 1, 0, RSI); /* add esi, imm32 */
+	} else {
+		b1(e, 0xbe); /* mov esi, imm32 */
+	}
+	b4(e, (uint32_t)in->imm);
+	mem(e, EF_W, 0x8b, 1, RDI, CTX, CTX_OFF(run.exec));
+	b1(e, 0xba); /* mov edx, imm32 */
+	b4(e, size);
+	emit_call_abs(e, (const void *)(uintptr_t)jit_pkt_load);
+	static const int args[] = {RDI, RSI, RDX, RCX, R8};
+	for (size_t a = 0; a < sizeof(args) / sizeof(args[0]); a++)
+		rr(e, 0, 0x31, 1, args[a], args[a]);
+	rr(e, EF_W, 0x85, 1, RAX, RAX);
+	size_t ok = jcc8(e, CC_NS);
+	rr(e, 0, 0x31, 1, RAX, RAX);
 	emit_epilogue(e);
-	patch8(e, skip);
+	patch8(e, ok);
 }
 
 /* Division and modulo, unsigned and signed, with RFC 9669's results for a zero divisor and for
@@ -496,9 +674,36 @@ static int jit_cc(unsigned code)
 	}
 }
 
-/* Emits one instruction. Returns 0, or -EOPNOTSUPP for what this increment does not JIT. */
+static const struct vm_helper *helper_row(const struct vm_helper_table *t, uint32_t id)
+{
+	for (size_t i = 0; t && i < t->cnt; i++) {
+		if (t->helpers[i].id == id)
+			return &t->helpers[i];
+	}
+	return NULL;
+}
+
+/* Whether the call at insn i may stop the run (see struct jit_opts); row NULL for callx. */
+static bool call_may_stop(const struct jit_opts *o, size_t i, const struct vm_helper *row)
+{
+	if (row && row->never_stops)
+		return false;
+	return !o->may_stop || o->may_stop[i];
+}
+
+/* A helper or kfunc call by id; vm_prog_new_opts() has resolved every id already. */
+static void emit_call_id(struct em *e, const struct jit_prog *jp, const struct jit_opts *o,
+			 const struct vm_helper_table *t, const struct isa_insn *in, size_t i)
+{
+	const struct vm_helper *row = helper_row(t, (uint32_t)in->imm);
+
+	emit_helper_call(e, (const void *)(uintptr_t)row->fn, &jp->vm->insns[i],
+			 call_may_stop(o, i, row));
+}
+
+/* Emits one instruction. Returns 0, or -EOPNOTSUPP for what the JIT does not compile. */
 static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_insn *in,
-		     size_t i, const struct vm_helper_table *helpers, struct log *log)
+		     size_t i, const struct jit_opts *o, struct log *log)
 {
 	const struct isa_desc *d = isa_desc_of(in);
 	int dst = reg_map[in->dst], src = reg_map[in->src];
@@ -634,16 +839,17 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		patch8(e, ok);
 		b1(e, 0xe8);
 		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_FUNC);
+		add_site(e, i);
 		mem(e, 0, 0x83, 1, 5, CTX, CTX_OFF(run.depth)); /* sub dword [depth], 1 */
 		b1(e, 1);
 		return 0;
 	}
-	case ISA_OP_CALL_HELPER: {
-		exbpf_helper_fn fn = vm_helper_find(helpers, (uint32_t)in->imm);
-		mov_imm64(e, R11, (uint64_t)(uintptr_t)fn);
-		emit_helper_call(e, &jp->vm->insns[i]);
+	case ISA_OP_CALL_HELPER:
+		emit_call_id(e, jp, o, o->helpers, in, i);
 		return 0;
-	}
+	case ISA_OP_CALL_KFUNC:
+		emit_call_id(e, jp, o, o->kfuncs, in, i);
+		return 0;
 	case ISA_OP_CALLX: {
 		mem(e, EF_W, 0x89, 1, dst, CTX, CTX_OFF(callx_val));
 		static const int saved[] = {RDI, RSI, RDX, RCX, R8};
@@ -653,8 +859,7 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		b1(e, 8);
 		mov_rr(e, true, RDI, CTX);
 		mem(e, EF_W, 0x8b, 1, RSI, CTX, CTX_OFF(callx_val));
-		mov_imm64(e, RAX, (uint64_t)(uintptr_t)jit_callx_resolve);
-		rr(e, 0, 0xff, 1, 2, RAX);
+		emit_call_abs(e, (const void *)(uintptr_t)jit_callx_resolve);
 		rr(e, EF_W, 0x83, 1, 0, RSP);
 		b1(e, 8);
 		for (int s = 4; s >= 0; s--)
@@ -664,7 +869,7 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		emit_fail(e, i, JIT_FAIL_CALLX);
 		patch8(e, ok);
 		mov_rr(e, true, R11, RAX);
-		emit_helper_call(e, &jp->vm->insns[i]);
+		emit_helper_call(e, NULL, &jp->vm->insns[i], call_may_stop(o, i, NULL));
 		return 0;
 	}
 	case ISA_OP_LDDW:
@@ -673,6 +878,12 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 	case ISA_OP_LDDW_FUNC:
 		mov_imm64(e, dst, (uint64_t)isa_branch_target(in, i));
 		return 0;
+	case ISA_OP_LD_ABS_B: emit_ld_pkt(e, in, src, 1, false); return 0;
+	case ISA_OP_LD_ABS_H: emit_ld_pkt(e, in, src, 2, false); return 0;
+	case ISA_OP_LD_ABS_W: emit_ld_pkt(e, in, src, 4, false); return 0;
+	case ISA_OP_LD_IND_B: emit_ld_pkt(e, in, src, 1, true); return 0;
+	case ISA_OP_LD_IND_H: emit_ld_pkt(e, in, src, 2, true); return 0;
+	case ISA_OP_LD_IND_W: emit_ld_pkt(e, in, src, 4, true); return 0;
 
 	/* --- Memory */
 	case ISA_OP_LDX_B:
@@ -795,18 +1006,182 @@ static bool marked(const uint8_t *bits, uint64_t i)
 	return bits[i / 8] >> (i % 8) & 1;
 }
 
-int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
-		struct log *log, struct jit_prog **out)
+/* Where the next code mapping is tried: below this library's text, so that `call rel32`
+ * reaches the library's functions (and helpers linked with it). Each mapping takes the next
+ * addresses down; past JIT_NEAR_SPAN the cursor starts over at the top, and a hint that is
+ * taken (a live program, anything else) is skipped. Hints only: a mapping anywhere works, its
+ * calls then go through the pool. */
+static uintptr_t jit_hint_used;
+
+#define JIT_NEAR_SPAN ((uintptr_t)1 << 30) /* how far below the text mappings go */
+#define JIT_NEAR_GAP ((uintptr_t)1 << 24)  /* left free just below the text */
+
+static void *map_code(size_t size)
 {
+	uintptr_t text = (uintptr_t)&jit_exec & ~(uintptr_t)0xfffff;
+	void *m;
+
+	for (int tries = 0; text > 2 * JIT_NEAR_SPAN && tries < 8; tries++) {
+		uintptr_t used = __atomic_add_fetch(&jit_hint_used, size, __ATOMIC_RELAXED);
+		if (used > JIT_NEAR_SPAN) {
+			__atomic_store_n(&jit_hint_used, 0, __ATOMIC_RELAXED);
+			continue;
+		}
+		uintptr_t hint = text - JIT_NEAR_GAP - used;
+		m = mmap((void *)hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+		if ((uintptr_t)m == hint)
+			return m;
+		munmap(m, size);
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Fills the call slots once the code's address is known: `nop; call rel32` when the target
+ * is within reach, else `call [rip + slot]` through the pool after the code. */
+static void link_calls(const struct em *e, uint8_t *m, size_t pool_off)
+{
+	for (size_t k = 0; k < e->nabs; k++) {
+		uint64_t a = (uint64_t)(uintptr_t)e->abs[k];
+		memcpy(m + pool_off + 8 * k, &a, 8);
+	}
+	for (size_t f = 0; f < e->nfx; f++) {
+		const struct fixup *x = &e->fx[f];
+		if (x->kind != FX_ABS)
+			continue;
+		uint8_t *slot = m + x->pos;
+		int64_t rel = (int64_t)((uintptr_t)e->abs[x->target] - (uintptr_t)(slot + CALL_SLOT));
+		int32_t r32;
+		if (rel == (int32_t)rel) {
+			slot[0] = 0x90;
+			slot[1] = 0xe8;
+			r32 = (int32_t)rel;
+		} else {
+			slot[0] = 0xff; /* call [rip + disp32] */
+			slot[1] = 0x15;
+			r32 = (int32_t)(pool_off + 8 * x->target - (x->pos + CALL_SLOT));
+		}
+		memcpy(slot + 2, &r32, 4);
+	}
+}
+
+/* Patches the jumps and local calls (relative within the code). */
+static void link_jumps(struct em *e, const struct jit_prog *jp, const uint32_t *body)
+{
+	for (size_t f = 0; f < e->nfx; f++) {
+		const struct fixup *x = &e->fx[f];
+		if (x->kind == FX_ABS)
+			continue;
+		size_t to = x->kind == FX_LABEL ? e->labels[x->target]
+			    : x->kind == FX_FUNC ? jp->func_off[x->target]
+						 : body[x->target];
+		int32_t rel = (int32_t)((int64_t)to - (int64_t)(x->pos + 4));
+		memcpy(e->p + x->pos, &rel, 4);
+	}
+}
+
+/* Copies the code into its mapping, links the calls and makes it read+execute. */
+static int install(struct em *e, struct jit_prog *jp, struct log *log)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pool_off = (e->len + 7) & ~(size_t)7;
+	size_t total = pool_off + 8 * e->nabs;
+
+	jp->code_size = e->len;
+	jp->map_size = (total + (size_t)page - 1) / (size_t)page * (size_t)page;
+	uint8_t *m = map_code(jp->map_size);
+	if (!m)
+		return -ENOMEM;
+	memcpy(m, e->p, e->len);
+	memset(m + e->len, 0xcc, pool_off - e->len);
+	link_calls(e, m, pool_off);
+	if (mprotect(m, jp->map_size, PROT_READ | PROT_EXEC)) {
+		int err = -errno;
+		munmap(m, jp->map_size);
+		log_printf(log, "cannot make the JIT's code executable\n");
+		return err;
+	}
+	jp->code = m;
+	return 0;
+}
+
+/* Function starts: 0, every local-call and `lddw func` target, and the extra entries. */
+static int mark_functions(const struct bpf_insn *insns, size_t cnt, const struct jit_opts *o,
+			  uint8_t *funcs, struct log *log)
+{
+	mark(funcs, 0);
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+		if (in.op == ISA_OP_CALL_LOCAL || in.op == ISA_OP_LDDW_FUNC)
+			mark(funcs, (uint64_t)isa_branch_target(&in, i));
+		i += (size_t)n;
+	}
+	for (size_t k = 0; k < o->nentries; k++) {
+		if (o->entries[k] >= cnt) {
+			log_printf(log, "entry %zu is not an instruction of the program\n",
+				   o->entries[k]);
+			return -EINVAL;
+		}
+		mark(funcs, o->entries[k]);
+	}
+	return 0;
+}
+
+static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn *insns,
+			size_t cnt, const struct jit_opts *o, const uint8_t *funcs, uint32_t *body,
+			struct log *log)
+{
+	emit_stub(e);
+	for (size_t i = 0; i < cnt; i++)
+		jp->func_off[i] = UINT32_MAX;
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+
+		if (marked(funcs, i)) {
+			if (i) { /* falling into a function skips its prologue */
+				b1(e, 0xe9);
+				add_fixup(e, (uint32_t)i, FX_BODY);
+			}
+			jp->func_off[i] = (uint32_t)e->len;
+			emit_prologue(e, !o->no_stack_zeroing);
+		}
+		body[i] = (uint32_t)e->len;
+		int err = emit_insn(e, jp, &in, i, o, log);
+		if (err)
+			return err;
+		i += (size_t)n;
+	}
+	for (size_t k = 0; k < o->nentries; k++) {
+		if (jp->func_off[o->entries[k]] == UINT32_MAX) { /* an lddw's second slot */
+			log_printf(log, "entry %zu is not an instruction of the program\n",
+				   o->entries[k]);
+			return -EINVAL;
+		}
+	}
+	return e->oom || e->len > INT32_MAX ? -ENOMEM : 0;
+}
+
+int jit_compile_opts(const struct bpf_insn *insns, size_t cnt, const struct jit_opts *opts,
+		     struct log *log, struct jit_prog **out)
+{
+	static const struct jit_opts no_opts;
 	struct jit_prog *jp = calloc(1, sizeof(*jp));
 	struct em e = {0};
 	uint8_t *funcs = NULL;
 	uint32_t *body = NULL;
 	int err;
 
+	if (!opts)
+		opts = &no_opts;
 	if (!jp)
 		return -ENOMEM;
-	err = vm_prog_new(insns, cnt, helpers, log, &jp->vm);
+	struct vm_prog_opts vo = {.helpers = opts->helpers, .kfuncs = opts->kfuncs};
+	err = vm_prog_new_opts(insns, cnt, &vo, log, &jp->vm);
 	if (err) {
 		free(jp);
 		return err;
@@ -817,135 +1192,124 @@ int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper
 	jp->func_off = malloc(cnt * sizeof(*jp->func_off));
 	if (!funcs || !body || !jp->func_off) {
 		err = -ENOMEM;
-		goto fail;
+		goto out;
 	}
-	mark(funcs, 0);
-	for (size_t i = 0; i < cnt;) {
-		struct isa_insn in;
-		int n = isa_decode(insns, cnt, i, &in, NULL);
-		if (in.op == ISA_OP_CALL_LOCAL || in.op == ISA_OP_LDDW_FUNC)
-			mark(funcs, (uint64_t)isa_branch_target(&in, i));
-		i += (size_t)n;
-	}
-
-	emit_stub(&e);
-	for (size_t i = 0; i < cnt;) {
-		struct isa_insn in;
-		int n = isa_decode(insns, cnt, i, &in, NULL);
-
-		jp->func_off[i] = UINT32_MAX;
-		if (marked(funcs, i)) {
-			if (i) { /* falling into a function skips its prologue */
-				b1(&e, 0xe9);
-				add_fixup(&e, (uint32_t)i, FX_BODY);
-			}
-			jp->func_off[i] = (uint32_t)e.len;
-			emit_prologue(&e);
-		}
-		body[i] = (uint32_t)e.len;
-		err = emit_insn(&e, jp, &in, i, helpers, log);
-		if (err)
-			goto fail;
-		if (n == 2)
-			jp->func_off[i + 1] = UINT32_MAX;
-		i += (size_t)n;
-	}
-	if (e.oom || e.len > INT32_MAX) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	for (size_t f = 0; f < e.nfx; f++) {
-		const struct fixup *x = &e.fx[f];
-		size_t to = x->kind == FX_LABEL ? e.labels[x->target]
-			    : x->kind == FX_FUNC ? jp->func_off[x->target]
-						 : body[x->target];
-		int32_t rel = (int32_t)((int64_t)to - (int64_t)(x->pos + 4));
-		memcpy(e.p + x->pos, &rel, 4);
-	}
-
-	long page = sysconf(_SC_PAGESIZE);
-	jp->code_size = e.len;
-	jp->map_size = (e.len + (size_t)page - 1) / (size_t)page * (size_t)page;
-	void *m = mmap(NULL, jp->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	if (m == MAP_FAILED) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	memcpy(m, e.p, e.len);
-	if (mprotect(m, jp->map_size, PROT_READ | PROT_EXEC)) {
-		err = -errno;
-		munmap(m, jp->map_size);
-		log_printf(log, "cannot make the JIT's code executable\n");
-		goto fail;
-	}
-	jp->code = m;
+	err = mark_functions(insns, cnt, opts, funcs, log);
+	if (!err)
+		err = emit_program(&e, jp, insns, cnt, opts, funcs, body, log);
+	if (err)
+		goto out;
+	link_jumps(&e, jp, body);
+	err = install(&e, jp, log);
+	if (err)
+		goto out;
+	jp->sites = e.sites;
+	jp->nsites = e.nsites;
+	e.sites = NULL;
+out:
 	free(e.p);
 	free(e.fx);
+	free(e.abs);
+	free(e.sites);
 	free(funcs);
 	free(body);
+	if (err) {
+		jit_free(jp);
+		return err;
+	}
 	*out = jp;
 	return 0;
-fail:
-	free(e.p);
-	free(e.fx);
-	free(funcs);
-	free(body);
-	jit_free(jp);
-	return err;
 }
 
-/* UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
- * indirect call; generated code has none, and the word before the first stub lies outside
- * the mapping. */
+int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,
+		struct log *log, struct jit_prog **out)
+{
+	struct jit_opts opts = {.helpers = helpers};
+	return jit_compile_opts(insns, cnt, &opts, log, out);
+}
+
+static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t args[5],
+			   uint64_t *r0);
+
+static void ctx_init(struct jit_ctx *ctx, const struct jit_prog *p, struct vm_exec *x, int depth)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->run.exec = x;
+	ctx->run.prog = p->vm;
+	ctx->run.engine_call = jit_engine_call;
+	ctx->run.checked = false;
+	ctx->run.pc = p->vm->insns;
+	ctx->run.depth = depth;
+	ctx->depth0 = depth;
+	ctx->jp = p;
+}
+
+/* Runs the function at `entry` in this context until it returns or the context stops: 0 with
+ * *r0, a negative errno (logged, x->err_insn set) or VM_THROWN (its frames recorded).
+ * UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
+ * indirect call; generated code has none, and the word before the stub lies outside the
+ * mapping. */
 #if defined(__clang__)
 __attribute__((no_sanitize("function")))
 #endif
+static int jit_enter(struct jit_ctx *ctx, size_t entry, const uint64_t args[5], uint64_t *r0)
+{
+	const struct jit_prog *p = ctx->jp;
+	struct vm_exec *x = ctx->run.exec;
+
+	if (entry >= p->cnt || p->func_off[entry] == UINT32_MAX) {
+		log_printf(x->log, "entry %zu is not the start of a function of the program\n",
+			   entry);
+		return -EINVAL;
+	}
+	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
+	int why = stub(ctx, args, p->code + p->func_off[entry]);
+	switch (why) {
+	case JIT_OK:
+		*r0 = ctx->r0;
+		return 0;
+	case JIT_FAIL_DEPTH:
+		log_printf(x->log, "insn %" PRIu32 ": the call stack of %d frames is too deep\n",
+			   ctx->fail_insn, BPF_MAX_CALL_FRAMES + 1);
+		x->err_insn = ctx->fail_insn;
+		return -E2BIG;
+	case JIT_FAIL_CALLX:
+		log_printf(x->log, "insn %" PRIu32 ": callx to unknown helper %" PRIu64 "\n",
+			   ctx->fail_insn, ctx->callx_val);
+		x->err_insn = ctx->fail_insn;
+		return -EINVAL;
+	case JIT_FAIL_THROW:
+		return VM_THROWN;
+	default: /* JIT_FAIL_HELPER; a failure inside a callback has named its own insn */
+		if (x->err_insn < 0)
+			x->err_insn = (int64_t)vm_run_insn(&ctx->run);
+		return ctx->run.err;
+	}
+}
+
+/* vm_run_call() in a JIT run (struct exbpf_run.engine_call): the callback gets a context of
+ * its own one frame deeper, entered through the stub like a run. */
+static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t args[5],
+			   uint64_t *r0)
+{
+	const struct jit_ctx *caller = (const struct jit_ctx *)(void *)run;
+	struct jit_ctx ctx;
+
+	ctx_init(&ctx, caller->jp, run->exec, run->depth + 1);
+	return jit_enter(&ctx, entry, args, r0);
+}
+
 int jit_exec(const struct jit_prog *p, struct vm_exec *x)
 {
 	struct jit_ctx ctx;
 
-	memset(&ctx, 0, sizeof(ctx));
 	x->err_insn = -1;
 	x->r0 = 0;
 	x->nthrow = 0;
 	x->hook_why[0] = '\0';
 	x->budget_left = x->budget;
-	if (x->entry >= p->cnt || p->func_off[x->entry] == UINT32_MAX) {
-		log_printf(x->log, "entry %zu is not the start of a function of the program\n",
-			   x->entry);
-		return -EINVAL;
-	}
-	ctx.run.exec = x;
-	ctx.run.prog = p->vm;
-	ctx.run.checked = false;
-	ctx.run.pc = p->vm->insns;
-	ctx.helpers = p->vm->helpers;
-	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
-	int why = stub(&ctx, x->args, p->code + p->func_off[x->entry]);
-	switch (why) {
-	case JIT_OK:
-		x->r0 = ctx.r0;
-		return 0;
-	case JIT_FAIL_DEPTH:
-		log_printf(x->log, "insn %" PRIu32 ": the call stack of %d frames is too deep\n",
-			   ctx.fail_insn, BPF_MAX_CALL_FRAMES + 1);
-		x->err_insn = ctx.fail_insn;
-		return -E2BIG;
-	case JIT_FAIL_CALLX:
-		log_printf(x->log, "insn %" PRIu32 ": callx to unknown helper %" PRIu64 "\n",
-			   ctx.fail_insn, ctx.callx_val);
-		x->err_insn = ctx.fail_insn;
-		return -EINVAL;
-	case JIT_FAIL_THROW:
-		x->throw_insns[0] = (uint32_t)vm_run_insn(&ctx.run);
-		x->nthrow = 1;
-		return VM_THROWN;
-	default: /* JIT_FAIL_HELPER */
-		if (x->err_insn < 0)
-			x->err_insn = (int64_t)vm_run_insn(&ctx.run);
-		return ctx.run.err;
-	}
+	ctx_init(&ctx, p, x, 0);
+	return jit_enter(&ctx, x->entry, x->args, &x->r0);
 }
 
 void jit_free(struct jit_prog *p)
@@ -956,6 +1320,7 @@ void jit_free(struct jit_prog *p)
 		munmap(p->code, p->map_size);
 	vm_prog_free(p->vm);
 	free(p->func_off);
+	free(p->sites);
 	free(p);
 }
 
@@ -974,6 +1339,13 @@ size_t jit_code_size(const struct jit_prog *p)
 int jit_supported(void)
 {
 	return 0;
+}
+
+int jit_compile_opts(const struct bpf_insn *insns, size_t cnt, const struct jit_opts *opts,
+		     struct log *log, struct jit_prog **out)
+{
+	log_printf(log, "the JIT supports x86-64 hosts only\n");
+	return -ENOTSUP;
 }
 
 int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper_table *helpers,

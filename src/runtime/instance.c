@@ -25,7 +25,8 @@ static int seal(struct exbpf_env *env)
 		} else {
 			for (size_t i = 0; i < env->nhelpers; i++)
 				env->vm_helpers[i] = (struct vm_helper){
-					env->helpers[i].id, env->helpers[i].name, env->helpers[i].fn};
+					.id = env->helpers[i].id, .name = env->helpers[i].name,
+					.fn = env->helpers[i].fn};
 			env->helper_table = (struct vm_helper_table){env->vm_helpers, env->nhelpers};
 			atomic_store(&env->sealed, true);
 		}

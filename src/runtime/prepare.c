@@ -55,7 +55,8 @@ int rt_resolve_externs(struct exbpf_instance *inst, struct log *log)
 
 		exbpf_object__extern(inst->obj, i, &e);
 		k = find_kfunc(inst->env, e.name);
-		inst->kfuncs[i] = (struct vm_helper){(uint32_t)i, e.name, absent_kfunc};
+		inst->kfuncs[i] = (struct vm_helper){.id = (uint32_t)i, .name = e.name,
+						   .fn = absent_kfunc};
 		if (!k && e.weak)
 			continue;
 		if (!k) {

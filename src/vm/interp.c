@@ -127,41 +127,9 @@ static inline enum vm_fault vm_access_ok(const struct vm_state *st, uint64_t sta
 	return vm_access_regions(st, addr, size, write, hooked);
 }
 
-/* Linux's special offsets of legacy packet loads (SKF_NET_OFF, SKF_LL_OFF). */
-#define VM_SKF_NET_OFF (-0x100000)
-#define VM_SKF_LL_OFF (-0x200000)
-#define VM_ETH_HLEN 14
-
-/* Where a legacy packet load of `size` bytes at offset k reads, or NULL when it lies outside
- * the packet (Linux's bpf_skb_load_helper_* and bpf_internal_load_pointer_neg_helper):
- * k >= 0 from the skb's data, [SKF_NET_OFF, 0) from the network header, [SKF_LL_OFF,
- * SKF_NET_OFF) from the link-layer header, each up to the end of the packet. The network
- * header is the data, except where the data starts at the link-layer header (tc's skb in
- * test_run): then it follows the Ethernet header. */
-static const uint8_t *vm_pkt_ptr(const struct vm_exec *x, int32_t k, size_t size)
-{
-	const uint8_t *base;
-	uint64_t off;
-
-	if (!x->pkt)
-		return NULL;
-	if (k >= 0) {
-		base = x->pkt;
-		off = (uint64_t)k;
-	} else if (k >= VM_SKF_NET_OFF) {
-		base = x->pkt_mac == x->pkt ? x->pkt + VM_ETH_HLEN : x->pkt;
-		off = (uint64_t)((int64_t)k - VM_SKF_NET_OFF);
-	} else if (k >= VM_SKF_LL_OFF && x->pkt_mac) {
-		base = x->pkt_mac;
-		off = (uint64_t)((int64_t)k - VM_SKF_LL_OFF);
-	} else {
-		return NULL;
-	}
-	if (base > x->pkt_end || off > (uint64_t)(x->pkt_end - base) ||
-	    size > (uint64_t)(x->pkt_end - base) - off)
-		return NULL;
-	return base + off;
-}
+/* Runs a callback for vm_run_call() (struct exbpf_run.engine_call). */
+static int vm_interp_call(struct exbpf_run *run, size_t entry, const uint64_t args[5],
+			  uint64_t *r0);
 
 #define VM_CHECKED 0
 #define VM_RUN_NAME vm_run_fast
@@ -427,10 +395,27 @@ void vm_run_drop_region(struct exbpf_run *run, uint64_t start)
 	}
 }
 
+/* The callback's registers live here; the calling frame's stay in its own loop's array. */
+static int vm_interp_call(struct exbpf_run *run, size_t entry, const uint64_t args[5],
+			  uint64_t *r0)
+{
+	uint64_t reg[BPF_REG_COUNT] = {0};
+	int err;
+
+	memcpy(&reg[1], args, 5 * sizeof(reg[1]));
+	err = run->checked ? vm_run_checked(run->st, reg, entry, run->depth + 1)
+			   : vm_run_fast(run->st, reg, entry, run->depth + 1);
+	if (!err)
+		*r0 = reg[0];
+	return err;
+}
+
+/* The checks and the run's bookkeeping are the same for every engine; running the frame is
+ * the engine's (run->engine_call). */
 int vm_run_call(struct exbpf_run *run, uint64_t handle, const uint64_t args[5], uint64_t *r0)
 {
-	/* The callback's registers; the calling frame's stay in its own loop's array. */
-	uint64_t reg[BPF_REG_COUNT] = {0};
+	static const uint64_t no_args[5];
+	uint64_t res = 0;
 	int err;
 
 	if (run->err)
@@ -442,21 +427,20 @@ int vm_run_call(struct exbpf_run *run, uint64_t handle, const uint64_t args[5], 
 		return vm_run_fail(run, -E2BIG,
 				   "the call stack of %d frames is too deep (callback)",
 				   run->depth + 2);
-	if (args)
-		memcpy(&reg[1], args, 5 * sizeof(reg[1]));
-	err = run->checked ? vm_run_checked(run->st, reg, (size_t)handle, run->depth + 1)
-			   : vm_run_fast(run->st, reg, (size_t)handle, run->depth + 1);
+	if (!run->engine_call)
+		return vm_run_fail(run, -ENOTSUP, "this run cannot call back into the program");
+	err = run->engine_call(run, (size_t)handle, args ? args : no_args, &res);
 	if (err == VM_THROWN) {
 		run->thrown = true;
 		return VM_THROWN;
 	}
 	if (err) {
-		/* the callback's loop has logged it and set err_insn */
+		/* the callback's frame has logged it and set err_insn */
 		run->err = err < 0 ? err : -EINVAL;
 		return run->err;
 	}
 	if (r0)
-		*r0 = reg[0];
+		*r0 = res;
 	return 0;
 }
 

@@ -22,6 +22,11 @@ struct vm_helper {
 	uint32_t id;
 	const char *name;
 	exbpf_helper_fn fn;
+	/* The helper never calls vm_run_fail(), vm_run_throw(), vm_run_return() or
+	 * vm_run_call(), so an engine need not look at the run after it returns (the JIT then
+	 * emits a plain call). Zero, the default of every initializer that omits it, is the safe
+	 * answer: the helper may stop the run. */
+	bool never_stops;
 };
 
 struct vm_helper_table {
@@ -108,15 +113,26 @@ int vm_exec_why(struct vm_exec *x, int err, const char *fmt, ...)
 struct exbpf_run {
 	struct vm_exec *exec;
 	const struct vm_prog *prog;
-	/* the interpreter's, for the functions below */
+	/* the interpreter's, for the functions below; NULL in a JIT run (unchecked: the
+	 * functions below never consult it then) */
 	struct vm_state *st;
-	const struct vm_insn *pc; /* the call instruction */
+	/* The engine's way to run a callback (vm_run_call(), after its checks): the function at
+	 * `entry` as frame run->depth + 1 with r1-r5 = args. Returns 0 with *r0 its result, a
+	 * negative errno with the run's log and exec->err_insn already set by the failing frame,
+	 * or VM_THROWN with exec->throw_insns filled for the callback's frames. Set by each
+	 * engine on every exbpf_run it hands a helper. */
+	int (*engine_call)(struct exbpf_run *run, size_t entry, const uint64_t args[5],
+			   uint64_t *r0);
+	const struct vm_insn *pc; /* the call instruction (the JIT stores it for calls that may
+				   * stop the run only: see struct vm_helper) */
 	int depth;		  /* of the calling frame, 0 = main */
 	bool checked;
+	/* What the helper asked for. ret and thrown are adjacent so that the JIT tests both with
+	 * one 16-bit compare. */
 	int err;		  /* set by vm_run_fail(), or a failed vm_run_call() */
 	bool ret;		  /* set by vm_run_return() */
-	uint64_t ret_r0;
 	bool thrown;		  /* set by vm_run_throw(), or a throwing vm_run_call() */
+	uint64_t ret_r0;
 };
 
 /* For helpers handed a pointer by the program: whether [addr, addr + size) lies in the memory
@@ -173,8 +189,9 @@ void vm_run_throw(struct exbpf_run *run, uint64_t cookie);
  * the helper's calling frame: depth + 1, its 512-byte stack slice just below the caller's (so
  * the callback may use the caller's stack through a pointer), r1-r5 = args, r10 its own frame
  * pointer; it shares the run's budget, regions, dynamic regions, log and user. The calling
- * frame's registers (r6-r9, r10) are untouched when it resumes. Works in fast and checked
- * runs and nests (the callback's helpers may call vm_run_call() again). Returns 0 with *r0 the
+ * frame's registers (r6-r9, r10) are untouched when it resumes. Works in fast, checked and
+ * JIT runs (the checks here are shared; the engine runs the frame through run->engine_call)
+ * and nests (the callback's helpers may call vm_run_call() again). Returns 0 with *r0 the
  * callback's r0. A negative errno means the run has failed, and the helper must return at once
  * (its return value is ignored): the run's error and err_insn are the callback's (-EFAULT at
  * the callback's faulting insn, ...), or, for errors of the call itself, at the helper's call

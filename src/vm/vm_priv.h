@@ -66,6 +66,42 @@ struct vm_state {
 	struct vm_dyn_region dyn_inline[VM_DYN_INLINE];
 };
 
+/* Linux's special offsets of legacy packet loads (SKF_NET_OFF, SKF_LL_OFF). */
+#define VM_SKF_NET_OFF (-0x100000)
+#define VM_SKF_LL_OFF (-0x200000)
+#define VM_ETH_HLEN 14
+
+/* Where a legacy packet load of `size` bytes at offset k reads, or NULL when it lies outside
+ * the packet (Linux's bpf_skb_load_helper_* and bpf_internal_load_pointer_neg_helper):
+ * k >= 0 from the skb's data, [SKF_NET_OFF, 0) from the network header, [SKF_LL_OFF,
+ * SKF_NET_OFF) from the link-layer header, each up to the end of the packet. The network
+ * header is the data, except where the data starts at the link-layer header (tc's skb in
+ * test_run): then it follows the Ethernet header. Shared by the interpreter and the JIT. */
+static inline const uint8_t *vm_pkt_ptr(const struct vm_exec *x, int32_t k, size_t size)
+{
+	const uint8_t *base;
+	uint64_t off;
+
+	if (!x->pkt)
+		return NULL;
+	if (k >= 0) {
+		base = x->pkt;
+		off = (uint64_t)k;
+	} else if (k >= VM_SKF_NET_OFF) {
+		base = x->pkt_mac == x->pkt ? x->pkt + VM_ETH_HLEN : x->pkt;
+		off = (uint64_t)((int64_t)k - VM_SKF_NET_OFF);
+	} else if (k >= VM_SKF_LL_OFF && x->pkt_mac) {
+		base = x->pkt_mac;
+		off = (uint64_t)((int64_t)k - VM_SKF_LL_OFF);
+	} else {
+		return NULL;
+	}
+	if (base > x->pkt_end || off > (uint64_t)(x->pkt_end - base) ||
+	    size > (uint64_t)(x->pkt_end - base) - off)
+		return NULL;
+	return base + off;
+}
+
 /* Run the function at insn `start` as frame `depth0` with registers `reg` (r1-r5 set by the
  * caller, the rest zero; r10 is set here) until it exits from that frame: 0 with reg[0] the
  * result, or a negative errno with st->x->err_insn and the log set. */

@@ -524,10 +524,12 @@ TEST(jit_helpers)
 	run_jit(PROG(CALL(1234), EXIT()), &test_helpers, args, &o);
 	CHECK_EQ(o.err, -ENOENT);
 	CHECK_CONTAINS(o.log, "insn 0: unknown helper ID 1234");
-	/* legacy packet loads are not JITed yet */
-	run_jit(PROG(INSN(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), EXIT()), &test_helpers, args,
-		&o);
-	CHECK_EQ(o.err, -EOPNOTSUPP);
+	/* a legacy packet load with no packet: the program returns 0 */
+	run_jit(PROG(MOV64_K(0, 5), INSN(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), MOV64_K(0, 9),
+		     EXIT()),
+		&test_helpers, args, &o);
+	CHECK_EQ(o.err, 0);
+	CHECK_EQ(o.r0, 0);
 }
 
 static uint64_t helper_ret(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -660,4 +662,549 @@ TEST(jit_entry_at_a_function)
 	x.entry = 1;
 	CHECK_EQ(jit_exec(jp, &x), -EINVAL);
 	jit_free(jp);
+}
+
+/* ---- the runtime's engine: kfuncs, callbacks, throws, packet loads, entries, may_stop.
+ * Each program runs on the JIT and on the interpreter's fast loop (vm_prog_new_opts(),
+ * vm_exec() unchecked) with the same helpers and kfuncs; everything vm_exec reports must be
+ * equal, and most results are also written out by hand. */
+
+#define LDDW_FN(d, rel)                                                                         \
+	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, rel), INSN(0, 0, 0, 0, 0)
+#define KCALL(id) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, id)
+#define LD_ABS(sz, k) INSN(BPF_LD | BPF_ABS | (sz), 0, 0, 0, k)
+#define LD_IND(sz, s, k) INSN(BPF_LD | BPF_IND | (sz), 0, s, 0, k)
+
+enum { H_ADD = 1, H_ADD_MAY = 2, H_FAIL = 3, H_RET = 4, H_INSN = 5, H_LOOP = 30 };
+enum { K_MUL = 100, K_THROW = 101 };
+
+static uint64_t h_add(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run)
+{
+	return r1 + r2;
+}
+
+static uint64_t h_fail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct exbpf_run *run)
+{
+	return (uint64_t)vm_run_fail(run, -EPERM, "denied %llu", (unsigned long long)r1);
+}
+
+static uint64_t h_ret(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run)
+{
+	vm_run_return(run, r1 * 2);
+	return 0;
+}
+
+static uint64_t h_insn(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct exbpf_run *run)
+{
+	return vm_run_insn(run);
+}
+
+/* bpf_loop's contract: callback(i, ctx) r1 times until it returns nonzero; a failing or
+ * throwing callback ends the helper at once. */
+static uint64_t h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct exbpf_run *run)
+{
+	uint64_t i, r0 = 0;
+
+	for (i = 0; i < r1; i++) {
+		uint64_t a[5] = {i, r3, 0, 0, 0};
+		if (vm_run_call(run, r2, a, &r0))
+			return 0;
+		if (r0)
+			return i + 1;
+	}
+	return i;
+}
+
+static uint64_t k_mul(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run)
+{
+	return r1 * r2;
+}
+
+static uint64_t k_throw(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			struct exbpf_run *run)
+{
+	vm_run_throw(run, r1);
+	return 0;
+}
+
+static const struct vm_helper eng_helper_rows[] = {
+	{.id = H_ADD, .name = "add", .fn = h_add, .never_stops = true},
+	{.id = H_ADD_MAY, .name = "add_may", .fn = h_add},
+	{.id = H_FAIL, .name = "fail", .fn = h_fail},
+	{.id = H_RET, .name = "ret", .fn = h_ret},
+	{.id = H_INSN, .name = "insn", .fn = h_insn},
+	{.id = H_LOOP, .name = "loop", .fn = h_loop},
+};
+static const struct vm_helper eng_kfunc_rows[] = {
+	{.id = K_MUL, .name = "mul", .fn = k_mul, .never_stops = true},
+	{.id = K_THROW, .name = "throw", .fn = k_throw},
+};
+static const struct vm_helper_table eng_helpers = {eng_helper_rows, ARRAY_LEN(eng_helper_rows)};
+static const struct vm_helper_table eng_kfuncs = {eng_kfunc_rows, ARRAY_LEN(eng_kfunc_rows)};
+static const struct jit_opts eng_opts = {.helpers = &eng_helpers, .kfuncs = &eng_kfuncs};
+
+struct eng {
+	int err;
+	uint64_t r0, cookie;
+	int64_t err_insn;
+	uint32_t nthrow, throw_insns[BPF_MAX_CALL_FRAMES];
+	char log[512];
+};
+
+static void eng_run(bool jit, const struct bpf_insn *p, size_t cnt, const struct jit_opts *o,
+		    const struct vm_exec *in, struct eng *out)
+{
+	struct vm_exec x = *in;
+	struct log log;
+
+	memset(out, 0, sizeof(*out));
+	log_init(&log, out->log, sizeof(out->log));
+	x.log = &log;
+	x.checked = false;
+	if (jit) {
+		struct jit_prog *jp;
+		out->err = jit_compile_opts(p, cnt, o, &log, &jp);
+		if (out->err)
+			return;
+		out->err = jit_exec(jp, &x);
+		jit_free(jp);
+	} else {
+		struct vm_prog_opts vo = {.helpers = o->helpers, .kfuncs = o->kfuncs};
+		struct vm_prog *prog;
+		out->err = vm_prog_new_opts(p, cnt, &vo, &log, &prog);
+		if (out->err)
+			return;
+		out->err = vm_exec(prog, &x);
+		vm_prog_free(prog);
+	}
+	out->r0 = x.r0;
+	out->err_insn = x.err_insn;
+	if (out->err == VM_THROWN) {
+		out->cookie = x.cookie;
+		out->nthrow = x.nthrow;
+		memcpy(out->throw_insns, x.throw_insns, sizeof(out->throw_insns));
+	}
+}
+
+/* Runs on both engines and records any difference; *j gets the JIT's report. */
+static void eng_both(int line, const struct jit_opts *o, const struct vm_exec *in,
+		     struct eng *j, const struct bpf_insn *p, size_t cnt)
+{
+	struct eng i;
+
+	eng_run(false, p, cnt, o, in, &i);
+	eng_run(true, p, cnt, o, in, j);
+	if (i.err != j->err || i.r0 != j->r0 || i.err_insn != j->err_insn ||
+	    strcmp(i.log, j->log) || i.cookie != j->cookie || i.nthrow != j->nthrow ||
+	    memcmp(i.throw_insns, j->throw_insns, i.nthrow * sizeof(i.throw_insns[0])))
+		test_fail(__FILE__, line,
+			  "interp err %d r0 %" PRIu64 " insn %" PRId64 " cookie %" PRIu64
+			  " nthrow %u [%u %u] (%s) != jit err %d r0 %" PRIu64 " insn %" PRId64
+			  " cookie %" PRIu64 " nthrow %u [%u %u] (%s)",
+			  i.err, i.r0, i.err_insn, i.cookie, i.nthrow, i.throw_insns[0],
+			  i.throw_insns[1], i.log, j->err, j->r0, j->err_insn, j->cookie, j->nthrow,
+			  j->throw_insns[0], j->throw_insns[1], j->log);
+}
+
+#define ENG(x, j, ...) eng_both(__LINE__, &eng_opts, x, j, PROG(__VA_ARGS__))
+
+static void check_throw(int line, const struct eng *j, uint64_t cookie, size_t n,
+			const uint32_t *insns)
+{
+	if (j->err != VM_THROWN || j->cookie != cookie || j->nthrow != n ||
+	    memcmp(j->throw_insns, insns, n * sizeof(*insns)))
+		test_fail(__FILE__, line, "expected a throw of %" PRIu64 " through %zu frames: "
+			  "err %d cookie %" PRIu64 " nthrow %u", cookie, n, j->err, j->cookie,
+			  j->nthrow);
+}
+
+TEST(jit_kfuncs)
+{
+	struct vm_exec x = {0};
+	struct eng j;
+
+	ENG(&x, &j, MOV64_K(1, 6), MOV64_K(2, 7), KCALL(K_MUL), EXIT());
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 42);
+	/* a kfunc that throws, with r6 kept across the plain kfunc call before it */
+	ENG(&x, &j, MOV64_K(6, 3), MOV64_K(1, 6), MOV64_K(2, 7), KCALL(K_MUL), MOV64_X(1, 0),
+	    ALU64_X(BPF_ADD, 1, 6), KCALL(K_THROW), MOV64_K(0, 1), EXIT());
+	check_throw(__LINE__, &j, 45, 1, (const uint32_t[]){6});
+	/* an unknown kfunc fails the load as in the interpreter */
+	ENG(&x, &j, MOV64_K(0, 0), KCALL(999), EXIT());
+	CHECK_EQ(j.err, -ENOENT);
+	CHECK_CONTAINS(j.log, "insn 1: unknown kfunc #999");
+	/* a helper id is not a kfunc id */
+	ENG(&x, &j, KCALL(H_ADD), EXIT());
+	CHECK_EQ(j.err, -ENOENT);
+}
+
+/* main(D): f(D); f(n) = n ? f(n - 1) : throw 77. The throw happens at depth D + 1. */
+TEST(jit_throw_depths)
+{
+	struct vm_exec x = {0};
+	struct eng j;
+
+	ENG(&x, &j, MOV64_K(1, 5), KCALL(K_THROW), EXIT());
+	check_throw(__LINE__, &j, 5, 1, (const uint32_t[]){1});
+	for (int d = 0; d <= 7; d++) {
+		ENG(&x, &j, MOV64_K(1, d), CALL_LOCAL(1), EXIT(),
+		    /* f */ JMP_K(BPF_JNE, 1, 0, 3), MOV64_K(1, 77), KCALL(K_THROW), EXIT(),
+		    ALU64_K(BPF_SUB, 1, 1), CALL_LOCAL(-6), EXIT());
+		if (d == 7) { /* 9 frames */
+			CHECK_EQ(j.err, -E2BIG);
+			CHECK_EQ(j.err_insn, 8);
+			continue;
+		}
+		uint32_t want[BPF_MAX_CALL_FRAMES] = {5};
+		for (int k = 0; k < d; k++)
+			want[1 + k] = 8;
+		want[1 + d] = 1;
+		check_throw(__LINE__, &j, 77, (size_t)d + 2, want);
+	}
+}
+
+/* main: loop(1, g, D); g(i, D): f(D); f as above: the throw at depth D + 2, through the
+ * helper's C frame. */
+TEST(jit_throw_in_callbacks)
+{
+	struct vm_exec x = {0};
+	struct eng j;
+
+	for (int d = 0; d <= 6; d++) {
+		ENG(&x, &j, MOV64_K(1, 1), LDDW_FN(2, 5), MOV64_K(3, d), MOV64_K(4, 0),
+		    CALL(H_LOOP), EXIT(),
+		    /* g */ MOV64_X(1, 2), CALL_LOCAL(1), EXIT(),
+		    /* f */ JMP_K(BPF_JNE, 1, 0, 3), MOV64_K(1, 77), KCALL(K_THROW), EXIT(),
+		    ALU64_K(BPF_SUB, 1, 1), CALL_LOCAL(-6), EXIT());
+		if (d == 6) {
+			CHECK_EQ(j.err, -E2BIG);
+			CHECK_EQ(j.err_insn, 15);
+			CHECK_CONTAINS(j.log, "insn 15: the call stack of 9 frames is too deep");
+			continue;
+		}
+		uint32_t want[BPF_MAX_CALL_FRAMES] = {12};
+		for (int k = 0; k < d; k++)
+			want[1 + k] = 15;
+		want[1 + d] = 8;
+		want[2 + d] = 5;
+		check_throw(__LINE__, &j, 77, (size_t)d + 3, want);
+	}
+	/* main calls f at 1, f runs loop at 8, the callback g calls h at 12 on its third
+	 * iteration, h throws at 15 */
+	ENG(&x, &j, MOV64_K(1, 0), CALL_LOCAL(1), EXIT(),
+	    /* f */ MOV64_K(1, 3), LDDW_FN(2, 5), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT(),
+	    /* g */ MOV64_K(0, 0), JMP_K(BPF_JNE, 1, 2, 1), CALL_LOCAL(1), EXIT(),
+	    /* h */ MOV64_K(1, 99), KCALL(K_THROW), EXIT());
+	check_throw(__LINE__, &j, 99, 4, (const uint32_t[]){15, 12, 8, 1});
+	/* nested callbacks: g runs loop on itself until 8 frames are not enough */
+	ENG(&x, &j, MOV64_K(1, 1), LDDW_FN(2, 5), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT(),
+	    /* g */ MOV64_K(1, 1), LDDW_FN(2, -2), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT());
+	CHECK_EQ(j.err, -E2BIG);
+	CHECK_EQ(j.err_insn, 12);
+	CHECK_CONTAINS(j.log, "insn 12: the call stack of 9 frames is too deep (callback)");
+	/* the same nesting, throwing at 7 callbacks deep: every helper call site is a frame */
+	ENG(&x, &j, MOV64_K(1, 1), LDDW_FN(2, 5), MOV64_K(3, 6), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT(),
+	    /* g(i, n) */ JMP_K(BPF_JNE, 2, 0, 2), MOV64_K(1, 55), KCALL(K_THROW),
+	    MOV64_K(1, 1), ALU64_K(BPF_SUB, 2, 1), MOV64_X(3, 2), LDDW_FN(2, -7), MOV64_K(4, 0),
+	    CALL(H_LOOP), EXIT());
+	check_throw(__LINE__, &j, 55, 8,
+		    (const uint32_t[]){9, 16, 16, 16, 16, 16, 16, 5});
+}
+
+TEST(jit_callbacks)
+{
+	uint64_t n;
+	struct vm_exec x = {0};
+	struct eng j;
+
+	/* the callback adds i to the caller's stack slot through the pointer it gets, and stops
+	 * at i = 5; r6-r9 of the caller survive */
+	for (n = 0; n < 9; n++) {
+		x.args[0] = n;
+		ENG(&x, &j, MOV64_K(6, 1000), MOV64_K(9, 9), ST(BPF_DW, 10, -8, 0), MOV64_X(3, 10),
+		    ALU64_K(BPF_ADD, 3, -8), LDDW_FN(2, 9), MOV64_K(4, 0), CALL(H_LOOP),
+		    LDX(BPF_DW, 1, 10, -8), ALU64_K(BPF_MUL, 1, 100), ALU64_X(BPF_ADD, 0, 1),
+		    ALU64_X(BPF_ADD, 0, 6), ALU64_X(BPF_ADD, 0, 9), EXIT(),
+		    /* g(i, p) */ MOV64_K(6, 1), MOV64_K(9, 2), LDX(BPF_DW, 3, 2, 0),
+		    ALU64_X(BPF_ADD, 3, 1), STX(BPF_DW, 2, 3, 0), MOV64_K(0, 0),
+		    JMP_K(BPF_JNE, 1, 5, 1), MOV64_K(0, 1), EXIT());
+		uint64_t iters = n < 6 ? n : 6, sum = iters * (iters - 1) / 2;
+		CHECK_EQ(j.err, 0);
+		CHECK_EQ(j.r0, iters + 100 * sum + 1009);
+	}
+	x.args[0] = 0;
+	/* a failure inside the callback names the callback's instruction */
+	ENG(&x, &j, MOV64_K(1, 3), LDDW_FN(2, 5), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT(),
+	    /* g */ MOV64_K(0, 0), JMP_K(BPF_JNE, 1, 1, 2), MOV64_K(1, 42), CALL(H_FAIL), EXIT());
+	CHECK_EQ(j.err, -EPERM);
+	CHECK_EQ(j.err_insn, 10);
+	CHECK_CONTAINS(j.log, "insn 10: denied 42");
+	/* vm_run_return() in a callback returns from the callback (nonzero: the loop stops) */
+	ENG(&x, &j, MOV64_K(1, 10), LDDW_FN(2, 6), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    ALU64_K(BPF_MUL, 0, 10), EXIT(),
+	    /* g */ MOV64_K(0, 0), JMP_K(BPF_JNE, 1, 3, 1), CALL(H_RET), EXIT());
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 40);
+	/* an invalid handle */
+	ENG(&x, &j, MOV64_K(1, 1), MOV64_K(2, 1), MOV64_K(3, 0), MOV64_K(4, 0), CALL(H_LOOP),
+	    EXIT());
+	CHECK_EQ(j.err, -EINVAL);
+	CHECK_EQ(j.err_insn, 4);
+}
+
+TEST(jit_run_return_and_insn)
+{
+	struct vm_exec x = {.args = {21}};
+	struct eng j;
+
+	/* from main: the run ends with the helper's value */
+	ENG(&x, &j, CALL(H_RET), MOV64_K(0, 1), EXIT());
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 42);
+	/* from a callee: the callee returns it */
+	ENG(&x, &j, MOV64_K(6, 3), CALL_LOCAL(2), ALU64_X(BPF_ADD, 0, 6), EXIT(), MOV64_K(6, 50),
+	    CALL(H_RET), MOV64_K(0, 1), EXIT());
+	CHECK_EQ(j.r0, 45);
+	/* a helper that may stop sees its own instruction */
+	ENG(&x, &j, MOV64_K(0, 0), CALL(H_INSN), MOV64_X(6, 0), CALL(H_INSN),
+	    ALU64_K(BPF_MUL, 0, 10), ALU64_X(BPF_ADD, 0, 6), EXIT());
+	CHECK_EQ(j.r0, 31);
+}
+
+TEST(jit_never_stops_in_a_loop)
+{
+	struct vm_exec x = {.args = {1000}};
+	struct eng j;
+
+	/* r0 = sum of add(i, r6) for i < 1000, with r6-r9 live across the calls */
+	ENG(&x, &j, MOV64_X(7, 1), MOV64_K(6, 3), MOV64_K(8, 0), MOV64_K(9, 0),
+	    /* loop */ MOV64_X(1, 9), MOV64_X(2, 6), CALL(H_ADD), ALU64_X(BPF_ADD, 8, 0),
+	    MOV64_X(1, 0), MOV64_K(2, 2), KCALL(K_MUL), ALU64_X(BPF_ADD, 8, 0),
+	    ALU64_K(BPF_ADD, 9, 1), JMP_X(BPF_JNE, 9, 7, -10), MOV64_X(0, 8), EXIT());
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 3 * (999 * 1000 / 2 + 3 * 1000));
+}
+
+static size_t code_size_of(const struct jit_opts *o, const struct bpf_insn *p, size_t cnt)
+{
+	struct jit_prog *jp;
+	size_t n = 0;
+
+	if (jit_compile_opts(p, cnt, o, NULL, &jp) == 0) {
+		n = jit_code_size(jp);
+		jit_free(jp);
+	}
+	return n;
+}
+
+TEST(jit_plain_calls_carry_nothing)
+{
+	static const uint8_t none[4];
+	struct jit_opts quiet = eng_opts;
+	quiet.may_stop = none;
+	size_t never = code_size_of(&eng_opts, PROG(MOV64_K(1, 1), CALL(H_ADD), EXIT()));
+	size_t kfunc = code_size_of(&eng_opts, PROG(MOV64_K(1, 1), KCALL(K_MUL), EXIT()));
+	size_t may = code_size_of(&eng_opts, PROG(MOV64_K(1, 1), CALL(H_ADD_MAY), EXIT()));
+	size_t zero = code_size_of(&quiet, PROG(MOV64_K(1, 1), CALL(H_ADD_MAY), EXIT()));
+	size_t empty = code_size_of(&eng_opts, PROG(MOV64_K(1, 1), EXIT()));
+
+	CHECK(empty > 0 && never > 0 && may > 0);
+	CHECK(never < may);
+	CHECK_EQ(zero, never);
+	CHECK_EQ(kfunc, never);
+	/* a plain call: mov r9, r12 and the 6-byte call slot, nothing else */
+	CHECK_EQ(never - empty, 3 + 6);
+
+	/* ten plain calls cost ten times one */
+	struct bpf_insn ten[12];
+	ten[0] = MOV64_K(1, 1);
+	for (int i = 1; i <= 10; i++)
+		ten[i] = CALL(H_ADD);
+	ten[11] = EXIT();
+	CHECK_EQ(code_size_of(&eng_opts, ten, 12) - empty, 10 * 9);
+
+	/* a per-instruction map: the throwing kfunc may stop, the helper before it may not */
+	static const uint8_t marks[] = {0, 0, 0, 0, 1, 0};
+	struct jit_opts mixed = eng_opts;
+	mixed.may_stop = marks;
+	struct vm_exec x = {.args = {4}};
+	struct eng j;
+	eng_both(__LINE__, &mixed, &x, &j,
+		 PROG(MOV64_K(2, 5), CALL(H_ADD_MAY), MOV64_X(1, 0), MOV64_K(0, 1), KCALL(K_THROW),
+		      EXIT()));
+	check_throw(__LINE__, &j, 9, 1, (const uint32_t[]){4});
+
+	/* the helper is linked with the code: the call is `call rel32` */
+	struct jit_prog *jp;
+	CHECK_EQ(jit_compile_opts(PROG(CALL(H_ADD), EXIT()), &eng_opts, NULL, &jp), 0);
+	const uint8_t *c = jit_code(jp);
+	size_t found = 0;
+	for (size_t k = 0; k + 5 <= jit_code_size(jp); k++)
+		if (c[k] == 0x4d && c[k + 1] == 0x89 && c[k + 2] == 0xe1 && c[k + 3] == 0x90 &&
+		    c[k + 4] == 0xe8)
+			found++;
+	CHECK_EQ(found, 1);
+	jit_free(jp);
+}
+
+TEST(jit_packet_loads)
+{
+	uint8_t frame[80];
+	for (size_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7 + 3);
+	static const int32_t offs[] = {0, 1, 13, 14, 60, 62, 63, 64, 79, -1, -0x100000,
+				       -0x100000 + 2, -0x100000 + 50, -0x100000 + 70,
+				       -0x200000, -0x200000 + 9, -0x200000 + 78, -0x200001,
+				       0x7fffffff, (int32_t)0x80000000};
+	static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W};
+	/* the data at the Ethernet header (tc), after it, no link-layer header, no packet */
+	const struct {
+		const uint8_t *pkt, *end, *mac;
+	} layouts[] = {
+		{frame, frame + 64, frame},
+		{frame + 14, frame + 80, frame},
+		{frame + 14, frame + 80, NULL},
+		{NULL, NULL, NULL},
+	};
+	struct eng j;
+	int loaded = 0;
+
+	for (size_t l = 0; l < ARRAY_LEN(layouts); l++)
+		for (size_t s = 0; s < ARRAY_LEN(sizes); s++)
+			for (size_t k = 0; k < ARRAY_LEN(offs); k++) {
+				struct vm_exec x = {.pkt = layouts[l].pkt,
+						    .pkt_end = layouts[l].end,
+						    .pkt_mac = layouts[l].mac,
+						    .args = {1, 2, 3, 4, 5}};
+				/* r0 + r1..r5 (0 after the load) + 1000: a load outside ends
+				 * the program with 0 */
+				ENG(&x, &j, MOV64_K(6, 0), LD_ABS(sizes[s], offs[k]),
+				    ALU64_X(BPF_ADD, 0, 1), ALU64_X(BPF_ADD, 0, 2),
+				    ALU64_X(BPF_ADD, 0, 3), ALU64_X(BPF_ADD, 0, 4),
+				    ALU64_X(BPF_ADD, 0, 5), ALU64_K(BPF_ADD, 0, 1000), EXIT());
+				loaded += j.r0 != 0;
+				/* LD_IND from a subprogram: offset r7 + 1 (32-bit), and a load
+				 * outside returns 0 from the subprogram only */
+				ENG(&x, &j, MOV64_K(1, offs[k]), CALL_LOCAL(2),
+				    ALU64_K(BPF_ADD, 0, 5), EXIT(), MOV64_X(7, 1),
+				    ALU64_K(BPF_SUB, 7, 1), MOV64_K(0, 77), LD_IND(sizes[s], 7, 1),
+				    ALU64_X(BPF_ADD, 0, 3), ALU64_K(BPF_ADD, 0, 1000), EXIT());
+			}
+	CHECK(loaded > 20);
+	/* by hand: big-endian, SKF_NET_OFF past the Ethernet header when the data starts at it */
+	struct vm_exec x = {.pkt = frame, .pkt_end = frame + 64, .pkt_mac = frame};
+	ENG(&x, &j, LD_ABS(BPF_H, 1), EXIT());
+	CHECK_EQ(j.r0, (uint64_t)frame[1] << 8 | frame[2]);
+	ENG(&x, &j, LD_ABS(BPF_W, -0x100000), EXIT());
+	CHECK_EQ(j.r0, (uint64_t)frame[14] << 24 | (uint64_t)frame[15] << 16 |
+			       (uint64_t)frame[16] << 8 | frame[17]);
+	ENG(&x, &j, MOV64_K(2, -1), LD_IND(BPF_B, 2, 4), EXIT());
+	CHECK_EQ(j.r0, frame[3]);
+}
+
+TEST(jit_extra_entries)
+{
+	/* insn 2 starts a function that nothing names (an exception callback) */
+	const struct bpf_insn p[] = {MOV64_K(0, 1), EXIT(), MOV64_X(0, 1), ALU64_X(BPF_ADD, 0, 2),
+				     KCALL(K_MUL), EXIT()};
+	size_t entry = 2;
+	struct jit_opts o = eng_opts;
+	o.entries = &entry;
+	o.nentries = 1;
+	struct vm_exec x = {.args = {3, 4}, .entry = 2};
+	struct eng j;
+	eng_both(__LINE__, &o, &x, &j, p, ARRAY_LEN(p));
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 12);
+	/* without the entry it is no function start */
+	eng_run(true, p, ARRAY_LEN(p), &eng_opts, &x, &j);
+	CHECK_EQ(j.err, -EINVAL);
+	/* entries must be instructions */
+	const struct bpf_insn q[] = {LDDW(0, 5), EXIT()};
+	struct jit_prog *jp;
+	entry = 1; /* lddw's second slot */
+	CHECK_EQ(jit_compile_opts(q, ARRAY_LEN(q), &o, NULL, &jp), -EINVAL);
+	entry = 3;
+	CHECK_EQ(jit_compile_opts(q, ARRAY_LEN(q), &o, NULL, &jp), -EINVAL);
+}
+
+/* ---- several threads on one program with callbacks and throws */
+
+struct eng_th {
+	struct jit_prog *jp;
+	unsigned seed;
+	int bad;
+};
+
+static void *eng_th_main(void *arg)
+{
+	struct eng_th *t = arg;
+	for (unsigned i = 0; i < 4000; i++) {
+		uint64_t n = (t->seed + i) % 12;
+		struct vm_exec x = {.args = {n}};
+		int err = jit_exec(t->jp, &x);
+		if (n <= 7 ? err || x.r0 != 2 * n
+			   : err != VM_THROWN || x.cookie != n || x.nthrow != 2 ||
+				     x.throw_insns[0] != 11 || x.throw_insns[1] != 5)
+			t->bad++;
+	}
+	return NULL;
+}
+
+TEST(jit_threads_with_callbacks)
+{
+	/* main(n): loop(n, g, n) + n; g(i, n) throws n at i = 7 */
+	const struct bpf_insn p[] = {
+		MOV64_X(6, 1), LDDW_FN(2, 6), MOV64_X(3, 6), MOV64_K(4, 0), CALL(H_LOOP),
+		ALU64_X(BPF_ADD, 0, 6), EXIT(),
+		/* g */ MOV64_K(0, 0), JMP_K(BPF_JNE, 1, 7, 2), MOV64_X(1, 2), KCALL(K_THROW),
+		EXIT(),
+	};
+	struct jit_prog *jp;
+	CHECK_EQ(jit_compile_opts(p, ARRAY_LEN(p), &eng_opts, NULL, &jp), 0);
+	struct eng_th t[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct eng_th){jp, (unsigned)i * 5, 0};
+		CHECK_EQ(pthread_create(&th[i], NULL, eng_th_main, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ(t[i].bad, 0);
+	}
+	jit_free(jp);
+}
+
+TEST(jit_no_stack_zeroing)
+{
+	/* a chain of 7 frames, each writing its slot before reading it: the same results; the
+	 * code of each function is the 22-byte clearing loop shorter */
+	struct jit_opts o = eng_opts;
+	o.no_stack_zeroing = true;
+	struct vm_exec x = {0};
+	struct eng j;
+	const struct bpf_insn p[] = {
+		MOV64_K(1, 6), MOV64_K(6, 0), CALL_LOCAL(2), ALU64_X(BPF_ADD, 0, 6), EXIT(),
+		/* f(r1) = r1 ? f(r1 - 1) + r1 + r1 : 0, through the stack */
+		MOV64_X(6, 1), STX(BPF_DW, 10, 1, -512), MOV64_K(0, 0), JMP_K(BPF_JEQ, 1, 0, 4),
+		ALU64_K(BPF_SUB, 1, 1), CALL_LOCAL(-6), LDX(BPF_DW, 2, 10, -512),
+		ALU64_X(BPF_ADD, 0, 2), ALU64_X(BPF_ADD, 0, 6), EXIT(),
+	};
+	eng_both(__LINE__, &o, &x, &j, p, ARRAY_LEN(p));
+	CHECK_EQ(j.err, 0);
+	CHECK_EQ(j.r0, 42);
+	CHECK_EQ(code_size_of(&eng_opts, p, ARRAY_LEN(p)) - code_size_of(&o, p, ARRAY_LEN(p)),
+		 2 * 22);
 }
