@@ -40,7 +40,8 @@ run_suite unit "$BUILD/tests/unit" --conformance tests/conformance --progs "$BUI
 run_suite conformance-interp "$BUILD/exbpf" conformance --engine interp tests/conformance/*.data
 run_suite conformance-jit "$BUILD/exbpf" conformance --engine jit tests/conformance/*.data
 # Every BPF program under tests/progs carries its expectation as annotations.
-run_suite progs "$BUILD/exbpf" test "$BUILD"/progs/*.bpf.o
+# ... on both engines: the interpreter's fast loop and the JIT (a line per program and engine).
+run_suite progs "$BUILD/exbpf" test --engine all "$BUILD"/progs/*.bpf.o
 # The same programs in kernel-strict mode: Linux's own tags, Linux's verdicts and messages.
 run_suite progs-strict "$BUILD/exbpf" test --kernel-strict "$BUILD"/progs/*.bpf.o
 # Their unprivileged runs (programs with *_unpriv tags; the others are skipped, as Linux's

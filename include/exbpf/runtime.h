@@ -99,6 +99,11 @@ enum exbpf_func_flags {
 	EXBPF_FN_NO_RETURN = 1u << 3, /* never returns to the program (bpf_throw) */
 	EXBPF_FN_ASYNC_CALLBACK = 1u << 4, /* its EXBPF_ARG_PTR_TO_FUNC argument runs later, as
 					    * a new invocation (bpf_timer_set_callback) */
+	/* In a verified program's run it never calls exbpf_run__fail() nor runs a callback
+	 * (exbpf_run__callback()): the JIT then calls it with nothing around the call (no
+	 * record of the call site, no look at the run afterwards). A promise: a helper with
+	 * this flag that stops the run anyway is a bug in the helper. */
+	EXBPF_FN_NEVER_STOPS = 1u << 5,
 };
 
 struct exbpf_func_proto {
@@ -176,7 +181,7 @@ EXBPF_API int exbpf_env__register_prog_type(struct exbpf_env *env,
 /* Which engine runs verified programs. Unverified ones always run in the checked
  * interpreter. */
 enum exbpf_engine {
-	EXBPF_ENGINE_DEFAULT = 0, /* the interpreter's fast loop (the JIT once it runs every program) */
+	EXBPF_ENGINE_DEFAULT = 0, /* the JIT where this build has one (x86-64), else the interpreter */
 	EXBPF_ENGINE_INTERP,	  /* the interpreter's fast loop */
 	EXBPF_ENGINE_JIT,	  /* the x86-64 JIT; -EOPNOTSUPP where there is none */
 };

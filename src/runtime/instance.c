@@ -26,7 +26,9 @@ static int seal(struct exbpf_env *env)
 			for (size_t i = 0; i < env->nhelpers; i++)
 				env->vm_helpers[i] = (struct vm_helper){
 					.id = env->helpers[i].id, .name = env->helpers[i].name,
-					.fn = env->helpers[i].fn};
+					.fn = env->helpers[i].fn,
+					.never_stops = env->helpers[i].proto.flags &
+						       EXBPF_FN_NEVER_STOPS};
 			env->helper_table = (struct vm_helper_table){env->vm_helpers, env->nhelpers};
 			atomic_store(&env->sealed, true);
 		}

@@ -109,12 +109,12 @@ struct kfunc {
 
 static const struct kfunc kfuncs[] = {
 	{"bpf_throw", rt_throw, P(VOID, EXBPF_FN_NO_RETURN, A(SCALAR))},
-	{"bpf_rcu_read_lock", rt_nop, P(VOID, 0)},
-	{"bpf_rcu_read_unlock", rt_nop, P(VOID, 0)},
-	{"bpf_preempt_disable", rt_nop, P(VOID, 0)},
-	{"bpf_preempt_enable", rt_nop, P(VOID, 0)},
-	{"bpf_local_irq_save", rt_irq_save, P(VOID, 0, A(PTR_TO_UNINIT_MEM))},
-	{"bpf_local_irq_restore", rt_irq_restore, P(VOID, 0, A(PTR_TO_MEM))},
+	{"bpf_rcu_read_lock", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
+	{"bpf_rcu_read_unlock", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
+	{"bpf_preempt_disable", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
+	{"bpf_preempt_enable", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
+	{"bpf_local_irq_save", rt_irq_save, P(VOID, EXBPF_FN_NEVER_STOPS, A(PTR_TO_UNINIT_MEM))},
+	{"bpf_local_irq_restore", rt_irq_restore, P(VOID, EXBPF_FN_NEVER_STOPS, A(PTR_TO_MEM))},
 	{"bpf_obj_new_impl", rt_obj_new,
 	 {.ret = EXBPF_RET_OBJ_OR_NULL, .flags = EXBPF_FN_ACQUIRE,
 	  .args = {A(SCALAR), A(ANYTHING)}, .release_fn = "bpf_obj_drop_impl"}},

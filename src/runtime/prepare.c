@@ -75,6 +75,7 @@ int rt_resolve_externs(struct exbpf_instance *inst, struct log *log)
 			return -EINVAL;
 		}
 		inst->kfuncs[i].fn = k->fn;
+		inst->kfuncs[i].never_stops = k->proto.flags & EXBPF_FN_NEVER_STOPS;
 	}
 	return 0;
 }
@@ -222,20 +223,30 @@ static void rewrite_ctx(struct exbpf_program *prog, const uint8_t *insn_mem)
  * or says which one it cannot, and that fails the load (no silent fallback). */
 static bool wants_jit(uint32_t engine)
 {
-	return engine == EXBPF_ENGINE_JIT;
+	return engine == EXBPF_ENGINE_JIT || (engine == EXBPF_ENGINE_DEFAULT && jit_supported());
 }
 
-static int build_jit(struct exbpf_program *prog, const struct verifier_result *vr,
-		     struct log *log)
+/* Calls whose helper or kfunc is marked EXBPF_FN_NEVER_STOPS compile to plain calls; every
+ * other one records its site and looks at the run afterwards (a throw, a failure, a tail
+ * call's return). Frames are not zeroed: a verified program reads no stack it did not write. */
+static int build_jit(struct exbpf_program *prog, struct log *log)
 {
+	int64_t cb = exbpf_prog__exception_cb_insn(prog->spec);
+	size_t entry = cb > 0 ? (size_t)cb : 0;
+	struct jit_opts o = {
+	    .helpers = &prog->inst->env->helper_table,
+	    .kfuncs = &prog->inst->kfunc_table,
+	    .entries = cb > 0 ? &entry : NULL,
+	    .nentries = cb > 0,
+	    .no_stack_zeroing = true,
+	};
 	int err;
 
-	(void)vr;
 	if (!jit_supported()) {
 		log_printf(log, "program '%s': this build has no JIT (x86-64 only)\n", prog->name);
 		return -EOPNOTSUPP;
 	}
-	err = jit_compile(prog->insns, prog->cnt, &prog->inst->env->helper_table, log, &prog->jit);
+	err = jit_compile_opts(prog->insns, prog->cnt, &o, log, &prog->jit);
 	if (err)
 		log_printf(log, "program '%s': the JIT cannot compile it\n", prog->name);
 	return err;
@@ -276,7 +287,7 @@ int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uin
 		return err;
 	}
 	if (vr && wants_jit(engine)) {
-		err = build_jit(prog, vr, log);
+		err = build_jit(prog, log);
 		if (err)
 			return err;
 	}
