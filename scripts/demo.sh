@@ -1,38 +1,51 @@
 #!/usr/bin/env bash
-# `make demo`: a BPF program that throws and is caught. examples/demo/validate.bpf.c checks a
-# packet; the first problem it finds throws, every frame unwinds, and its exception callback
-# decides the return value. Also shows the instruction set on a conformance program.
+# `make demo`: BPF exceptions at work. examples/parser/parser.bpf.c is a tc packet parser whose
+# every check is an assertion: the verifier accepts its packet accesses because of them, a
+# failed one throws a cookie, every frame unwinds, and the exception callback turns the cookie
+# into a TC action. The parser runs on a good packet and on malformed ones, on the interpreter
+# and on the JIT. Then the instruction set on a conformance program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BPF_CLANG=${BPF_CLANG:-clang-19}
 EXBPF="$BUILD/exbpf"
-src=examples/demo/validate.bpf.c
-obj=$BUILD/examples/validate.bpf.o
+src=examples/parser/parser.bpf.c
+obj=$BUILD/examples/parser.bpf.o
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$BUILD/examples"
 "$BPF_CLANG" -target bpf -mcpu=v4 -g -O2 -Iinclude -I"/usr/include/$(cc -dumpmachine)" \
 	-c "$src" -o "$obj"
+examples/parser/packets.sh "$tmp" >/dev/null
 
-# An Ethernet + IPv4 header (TTL 64), and a packet whose IP version field says 6.
-ipv4='\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x01\x08\x00\x45\x00\x00\x14\x00\x00\x00\x00\x40\x06\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02'
-printf "$ipv4" >"$tmp/good.bin"
-printf "${ipv4/\\x45/\\x65}" >"$tmp/badversion.bin"
-printf '\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x01\x86\xdd' >"$tmp/ipv6.bin"
+# The JIT where this build has one (x86-64), the interpreter always.
+engines="interp"
+"$EXBPF" run "$obj" --prog parse --data "$tmp/udp.bin" --engine jit >/dev/null 2>&1 &&
+	engines="interp jit"
 
-echo "== $src, linked, with source lines (exbpf disasm)"
-"$EXBPF" disasm "$obj" --prog validate
+echo "== $src: the verifier accepts it, thanks to its assertions (exbpf verify)"
+"$EXBPF" verify "$obj"
 echo
-echo "== a valid IPv4 packet: the program returns the TTL"
-"$EXBPF" run "$obj" --prog validate --data "$tmp/good.bin" 2>/dev/null
+echo "== the assertions, linked, with source lines (exbpf disasm, first lines)"
+"$EXBPF" disasm "$obj" --prog parse | head -n 24
+echo "   ..."
+for engine in $engines; do
+	echo
+	echo "== engine: $engine"
+	echo "-- a UDP packet that parses: TC_ACT_OK (0); the parser logs each header"
+	"$EXBPF" run "$obj" --prog parse --data "$tmp/udp.bin" --engine "$engine"
+	echo "-- an IPv4 header length of 16 bytes: bpf_assert_range_with throws PARSE_BAD_IHL (3),"
+	echo "   to_tc_action turns it into TC_ACT_SHOT (2)"
+	"$EXBPF" run "$obj" --prog parse --data "$tmp/bad-ihl.bin" --engine "$engine"
+	echo "-- a TCP data offset of 12 bytes, thrown two frames deep (parse_l4): PARSE_MALFORMED (0)"
+	"$EXBPF" run "$obj" --prog parse --data "$tmp/bad-doff.bin" --engine "$engine"
+	echo "-- a non-first fragment: PARSE_FRAGMENT (5), which the callback passes: TC_ACT_OK (0)"
+	"$EXBPF" run "$obj" --prog parse --data "$tmp/fragment.bin" --engine "$engine" --json
+done
 echo
-echo "== IP version 6 in an IPv4 header: parse_ipv4 throws BAD_VERSION (3), on_error returns TC_ACT_SHOT (2)"
-"$EXBPF" run "$obj" --prog validate --data "$tmp/badversion.bin" 2>/dev/null
-echo
-echo "== an IPv6 frame: validate throws NOT_IPV4 (2)"
-"$EXBPF" run "$obj" --prog validate --data "$tmp/ipv6.bin" --json 2>/dev/null
-echo
-echo "== the instruction set: examples/demo/checksum.data on the interpreter"
+echo "== the instruction set: examples/demo/checksum.data on the interpreter and the JIT"
 "$EXBPF" conformance --engine interp examples/demo/checksum.data
+if [[ $engines == *jit* ]]; then
+	"$EXBPF" conformance --engine jit examples/demo/checksum.data
+fi
