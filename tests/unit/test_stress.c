@@ -106,11 +106,47 @@ static struct exbpf_program *prog(struct exbpf_instance *i, const char *name)
 	return p;
 }
 
-TEST(stress_threads_throws_and_resources)
+/* One object's programs in one instance, for the engine under test: unverified (checked
+ * interpreter), or verified for the interpreter's fast loop or the JIT. */
+struct stress_load {
+	struct exbpf_env *env;
+	struct exbpf_object *obj;
+	struct exbpf_instance *inst;
+};
+
+static bool stress_load(struct stress_load *l, const char *file, const char *first,
+			const char *second, int engine)
 {
-	struct test_loaded le, lr;
-	bool ok_exc = TEST_LOAD(&le, "exceptions_rt", NULL);
-	bool ok = TEST_LOAD(&lr, "runtime_release", NULL) && ok_exc;
+	const char *also[] = {second, NULL};
+	char path[512], log[1024] = "";
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .only_program = first, .also_programs = also, .unverified = engine < 0,
+		   .engine = engine < 0 ? 0 : (uint32_t)engine);
+
+	memset(l, 0, sizeof(*l));
+	snprintf(path, sizeof(path), "%s/%s.bpf.o", test_progs_dir(), file);
+	l->env = exbpf_env__new(NULL);
+	l->obj = exbpf_object__open_file(path, NULL);
+	if (!l->env || !l->obj || exbpf_instance__load(l->env, l->obj, &lo, &l->inst)) {
+		test_fail(__FILE__, __LINE__, "load %s: %s", file, log);
+		return false;
+	}
+	return true;
+}
+
+static void stress_unload(struct stress_load *l)
+{
+	exbpf_instance__free(l->inst);
+	exbpf_object__close(l->obj);
+	exbpf_env__free(l->env);
+}
+
+/* engine: -1 unverified (checked interpreter), else an enum exbpf_engine. */
+static void stress_engine(int engine)
+{
+	struct stress_load le, lr;
+	bool ok = stress_load(&le, "exceptions_rt", "throw_first_byte", "no_throw", engine) &
+		  stress_load(&lr, "runtime_release", "hold_and_throw", "lock_and_throw", engine);
 	struct exbpf_instance *exc = le.inst, *rel = lr.inst;
 	const char *ops = getenv("EXBPF_STRESS_OPS");
 	struct stress s = {.ops = ops ? atol(ops) : 20000};
@@ -131,6 +167,8 @@ TEST(stress_threads_throws_and_resources)
 	s.rb = exbpf_instance__find_map(rel, "rb");
 	if (!s.throw_byte || !s.no_throw || !s.hold_throw || !s.lock_throw || !s.rb)
 		goto out;
+	CHECK_STR(exbpf_program__engine(s.hold_throw),
+		  engine < 0 ? "checked" : engine == EXBPF_ENGINE_JIT ? "jit" : "interp");
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){&s, (unsigned)i + 1, 0, 0, 0};
 		pthread_create(&t[i], NULL, work, &w[i]);
@@ -156,6 +194,21 @@ TEST(stress_threads_throws_and_resources)
 		CHECK_EQ(v->n, (uint32_t)locks); /* every increment under the lock kept */
 	}
 out:
-	test_unload(&le);
-	test_unload(&lr);
+	stress_unload(&le);
+	stress_unload(&lr);
+}
+
+TEST(stress_threads_throws_and_resources)
+{
+	stress_engine(-1);
+}
+
+TEST(stress_threads_throws_and_resources_verified_interp)
+{
+	stress_engine(EXBPF_ENGINE_INTERP);
+}
+
+TEST(stress_threads_throws_and_resources_jit)
+{
+	stress_engine(EXBPF_ENGINE_JIT);
 }
