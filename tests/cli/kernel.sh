@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # exbpf against the running Linux: every program of $BUILD/progs/*.bpf.o of a type Linux can
 # test-run (tc, xdp, socket, cgroup_skb, raw_tp, syscall; not exbpf's raw type) runs in the
-# interpreter and in the kernel (`exbpf run --engine kernel`), and the return values must
-# agree. `PASS kernel:obj:prog`, `FAIL ...` on a disagreement, `SKIP ...: why` when Linux
+# interpreter, on the JIT (where this build has one) and in the kernel (`exbpf run --engine
+# kernel`), and the return values must agree. `PASS kernel:obj:prog`, `FAIL ...` on a disagreement, `SKIP ...: why` when Linux
 # rejects the program (its error line), when bpf() is unavailable, or when the disagreement is
 # listed in tests/kernel-divergences.txt (`obj:prog reason`, see docs/kernel-divergences.md).
 set -u
@@ -56,6 +56,11 @@ if [ $? -eq 2 ] && grep -q 'unavailable' <<<"$avail_out"; then
 	echo "NOTICE kernel: the Linux backend cannot run here: $unavailable"
 fi
 
+# Does this build have a JIT? (x86-64 only.)
+jit=""
+"$EXBPF" run --engine jit "$BUILD/progs/loader_multi.bpf.o" --prog prog_tc >/dev/null 2>&1 && jit=1
+[ -n "$jit" ] || echo "NOTICE kernel: no JIT in this build: the interpreter alone is compared"
+
 for obj in "$BUILD"/progs/*.bpf.o; do
 	o=$(basename "$obj" .bpf.o)
 	# The verifier tests are checked against Linux by kernel_test.sh (`exbpf test --engine
@@ -74,6 +79,12 @@ for obj in "$BUILD"/progs/*.bpf.o; do
 		packet_type "$sec" || args+=(--ctx "$tmp/ctx")
 		iout=$("$EXBPF" run --engine interp "$obj" "${args[@]}" 2>"$tmp/ierr")
 		irc=$?
+		jret="" jrc=0
+		if [ -n "$jit" ]; then
+			jout=$("$EXBPF" run --engine jit "$obj" "${args[@]}" 2>/dev/null)
+			jrc=$?
+			jret=$(retval_of "$jout")
+		fi
 		kout=$("$EXBPF" run --engine kernel "$obj" "${args[@]}" 2>"$tmp/kerr")
 		krc=$?
 		ierr=$(grep -v 'warning: programs run unverified' "$tmp/ierr" | head -n 1)
@@ -97,7 +108,8 @@ for obj in "$BUILD"/progs/*.bpf.o; do
 		fi
 		iret=$(retval_of "$iout")
 		kret=$(retval_of "$kout")
-		if [ $irc -eq 0 ] && [ "$iret" = "$kret" ]; then
+		if [ $irc -eq 0 ] && [ "$iret" = "$kret" ] &&
+			{ [ -z "$jit" ] || { [ $jrc -eq 0 ] && [ "$jret" = "$kret" ]; }; }; then
 			pass "$key"
 			continue
 		fi
@@ -106,6 +118,8 @@ for obj in "$BUILD"/progs/*.bpf.o; do
 			skip "$key: expected divergence: $why"
 		elif [ $irc -ne 0 ]; then
 			fail "$key: Linux returns $kret, exbpf fails: ${ierr#exbpf: }"
+		elif [ -n "$jit" ] && [ "$jret" != "$kret" ]; then
+			fail "$key: the JIT returns $jret (exit $jrc), Linux $kret"
 		else
 			fail "$key: exbpf returns $iret, Linux $kret"
 		fi
