@@ -341,17 +341,19 @@ __u64 timer_fires;
 
 static int timer_cb(void *map, __u32 *key, struct tval *v)
 {
-	v->key_seen = *key;
+	/* Every write atomic: the host polls the value from another thread while the
+	 * callback runs (plain stores would race with its reads, as ThreadSanitizer says). */
+	__sync_lock_test_and_set(&v->key_seen, *key);
 	__sync_fetch_and_add(&timer_fires, 1);
-	v->fired++; /* last: the host polls it */
+	__sync_fetch_and_add(&v->fired, 1); /* last: the host polls it */
 	return 0;
 }
 
 /* cancels itself from its own callback: -EDEADLK */
 static int self_cancel_cb(void *map, __u32 *key, struct tval *v)
 {
-	v->cancel_ret = bpf_timer_cancel(&v->t);
-	v->fired++;
+	__sync_lock_test_and_set(&v->cancel_ret, bpf_timer_cancel(&v->t));
+	__sync_fetch_and_add(&v->fired, 1);
 	return 0;
 }
 
