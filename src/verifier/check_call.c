@@ -898,7 +898,10 @@ int check_exit(struct venv *e, bool *path_end)
 	struct vframe *callee = vcur(st), *caller;
 	int err;
 
-	if ((err = check_reg_init(e, BPF_REG_0)))
+	/* A static subprogram may leave R0 unset (clang drops the return value of a function
+	 * whose callers ignore it): the caller's R0 is then uninitialized, as in Linux, and only
+	 * reading it is an error. */
+	if ((st->curframe == 0 || callee->in_callback) && (err = check_reg_init(e, BPF_REG_0)))
 		return err;
 	if (st->curframe == 0) {
 		bool excb = (int)callee->subprog == e->cfg.exception_cb;

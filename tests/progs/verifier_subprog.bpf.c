@@ -227,3 +227,29 @@ __naked void stack_520_total(void)
 		     "call uses_256;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A static subprogram may exit without setting R0 (clang drops the return value of a
+ * function whose callers ignore it): only reading the caller's R0 afterwards is an error. */
+SEC("tc") __success __retval(7)
+__naked void subprog_r0_unset_unused(void)
+{
+	asm volatile("r1 = 1;\n"
+		     "call subprog_no_r0;\n"
+		     "r0 = 7;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("tc") __failure __msg("R0 !read_ok")
+__naked void subprog_r0_unset_read(void)
+{
+	asm volatile("r1 = 1;\n"
+		     "call subprog_no_r0;\n"
+		     "r0 += 1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+static __naked __noinline __attribute__((used)) void subprog_no_r0(void)
+{
+	asm volatile("r1 += 1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
