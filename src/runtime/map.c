@@ -28,13 +28,22 @@ EXBPF_API int exbpf_num_possible_cpus(void)
 
 uint32_t map_ncpus(void) { return (uint32_t)exbpf_num_possible_cpus(); }
 
+/* Threads migrate and outnumber CPUs: the number only spreads load, it never grants
+ * exclusive access to a per-CPU value. So each thread asks the system once every 256 calls
+ * and keeps the answer: sched_getcpu() costs more than a map lookup. */
 uint32_t map_this_cpu(void)
 {
-	int cpu = sched_getcpu();
+	static _Thread_local uint32_t cpu, left;
+	int c;
 
-	/* Threads migrate and outnumber CPUs: the number only spreads load, it never grants
-	 * exclusive access to a per-CPU value. */
-	return cpu < 0 ? 0 : (uint32_t)cpu % map_ncpus();
+	if (left) {
+		left--;
+		return cpu;
+	}
+	c = sched_getcpu();
+	cpu = c < 0 ? 0 : (uint32_t)c % map_ncpus();
+	left = 255;
+	return cpu;
 }
 
 /* ---- locks ---- */

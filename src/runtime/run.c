@@ -125,16 +125,21 @@ static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_r
 	struct exbpf_program *outer = rr->prog;
 	int err;
 
-	*x = (struct vm_exec){.checked = prog->checked, .log = rr->log, .user = rr,
-			      .entry = entry};
+	/* The inputs one by one: the engines set every output, and zeroing the whole struct
+	 * (throw frames, a message buffer) costs more than a short program. */
+	x->checked = prog->checked;
+	x->log = rr->log;
+	x->user = rr;
+	x->entry = entry;
+	x->regions = NULL;
+	x->nregions = 0;
 	x->budget = caller ? vm_run_budget(caller) : prog->inst->budget;
 	/* Legacy packet loads exist for skb programs only (Linux: may_access_skb). */
-	if (rr->rc->pkt_mac) {
-		x->pkt = rr->rc->data;
-		x->pkt_end = rr->rc->data_end;
-		x->pkt_mac = rr->rc->pkt_mac;
-	}
+	x->pkt = rr->rc->pkt_mac ? rr->rc->data : NULL;
+	x->pkt_end = rr->rc->pkt_mac ? rr->rc->data_end : NULL;
+	x->pkt_mac = rr->rc->pkt_mac;
 	memcpy(x->args, args, sizeof(rr->rc->args));
+	x->args[2] = x->args[3] = x->args[4] = 0;
 	/* Only the checked interpreter consults regions; verified runs touch memory directly. */
 	if (prog->checked) {
 		err = build_regions(prog, rr->rc, &h, (struct vm_region **)&x->regions,
@@ -251,8 +256,11 @@ int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
 	err = prog->pt->build(prog->pt, &in, &rc, &log);
 	t0 = now_ns();
 	for (uint32_t i = 0; i < repeat && !err; i++) {
-		struct rt_run rr = {.prog = prog, .rc = &rc, .log = &log, .exc = &o->exception};
+		/* Field by field: the held-resource array is large and only nheld says what it
+		 * holds, so zeroing it on every run would cost more than a short program. */
+		struct rt_run rr;
 
+		rt_run_init(&rr, prog, &rc, &log, &o->exception);
 		err = rt_exec(prog, &rr, NULL, &r0, &err_insn);
 	}
 	o->duration_ns = (now_ns() - t0) / repeat;

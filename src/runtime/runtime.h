@@ -93,6 +93,19 @@ struct rt_run {
 	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
 };
 
+/* A new invocation's state; held[] is left as it is (nheld = 0 says it is empty). */
+static inline void rt_run_init(struct rt_run *rr, struct exbpf_program *prog, struct run_ctx *rc,
+			       struct log *log, struct exbpf_exception *exc)
+{
+	rr->prog = prog;
+	rr->rc = rc;
+	rr->log = log;
+	rr->tail_calls = 0;
+	rr->budget = 0;
+	rr->nheld = 0;
+	rr->exc = exc;
+}
+
 /* run.c: what the run holds (a throw or a failure ended it), released innermost first, each
  * once: samples discarded, objects dropped, locks unlocked. */
 void rt_release_held(struct rt_run *rr);

@@ -194,10 +194,11 @@ static void fire(struct exbpf_program *prog, uint64_t cb, struct exbpf_map *map,
 	struct run_ctx rc = {0};
 	char buf[512] = "";
 	struct log log;
-	struct rt_run rr = {.prog = prog, .rc = &rc, .log = &log};
+	struct rt_run rr;
 	struct vm_region *regions = calloc(prog->nregions + 2, sizeof(*regions));
 	int err;
 
+	rt_run_init(&rr, prog, &rc, &log, NULL);
 	if (!regions) {
 		fprintf(stderr, "exbpf: timer callback of '%s' skipped: out of memory\n", prog->name);
 		return;
