@@ -252,6 +252,33 @@ static int build_jit(struct exbpf_program *prog, struct log *log)
 	return err;
 }
 
+/* Each instruction's function and source line, from BTF func and line info. */
+static int build_src(struct exbpf_program *prog)
+{
+	struct exbpf_func_info fi;
+
+	prog->src = calloc(prog->cnt ? prog->cnt : 1, sizeof(*prog->src));
+	if (!prog->src)
+		return -ENOMEM;
+	for (size_t i = 0; i < prog->cnt; i++)
+		prog->src[i] = (struct rt_insn_src){.func = "?", .file = "", .text = ""};
+	for (size_t k = 0; !exbpf_prog__func(prog->spec, k, &fi); k++)
+		for (size_t i = fi.insn_off; i < fi.insn_off + fi.insn_cnt && i < prog->cnt; i++)
+			prog->src[i].func = fi.name;
+	for (size_t i = 0; i < prog->cnt; i++) {
+		struct exbpf_line_info li;
+
+		if (!exbpf_prog__line(prog->spec, i, &li)) {
+			const char *b = strrchr(li.file, '/');
+
+			prog->src[i].file = b ? b + 1 : li.file;
+			prog->src[i].line = li.line;
+			prog->src[i].text = li.text;
+		}
+	}
+	return 0;
+}
+
 int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uint32_t engine,
 	       struct log *log)
 {
@@ -274,6 +301,9 @@ int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uin
 	err = resolve_refs(prog, log);
 	if (!err)
 		err = check_helpers(prog, log);
+	if (err)
+		return err;
+	err = build_src(prog);
 	if (err)
 		return err;
 	prog->checked = !vr;
@@ -302,6 +332,8 @@ void rt_unprepare(struct exbpf_program *prog)
 	prog->jit = NULL;
 	free(prog->insns);
 	free(prog->regions);
+	free(prog->src);
+	prog->src = NULL;
 	prog->vm = NULL;
 	prog->insns = NULL;
 	prog->regions = NULL;

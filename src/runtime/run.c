@@ -67,21 +67,12 @@ static void report_throw(struct exbpf_program *prog, const struct vm_exec *x,
 	e->nframes = x->nthrow < EXBPF_MAX_FRAMES ? x->nthrow : EXBPF_MAX_FRAMES;
 	for (uint32_t i = 0; i < e->nframes; i++) {
 		struct exbpf_frame *f = &e->frames[i];
-		struct exbpf_func_info fi;
-		struct exbpf_line_info li;
+		uint32_t insn = x->throw_insns[i];
+		const struct rt_insn_src *s = insn < prog->cnt ? &prog->src[insn] : NULL;
 
-		*f = (struct exbpf_frame){.func = "?", .insn = x->throw_insns[i], .file = "",
-					  .text = ""};
-		for (size_t k = 0; !exbpf_prog__func(prog->spec, k, &fi); k++)
-			if (f->insn >= fi.insn_off && f->insn < fi.insn_off + fi.insn_cnt)
-				f->func = fi.name;
-		if (!exbpf_prog__line(prog->spec, f->insn, &li)) {
-			const char *b = strrchr(li.file, '/');
-
-			f->file = b ? b + 1 : li.file;
-			f->line = li.line;
-			f->text = li.text;
-		}
+		*f = (struct exbpf_frame){.func = s ? s->func : "?", .insn = insn,
+					  .file = s ? s->file : "", .line = s ? s->line : 0,
+					  .text = s ? s->text : ""};
 	}
 }
 

@@ -52,6 +52,14 @@ struct exbpf_program {
 	/* Runs in the checked interpreter: loaded unverified, or of exbpf's raw type. Verified
 	 * programs run unchecked, their context accesses rewritten (rt_prepare()). */
 	bool checked;
+	/* Per instruction, where it comes from, for throw reports: built at load so that a
+	 * throw costs a lookup per frame, not a search. */
+	struct rt_insn_src *src;
+};
+
+struct rt_insn_src {
+	const char *func, *file, *text; /* file: the base name; "" when unknown */
+	uint32_t line;
 };
 
 struct exbpf_instance {
