@@ -145,6 +145,11 @@ static void read_linux_tag(const char *t, struct parsed *p)
 	} else if (starts(t, "test_caps_unpriv=", &v)) {
 		un->skip = "capability sets are not modelled";
 		p->mode |= MODE_UNPRIV;
+	} else if (!strcmp(t, "load_mode=no_jited")) {
+		/* Linux's loader runs these only on a kernel without a JIT. */
+		p->skip = "the test is for a kernel without a JIT";
+	} else if (starts(t, "test_expect_stderr", &v) || starts(t, "test_expect_stdout", &v)) {
+		p->skip = "BPF stream (stderr/stdout) expectations are not checked";
 	} else if (starts(t, "test_btf_path=", &v)) {
 		p->skip = "external BTF files are not supported";
 	}
