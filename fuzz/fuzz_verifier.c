@@ -197,25 +197,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool unpriv = ((data[0] >> 3) & 3) == 0;
 	uint64_t seed = fnv(data, size);
 
-	if (is_raw) {
-		cnt = (size - 1) / sizeof(struct bpf_insn);
-		if (cnt == 0)
-			return 0;
-		if (cnt > MAX_INSNS)
-			cnt = MAX_INSNS;
-		memcpy(raw, data + 1, cnt * sizeof(*raw));
-		if (data[0] & 0x80)
-			raw[cnt - 1] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-		insns = raw;
-	} else {
-		g.d = data + 1;
-		g.n = size - 1;
-		g.pos = 0;
-		g.unpriv = unpriv;
-		cnt = generate(&g);
-		insns = g.ins;
+	cnt = world_program(data, size, unpriv, &g, raw, &insns);
+	if (!cnt)
+		return 0;
+	if (!is_raw)
 		n_gen++;
-	}
 	log_init(&log, lbuf, sizeof(lbuf));
 	if (isa_validate(insns, cnt, &log))
 		return 0;

@@ -1058,3 +1058,28 @@ void world_free_packet(void)
 	W.pkt = W.pkt_end = NULL;
 	W.pkt_len = 0;
 }
+
+size_t world_program(const uint8_t *data, size_t size, bool unpriv, struct gen *g,
+		     struct bpf_insn raw[MAX_INSNS], const struct bpf_insn **insns)
+{
+	size_t cnt;
+
+	if (size < 2)
+		return 0;
+	if ((data[0] & 7) != 7) {
+		g->d = data + 1;
+		g->n = size - 1;
+		g->pos = 0;
+		g->unpriv = unpriv;
+		*insns = g->ins;
+		return generate(g);
+	}
+	cnt = (size - 1) / sizeof(struct bpf_insn);
+	if (cnt > MAX_INSNS)
+		cnt = MAX_INSNS;
+	memcpy(raw, data + 1, cnt * sizeof(*raw));
+	if (cnt && (data[0] & 0x80))
+		raw[cnt - 1] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+	*insns = raw;
+	return cnt;
+}

@@ -95,6 +95,13 @@ struct gen {
 /* Turns g->d[0..n) into a program in g->ins; returns its length. */
 size_t generate(struct gen *g);
 
+/* The program a fuzzer input describes: raw instructions after the first byte when its low
+ * three bits are all set (bit 7 then forces a final `exit`), else the generator's program from
+ * the bytes after it. g and raw are the caller's storage; *insns points into one of them.
+ * Returns the instruction count, 0 when there is none. */
+size_t world_program(const uint8_t *data, size_t size, bool unpriv, struct gen *g,
+		     struct bpf_insn raw[MAX_INSNS], const struct bpf_insn **insns);
+
 /* Map references become the maps' addresses, as the runtime rewrites them: 0, or -EINVAL
  * with the reason. */
 int world_resolve_maps(struct bpf_insn *vi, size_t cnt, char *why, size_t why_size);
