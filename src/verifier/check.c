@@ -434,6 +434,37 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 /* Which calls can end in a throw: a throw site, a call of a function that can throw, a helper
  * that runs a callback that can throw. The engines check for an exception after these
  * calls only (clarifications §4). */
+/* Before the walk: which subprograms contain a bpf_throw call, directly or through static or
+ * global calls (callbacks do not count: a throw there is refused on its own). */
+static int compute_might_throw(struct venv *e)
+{
+	bool changed = true;
+
+	e->sub_might_throw = calloc(e->cfg.nsubs ? e->cfg.nsubs : 1, 1);
+	if (!e->sub_might_throw)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->cnt; i++)
+		if (e->cfg.flags[i] & CFG_THROW)
+			e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < e->cnt; i++) {
+			const struct bpf_insn *in = &e->insns[i];
+			int callee;
+
+			if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != ISA_PSEUDO_CALL ||
+			    e->sub_might_throw[e->cfg.insn_sub[i]])
+				continue;
+			callee = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)i + in->imm + 1));
+			if (callee >= 0 && e->sub_might_throw[callee]) {
+				e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+				changed = true;
+			}
+		}
+	}
+	return 0;
+}
+
 static int mark_throwing_calls(struct venv *e)
 {
 	uint8_t *throws = calloc(e->cfg.nsubs, 1); /* per subprogram: can throw */
@@ -575,6 +606,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	}
 	err = compute_liveness(&e);
 	if (!err)
+		err = compute_might_throw(&e);
+	if (!err)
 		err = verify_root(&e, 0);
 	/* Then each global function something called (which may call more), and the exception
 	 * callback, called or not: each once, against its signature. */
@@ -626,6 +659,7 @@ out:
 	free(e.alu_limit);
 	free(e.global_done);
 	free(e.global_called);
+	free(e.sub_might_throw);
 	cfg_free(&e.cfg);
 	return err;
 }

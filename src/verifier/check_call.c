@@ -469,6 +469,22 @@ int check_func_signature(struct venv *e, uint32_t sub)
 	return 0;
 }
 
+/* Linux's exceptional exit (strict mode): a throw here would leave every reference of every
+ * frame and every RCU / preempt / irq region behind, and Linux releases nothing. */
+static int exception_exit_leaks(struct venv *e)
+{
+	struct vstate *st = e->cur;
+
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i].kind == REF_PTR)
+			log_printf(e->in->log, "Unreleased reference id=%u alloc_insn=%u\n",
+				   st->refs[i].id, st->refs[i].insn);
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i].kind == REF_PTR)
+			return verr(e, -EINVAL, "bpf_throw would lead to reference leak");
+	return resource_leak(e, "bpf_throw", false);
+}
+
 static int call_global(struct venv *e, uint32_t sub)
 {
 	const struct btf_type *proto = func_proto_of(e, sub);
@@ -501,6 +517,10 @@ static int call_global(struct venv *e, uint32_t sub)
 		     (err = check_helper_mem(e, regno, size, true, true, false))))
 			return err;
 	}
+	/* A global function that may throw is verified apart, so its throw is checked here, as
+	 * an exceptional exit of the caller (Linux: might_throw). exbpf releases instead. */
+	if (e->in->kernel_strict && e->sub_might_throw[sub] && (err = exception_exit_leaks(e)))
+		return err;
 	clobber_caller_regs(f);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
 	return 0;
@@ -728,14 +748,7 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 					e->cb_throw_insn = idx;
 					e->cb_throw_sub = st->frames[fi]->subprog;
 				}
-			for (uint32_t i = 0; i < st->nrefs; i++)
-				if (st->refs[i].kind == REF_PTR)
-					log_printf(e->in->log, "Unreleased reference id=%u alloc_insn=%u\n",
-						   st->refs[i].id, st->refs[i].insn);
-			for (uint32_t i = 0; i < st->nrefs; i++)
-				if (st->refs[i].kind == REF_PTR)
-					return verr(e, -EINVAL, "bpf_throw would lead to reference leak");
-			if ((err = resource_leak(e, "bpf_throw", false)))
+			if ((err = exception_exit_leaks(e)))
 				return err;
 		}
 		/* Without an exception callback the cookie is the program's return value. */

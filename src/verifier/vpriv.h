@@ -45,6 +45,9 @@ struct venv {
 	 * every walk is over (-1: none) */
 	int64_t cb_throw_insn;
 	uint32_t cb_throw_sub;
+	/* per subprogram: a bpf_throw call in it or in a function it calls (Linux's
+	 * might_throw, known before the walk) */
+	uint8_t *sub_might_throw;
 	/* !bypass_spec_v1 (unprivileged): pointer arithmetic is sanitized; per instruction,
 	 * the masking state and limit the first path through it fixed (Linux's insn_aux_data
 	 * alu_state / alu_limit), which every later path must share. */

@@ -87,3 +87,68 @@ int cb_tail_calls(struct __sk_buff *skb)
 		bpf_throw(1);
 	return 0;
 }
+
+/* A global function that may throw, called while the caller holds something: Linux checks the
+ * throw as an exceptional exit of the caller (its might_throw), and exbpf's default mode
+ * releases what is held instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} gl_rb SEC(".maps");
+
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
+
+__noinline int gl_may_throw(int x)
+{
+	if (x > 10)
+		bpf_throw(3);
+	return x;
+}
+
+__noinline int gl_never_throws(int x)
+{
+	return x + 1;
+}
+
+SEC("?tc") __failure __msg("Unreleased reference id={{[0-9]+}} alloc_insn={{[0-9]+}}")
+__msg("bpf_throw would lead to reference leak")
+__exbpf_success __exbpf_retval(3)
+int hold_across_throwing_global(struct __sk_buff *skb)
+{
+	__u64 *s = bpf_ringbuf_reserve(&gl_rb, 8, 0);
+	int r;
+
+	if (!s)
+		return 1;
+	r = gl_may_throw(skb->len);
+	*s = r;
+	bpf_ringbuf_submit(s, 0);
+	return 0;
+}
+
+SEC("?tc") __success __retval(0)
+int hold_across_quiet_global(struct __sk_buff *skb)
+{
+	__u64 *s = bpf_ringbuf_reserve(&gl_rb, 8, 0);
+	int r;
+
+	if (!s)
+		return 1;
+	r = gl_never_throws(skb->len);
+	*s = r;
+	bpf_ringbuf_submit(s, 0);
+	return 0;
+}
+
+SEC("?tc") __failure __msg("bpf_throw cannot be used inside bpf_rcu_read_lock-ed region")
+__exbpf_success __exbpf_retval(3)
+int rcu_across_throwing_global(struct __sk_buff *skb)
+{
+	int r;
+
+	bpf_rcu_read_lock();
+	r = gl_may_throw(skb->len);
+	bpf_rcu_read_unlock();
+	return r;
+}
