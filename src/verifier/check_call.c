@@ -142,8 +142,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		if (reg_is_pointer(r) && !e->allow_ptr_leaks)
 			return verr(e, -EACCES, "R%d leaks addr into helper function", regno);
 		return 0;
-	case EXBPF_ARG_SCALAR:
-		return r->type == SCALAR_VALUE ? 0 : expect(e, regno, "scalar");
+	case EXBPF_ARG_SCALAR: /* a kfunc's integer argument: Linux's wording for those */
+		return r->type == SCALAR_VALUE ? 0 : verr(e, -EINVAL, "R%d is not a scalar", regno);
 	case EXBPF_ARG_CONST_MAP_PTR:
 		if (r->type != CONST_PTR_TO_MAP)
 			return expect(e, regno, "map_ptr");
@@ -721,8 +721,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	if (fn->proto.flags & EXBPF_FN_NO_RETURN) {
 		/* bpf_throw: the path ends here. In default mode exbpf's runtime releases what
 		 * is held and callbacks may throw; strict mode applies Linux's rules. */
-		if ((err = check_reg_init(e, BPF_REG_1)))
-			return err;
+		/* Linux refuses any call under a lock before it looks at the arguments. */
+		if (e->in->kernel_strict && holds(st, REF_LOCK))
+			return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
+		for (int i = 0; i < 5; i++)
+			if ((err = check_arg(e, fn, i, &m, &uninit)))
+				return err;
 		/* Nothing can unwind a timer callback's caller (it has none) or the exception
 		 * callback: rejected in every mode. */
 		for (uint32_t fi = 0; fi <= st->curframe; fi++) {
@@ -739,8 +743,6 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 					    idx, cb->subprog);
 		}
 		if (e->in->kernel_strict) {
-			if (holds(st, REF_LOCK))
-				return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
 			/* Linux finds a throw in a callback after the walk (with the stack depths), so
 			 * the walk's own errors, leaks at this throw included, come first. */
 			for (uint32_t fi = 1; fi <= st->curframe && e->cb_throw_insn < 0; fi++)

@@ -273,3 +273,11 @@ int throw_in_exception_cb(struct __sk_buff *skb)
 {
 	return 1;
 }
+
+/* The cookie is a kfunc's integer argument: a pointer is refused in both modes. */
+SEC("?tc") __failure __msg("R1 is not a scalar")
+int throw_pointer_cookie(struct __sk_buff *skb)
+{
+	bpf_throw((unsigned long)skb);
+	return 0;
+}
