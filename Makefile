@@ -115,12 +115,26 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.inc include/*/*.h fuzz/lib/*.h)
+# The library and fuzz/lib/ are compiled once, instrumented for coverage (fuzzer-no-link) and
+# the sanitizers, into an archive every target links: six targets, one compilation of the
+# library.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -fno-sanitize-recover=all
+FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB:%.c=build/fuzz/obj/%.o)
+FUZZ_ARCHIVE := build/fuzz/libexbpf-fuzz.a
+
+build/fuzz/obj/%.o: %.c $(wildcard src/*/*.h src/*/*.inc include/*/*.h fuzz/lib/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(BPF_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_ARCHIVE): $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: fuzz/%.c $(FUZZ_ARCHIVE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(BPF_CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< $(FUZZ_LIB) $(LIB_SRCS) $(LDLIBS) -o $@
+	$(Q)$(BPF_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_ARCHIVE) $(LDLIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do scripts/fuzz.sh $$f $(FUZZ_SECONDS) 0 || exit 1; done
