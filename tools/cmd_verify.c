@@ -17,16 +17,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: exbpf verify OBJ [--prog NAME] [--kernel-strict] [--unpriv] "
-		   "[--log-level 0|1|2] [--json]\n"
+		   "[--log-level 0|1|2] [--json] [--against-kernel] [--kernel-log]\n"
 		   "  Prints `NAME: accepted` or `NAME: rejected: MESSAGE` per program, with the\n"
 		   "  source line of the rejected instruction. Exit 1 when a program is rejected.\n"
 		   "  --prog NAME        only this program (default: every program, in ELF order)\n"
 		   "  --kernel-strict    Linux's verdicts: none of exbpf's extensions\n"
 		   "  --unpriv           Linux's rules for programs without CAP_BPF\n"
-		   "  --log-level N      0: the error only (default); 1: every instruction; 2: full "
-		   "states\n"
+		   "  --log-level N      Linux's verifier log: 0 none (default); 1 the failing\n"
+		   "                     path; 2 every path with full states\n"
 		   "  --against-kernel   also load each program into the running Linux (root) and\n"
 		   "                     print its verdict; exit 1 when the verdicts disagree\n"
+		   "  --kernel-log       with --log-level N: print Linux's log at level N (as it\n"
+		   "                     came back from bpf(), first line the loader's verdict)\n"
+		   "                     instead of exbpf's; implies --against-kernel\n"
 		   "  --json             one JSON object per program\n");
 }
 
@@ -57,10 +60,10 @@ struct kernel_verdict {
 };
 
 static int ask_kernel(const struct exbpf_object *obj, const char *name, const char *license,
-		      struct kernel_verdict *k, char *log)
+		      uint32_t level, struct kernel_verdict *k, char *log)
 {
 	EXBPF_OPTS(exbpf_linux_opts, lo, .log_buf = log, .log_size = VERIFY_LOG_SIZE,
-		   .log_level = 4, .license = license);
+		   .log_level = 4 | level, .license = license);
 	struct exbpf_linux_prog *lp = NULL;
 	const char *t;
 	int err;
@@ -96,7 +99,7 @@ static int ask_kernel(const struct exbpf_object *obj, const char *name, const ch
 
 static int verify_prog(const char *path, const struct exbpf_object *obj, const struct exbpf_prog *p,
 		       const struct exbpf_verify_opts *base, bool json, bool kernel,
-		       const char *license, char *log)
+		       bool kernel_log, const char *license, char *log)
 {
 	const char *name = exbpf_prog__name(p);
 	struct exbpf_verify_opts o = *base;
@@ -124,11 +127,15 @@ static int verify_prog(const char *path, const struct exbpf_object *obj, const s
 	    !exbpf_prog__line(p, (size_t)info.error_insn, &li))
 		snprintf(where, sizeof(where), "%s:%u", li.file, li.line);
 	/* The exbpf log is printed (level >= 1) before the kernel's is asked for. */
-	if (!json && o.log_level)
+	if (!json && o.log_level && !kernel_log)
 		fputs(log, stdout);
 
 	struct kernel_verdict k;
-	int kerr = kernel ? ask_kernel(obj, name, license, &k, log) : 0;
+	int kerr = kernel ? ask_kernel(obj, name, license, kernel_log ? o.log_level : 0, &k, log)
+			  : 0;
+
+	if (kernel_log && !kerr && !json)
+		fputs(log, stdout);
 
 	if (kerr == -EPERM || kerr == -ENOSYS)
 		return cli_error("%s: %s: --against-kernel: bpf() is unavailable here (%s)", path, name,
@@ -191,7 +198,7 @@ int cmd_verify(int argc, char **argv)
 {
 	struct exbpf_verify_opts o = {.sz = sizeof(o)};
 	const char *path = NULL, *only = NULL;
-	bool json = false, found = false, kernel = false;
+	bool json = false, found = false, kernel = false, kernel_log = false;
 	char license[128];
 	struct exbpf_object *obj;
 	const struct exbpf_prog *p;
@@ -220,6 +227,8 @@ int cmd_verify(int argc, char **argv)
 			o.log_level = (uint32_t)(v[0] - '0');
 		} else if (!strcmp(a, "--against-kernel")) {
 			kernel = true;
+		} else if (!strcmp(a, "--kernel-log")) {
+			kernel_log = true;
 		} else if (a[0] == '-') {
 			return cli_error("verify: unknown or incomplete option '%s' (see exbpf verify --help)", a);
 		} else if (!path) {
@@ -249,7 +258,7 @@ int cmd_verify(int argc, char **argv)
 		if (only && strcmp(exbpf_prog__name(p), only))
 			continue;
 		found = true;
-		r = verify_prog(path, obj, p, &o, json, kernel, license, log);
+		r = verify_prog(path, obj, p, &o, json, kernel || kernel_log, kernel_log, license, log);
 		if (r > rc)
 			rc = r;
 	}

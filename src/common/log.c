@@ -30,3 +30,12 @@ void log_printf(struct log *log, const char *fmt, ...)
 	log_vprintf(log, fmt, ap);
 	va_end(ap);
 }
+
+void log_truncate(struct log *log, size_t len)
+{
+	if (!log || !log->buf || len >= log->len)
+		return;
+	log->len = len;
+	if (len < log->size)
+		log->buf[len] = '\0';
+}

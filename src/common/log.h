@@ -16,5 +16,7 @@ struct log {
 void log_init(struct log *log, char *buf, size_t size);
 void log_printf(struct log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vprintf(struct log *log, const char *fmt, va_list ap);
+/* Forgets everything after the first len bytes (a len at or past the end: nothing). */
+void log_truncate(struct log *log, size_t len);
 
 #endif

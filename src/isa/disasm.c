@@ -1,5 +1,8 @@
-/* The disassembler: renders a decoded instruction through its row's format in ISA_OPS, in the
- * style of llvm-objdump and Linux's verifier log (`r0 = r1`, `if w6 < 0x60 goto +2`). */
+/* The disassembler: renders a decoded instruction through its row's format in ISA_OPS, in one
+ * of two notations: llvm-objdump's (`r0 = *(u64 *)(r6 + 0)`, `if w6 < 0x60 goto +2`) or Linux's
+ * verifier log (`r0 = *(u64 *)(r6 +0)`, `if w6 < 0x60 goto pc+2`). The two share every row's
+ * format; Linux's differs in the displacement and jump-target directives, the 64-bit immediate
+ * loads and the fetching atomics, which are written out here. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -42,14 +45,22 @@ static bool opts_has_kfunc_name(const struct exbpf_disasm_opts *opts)
 	       opts->kfunc_name;
 }
 
+static bool opts_linux(const struct exbpf_disasm_opts *opts)
+{
+	return opts &&
+	       opts->sz >= offsetof(struct exbpf_disasm_opts, notation) + sizeof(opts->notation) &&
+	       opts->notation == EXBPF_DISASM_LINUX;
+}
+
 static void put_call(struct out *o, const struct isa_insn *in, const struct exbpf_disasm_opts *opts)
 {
 	const char *name = NULL;
+	bool lx = opts_linux(opts);
 
 	switch (in->op) {
 	case ISA_OP_CALL_HELPER:
 		name = isa_helper_name(in->imm);
-		put(o, "%s#%" PRId32, name ? name : "helper", in->imm);
+		put(o, "%s#%" PRId32, name ? name : lx ? "unknown" : "helper", in->imm);
 		break;
 	case ISA_OP_CALL_LOCAL:
 		/* Relative like the verifier log: the absolute index needs idx, and "pc+N" reads
@@ -59,9 +70,62 @@ static void put_call(struct out *o, const struct isa_insn *in, const struct exbp
 	default:
 		if (opts_has_kfunc_name(opts))
 			name = opts->kfunc_name(opts->ctx, in->imm);
-		put(o, "%s#%" PRId32, name ? name : "kfunc", in->imm);
+		put(o, "%s#%" PRId32, name ? name : lx ? "kernel-function" : "kfunc", in->imm);
 		break;
 	}
+}
+
+static const char *mem_size(uint8_t code)
+{
+	static const char *const s[] = {"u32", "u16", "u8", "u64"};
+
+	return s[(code >> 3) & 3];
+}
+
+/* The instructions whose Linux text does not follow their row's format: lddw (a plain
+ * hex constant, map pointers hidden as Linux hides them from loaders that may not see kernel
+ * addresses) and the atomics that write a register (named after the kernel's atomic
+ * functions, registers always rN). Returns false for every other instruction. */
+static bool linux_special(struct out *o, const struct isa_insn *in)
+{
+	const struct isa_desc *d = isa_desc_of(in);
+
+	if (d->flags & ISA_F_WIDE) {
+		uint64_t v = in->imm64;
+
+		switch (in->src) {
+		case ISA_PSEUDO_MAP_FD:
+		case ISA_PSEUDO_MAP_VALUE:
+		case ISA_PSEUDO_MAP_IDX:
+		case ISA_PSEUDO_MAP_IDX_VALUE:
+			v = 0;
+			break;
+		default:
+			break;
+		}
+		put(o, "r%u = 0x%" PRIx64, (unsigned int)in->dst, v);
+		return true;
+	}
+	if (!(d->flags & ISA_F_FETCH))
+		return false;
+
+	const char *w = (d->code & 0x18) == ISA_DW ? "64" : "";
+	const char *sz = mem_size(d->code);
+
+	if (in->imm == ISA_CMPXCHG) {
+		put(o, "r0 = atomic%s_cmpxchg((%s *)(r%u %+d), r0, r%u)", w, sz,
+		    (unsigned int)in->dst, in->off, (unsigned int)in->src);
+	} else {
+		const char *op = in->imm == ISA_XCHG		 ? "xchg"
+				 : (in->imm & 0xf0) == 0x00 ? "fetch_add"
+				 : (in->imm & 0xf0) == 0x40 ? "fetch_or"
+				 : (in->imm & 0xf0) == 0x50 ? "fetch_and"
+							     : "fetch_xor";
+
+		put(o, "r%u = atomic%s_%s((%s *)(r%u %+d), r%u)", (unsigned int)in->src, w, op, sz,
+		    (unsigned int)in->dst, in->off, (unsigned int)in->src);
+	}
+	return true;
 }
 
 int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, size_t size,
@@ -82,6 +146,10 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 	}
 	const struct isa_desc *d = isa_desc_of(&in);
 	bool w32 = d->flags & ISA_F_W32;
+	bool lx = opts_linux(opts);
+
+	if (lx && linux_special(&o, &in))
+		return n;
 	for (const char *f = d->fmt; *f; f++) {
 		if (*f != '%') {
 			size_t lit = strcspn(f, "%");
@@ -111,14 +179,18 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 			put(&o, "0x%" PRIx32, (uint32_t)in.imm);
 			break;
 		case 'o':
+			if (lx) {
+				put(&o, " %+d", in.off);
+				break;
+			}
 			put(&o, " %c %d", in.off < 0 ? '-' : '+',
 			    in.off < 0 ? -(int)in.off : in.off);
 			break;
 		case 'j':
-			put(&o, "%+d", in.off);
+			put(&o, "%s%+d", lx ? "pc" : "", in.off);
 			break;
 		case 'J':
-			put(&o, "%+" PRId32, in.imm);
+			put(&o, "%s%+" PRId32, lx ? "pc" : "", in.imm);
 			break;
 		case 'c':
 			put_call(&o, &in, opts);

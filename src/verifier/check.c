@@ -58,6 +58,7 @@ struct vstate *push_branch(struct venv *e, uint32_t insn)
 		return NULL;
 	c->insn_idx = insn;
 	c->prev_insn = e->cur->insn_idx;
+	c->log_pos = e->in->log ? e->in->log->len : 0;
 	if (c->parent)
 		c->parent->branches++;
 	e->stack[e->nstack++] = c;
@@ -170,8 +171,16 @@ static int state_visited(struct venv *e, uint32_t idx)
 				hash = vstate_hash(cur);
 				hashed = true;
 			}
-			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT))
-				return verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
+			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT)) {
+				verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
+				if (e->in->log_level) {
+					log_printf(e->in->log, "cur state:");
+					vlog_state(e, cur, true);
+					log_printf(e->in->log, "old state:");
+					vlog_state(e, n->st, true);
+				}
+				return -EINVAL;
+			}
 		} else if (vstate_covers(n->st, cur, live, prec, sprec, cover)) {
 			n->hit++;
 			return 1;
@@ -215,6 +224,14 @@ static int state_visited(struct venv *e, uint32_t idx)
 	e->explored[idx] = n;
 	e->last_checkpoint = e->processed;
 	e->total_states++;
+	{
+		uint32_t k = 0;
+
+		for (struct vnode *v = e->explored[idx]; v; v = v->next)
+			k++;
+		if (k > e->max_states_per_insn)
+			e->max_states_per_insn = k;
+	}
 	if (++e->nstates > e->peak_states)
 		e->peak_states = e->nstates;
 	return 0;
@@ -228,9 +245,19 @@ static int next_path(struct venv *e)
 	if (!e->nstack)
 		return 0;
 	e->cur = e->stack[--e->nstack];
-	if (e->in->log_level)
-		log_printf(e->in->log, "from %u to %u:", e->cur->prev_insn, e->cur->insn_idx),
-		    vlog_state(e, e->cur, false);
+	if (e->in->log_level == 1) {
+		/* Level 1 keeps one path: what was printed since the branch was pushed goes. */
+		struct log *l = e->in->log;
+
+		log_truncate(l, e->cur->log_pos);
+		/* Linux joins the resumed state to the truncated jump line with a blank. */
+		if (l && l->buf && l->len && l->len <= l->size && l->buf[l->len - 1] != '\n')
+			log_printf(l, " ");
+	}
+	/* The walk prints where it resumed (vlog_resume()) once it knows whether the state is
+	 * pruned at once. */
+	e->resumed = VLOG_RESUMED_POP;
+	e->resumed_from = e->cur->prev_insn;
 	return 1;
 }
 
@@ -316,13 +343,20 @@ static int walk(struct venv *e)
 			if (err < 0)
 				return err;
 			if (err == 1) {
-				if (e->in->log_level)
+				if (e->in->log_level && e->resumed)
+					log_printf(e->in->log, "\nfrom %u to %u: safe\n", e->resumed_from,
+						   idx);
+				else if (e->in->log_level)
 					log_printf(e->in->log, "%u: safe\n", idx);
+				e->resumed = VLOG_RESUMED_NO;
 				if (!next_path(e))
 					return 0;
 				continue;
 			}
 		}
+		if (e->in->log_level && e->resumed)
+			vlog_resume(e);
+		e->resumed = VLOG_RESUMED_NO;
 		if (e->in->log_level)
 			vlog_step_begin(e, idx);
 		err = do_step(e, &end);
@@ -341,7 +375,8 @@ static int walk(struct venv *e)
  * arguments from BTF (check_call.c). */
 int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f);
 
-static int verify_root(struct venv *e, uint32_t sub)
+/* log_pos: where the function's log began (level 1 drops it when it passes). */
+static int verify_root(struct venv *e, uint32_t sub, size_t log_pos)
 {
 	struct vstate *st = vstate_new();
 	struct vframe *f;
@@ -386,14 +421,27 @@ static int verify_root(struct venv *e, uint32_t sub)
 			return err;
 		}
 	}
-	if (e->in->log_level)
-		log_printf(e->in->log, "func#%u @%u\n", sub, e->cfg.subs[sub].start);
+	const char *name = vsub_name(e, sub);
+
+	e->resumed = VLOG_RESUMED_NO;
+	if (e->in->log_level) {
+		log_printf(e->in->log, "%u:", st->insn_idx);
+		vlog_state(e, st, true);
+	}
 	err = walk(e);
 	if (err) {
 		vstate_free(e->cur);
 		e->cur = NULL;
 		while (e->nstack)
 			vstate_free(e->stack[--e->nstack]);
+	} else {
+		/* Level 1 is the failing path's log: a function that passed leaves none. */
+		if (e->in->log_level == 1)
+			log_truncate(e->in->log, log_pos);
+		if (sub && e->in->log_level)
+			log_printf(e->in->log,
+				   "Func#%u ('%s') is safe for any args that match its prototype\n", sub,
+				   name);
 	}
 	/* The next root starts from other frames: nothing of this walk can prune it. */
 	drop_states(e);
@@ -552,6 +600,7 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	struct venv e = {.in = in, .res = res, .insns = in->insns, .cnt = in->cnt};
 	struct cfg_opts co = {.unpriv = in->unpriv, .call_kind = call_kind, .ctx = &e};
 	uint64_t t0 = now_ns();
+	size_t log_start = in->log ? in->log->len : 0;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -604,11 +653,18 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (in->log_level >= 2)
+		for (size_t s = 0; s < e.cfg.nsubs; s++)
+			log_printf(in->log, "func#%zu @%u\n", s, e.cfg.subs[s].start);
 	err = compute_liveness(&e);
 	if (!err)
 		err = compute_might_throw(&e);
-	if (!err)
-		err = verify_root(&e, 0);
+	if (!err) {
+		size_t pos = in->log ? in->log->len : 0;
+
+		vlog_main_signature(&e);
+		err = verify_root(&e, 0, pos);
+	}
 	/* Then each global function something called (which may call more), and the exception
 	 * callback, called or not: each once, against its signature. */
 	for (bool more = true; !err && more;) {
@@ -620,9 +676,14 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 				continue;
 			e.global_done[s] = 1;
 			more = true;
+			size_t pos = in->log ? in->log->len : 0;
+
+			if (in->log_level)
+				log_printf(in->log, "Validating %s() func#%zu...\n",
+					   vsub_name(&e, (uint32_t)s), s);
 			err = check_func_signature(&e, (uint32_t)s);
 			if (!err)
-				err = verify_root(&e, (uint32_t)s);
+				err = verify_root(&e, (uint32_t)s, pos);
 		}
 	}
 	if (!err && e.cb_throw_insn >= 0)
@@ -645,10 +706,15 @@ out:
 		if (e.stack_depth[s] > res->max_stack_depth)
 			res->max_stack_depth = e.stack_depth[s];
 	res->verify_ns = now_ns() - t0;
-	if (in->log_level && !err)
-		log_printf(in->log, "processed %llu insns (limit %d) total_states %u peak_states %u\n",
-			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED, e.total_states,
-			   e.peak_states);
+	/* Linux's level 1 is the log of the failing path: an accepted program's is empty. */
+	if (in->log_level == 1 && !err)
+		log_truncate(in->log, log_start);
+	if (in->log_level)
+		log_printf(in->log,
+			   "processed %llu insns (limit %d) max_states_per_insn %u total_states %u "
+			   "peak_states %u mark_read 0\n",
+			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED,
+			   e.max_states_per_insn, e.total_states, e.peak_states);
 	free_explored(&e);
 	free(e.stack);
 	free(e.live);

@@ -323,10 +323,14 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 		f->regs[BPF_REG_3].aux = (uint32_t)m->map;
 		f->regs[BPF_REG_3].var = scalar_const(0);
 		f->regs[BPF_REG_4] = caller->regs[m->cb_ctx_regno > 0 ? m->cb_ctx_regno : BPF_REG_3];
+		reg_mark_not_init(&f->regs[BPF_REG_5]);
 	} else if (!strcmp(fn->name, "bpf_loop")) {
 		reg_mark_unknown(&f->regs[BPF_REG_1]);
 		f->regs[BPF_REG_1].var = scalar_u32range(0, UINT32_MAX);
 		f->regs[BPF_REG_2] = caller->regs[BPF_REG_3];
+		/* Only (index, ctx): what the caller had in r3-r5 is not the callback's. */
+		for (int r = BPF_REG_3; r <= BPF_REG_5; r++)
+			reg_mark_not_init(&f->regs[r]);
 	} else if ((fn->proto.flags & EXBPF_FN_ASYNC_CALLBACK) && m->timer_map >= 0) {
 		/* bpf_timer callback(map, key, value) of the timer's element */
 		static const uint8_t t[] = {CONST_PTR_TO_MAP, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE};
@@ -339,6 +343,8 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 			r->aux = (uint32_t)m->timer_map;
 			r->var = scalar_const(0);
 		}
+		reg_mark_not_init(&f->regs[BPF_REG_4]);
+		reg_mark_not_init(&f->regs[BPF_REG_5]);
 	} else {
 		for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
 			reg_mark_unknown(&f->regs[r]);
@@ -445,10 +451,21 @@ static bool is_int_type(const struct exbpf_btf *btf, uint32_t id)
 
 static const char *func_name(const struct venv *e, uint32_t sub)
 {
-	for (size_t i = 0; i < e->in->nfuncs; i++)
-		if (e->in->funcs[i].start == e->cfg.subs[sub].start && e->in->funcs[i].name)
-			return e->in->funcs[i].name;
-	return "?";
+	const char *n = vsub_name(e, sub);
+
+	return n[0] ? n : "?";
+}
+
+void vlog_main_signature(struct venv *e)
+{
+	const struct btf_type *proto = func_proto_of(e, 0);
+
+	/* Linux reads the main program's BTF signature as a global function's, and remarks in
+	 * the log (only) that a __naked void one could not be one. */
+	if (e->in->log_level && proto && !is_int_type(e->in->btf, proto->type))
+		log_printf(e->in->log,
+			   "Global function %s() doesn't return scalar. Only those are supported.\n",
+			   func_name(e, 0));
 }
 
 /* What Linux 6.18 takes of a global function's (and the exception callback's) signature. */
@@ -523,6 +540,7 @@ static int call_global(struct venv *e, uint32_t sub)
 		return err;
 	clobber_caller_regs(f);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
+	vlog_note(e, "Func#%u ('%s') is global and assumed valid.\n", sub, vsub_name(e, sub));
 	return 0;
 }
 
@@ -848,7 +866,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		r0->flags = never_null ? 0 : REG_MAYBE_NULL;
 		r0->aux = (uint32_t)m.map;
 		r0->var = scalar_const(0);
-		r0->id = never_null ? 0 : vnew_id(e);
+		/* An id for the null check, and for a value with a lock, the lock's identity. */
+		r0->id = !never_null || map_value_has_lock(e, r0) ? vnew_id(e) : 0;
 		break;
 	case EXBPF_RET_MEM_OR_NULL:
 	case EXBPF_RET_OBJ_OR_NULL: {
@@ -950,6 +969,9 @@ int check_exit(struct venv *e, bool *path_end)
 			*path_end = true;
 			return 0;
 		}
+		vlog_return(e, st, helper_insn);
+		e->resumed = VLOG_RESUMED_RETURN;
+		e->resumed_from = st->insn_idx;
 		st->frames[st->curframe--] = NULL;
 		vframe_free(callee);
 		widen_after_callback(st);
@@ -962,6 +984,9 @@ int check_exit(struct venv *e, bool *path_end)
 	caller->regs[BPF_REG_0] = callee->regs[BPF_REG_0];
 	for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
 		reg_mark_not_init(&caller->regs[r]);
+	vlog_return(e, st, (uint32_t)callee->callsite + 1);
+	e->resumed = VLOG_RESUMED_RETURN;
+	e->resumed_from = st->insn_idx;
 	st->insn_idx = (uint32_t)callee->callsite + 1;
 	st->curframe--;
 	st->frames[st->curframe + 1] = NULL;

@@ -5,7 +5,7 @@
 
 #include "verifier/vpriv.h"
 
-void mark_ptr_or_null(struct vstate *st, uint32_t id, bool is_null)
+void mark_ptr_or_null(const struct venv *e, struct vstate *st, uint32_t id, bool is_null)
 {
 	uint32_t ref = 0;
 
@@ -18,6 +18,10 @@ void mark_ptr_or_null(struct vstate *st, uint32_t id, bool is_null)
 				reg_mark_const(r, 0);
 			} else {
 				r->flags &= (uint8_t)~REG_MAYBE_NULL;
+				/* The id has served (Linux drops it too, and prints none): only a
+				 * map value with a spin lock keeps it, the lock's identity. */
+				if (!map_value_has_lock(e, r))
+					r->id = 0;
 			}
 		}
 	});
@@ -156,8 +160,8 @@ int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
 		other = push_branch(e, target);
 		if (!other)
 			return e->failed ? e->res->err : -ENOMEM;
-		mark_ptr_or_null(other, id, op == BPF_JEQ);
-		mark_ptr_or_null(st, id, op != BPF_JEQ);
+		mark_ptr_or_null(e, other, id, op == BPF_JEQ);
+		mark_ptr_or_null(e, st, id, op != BPF_JEQ);
 		st->insn_idx = idx + 1;
 		return 0;
 	}

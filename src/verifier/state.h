@@ -110,6 +110,7 @@ struct vstate {
 	uint32_t insn_idx;
 	uint32_t prev_insn;
 	bool speculative;
+	size_t log_pos; /* a pending branch: the log's length when it was pushed */
 };
 
 /* --- state.c */

@@ -1,5 +1,6 @@
 /* The verifier log in Linux's notation: instructions as the disassembler writes them, source
  * lines from BTF, register state as `R1=ctx() R2=scalar(smin=...) R10=fp0`. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,23 +8,36 @@
 #include "verifier/vpriv.h"
 
 int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_map *maps,
-	     size_t nmaps)
+	     size_t nmaps, uint32_t frameno)
 {
 	char t[32], ranges[256];
 	int n;
 
 	if (r->type == SCALAR_VALUE) {
-		if (scalar_is_const(&r->var) && !r->id)
+		/* A constant is its value, whatever it shares an id with (as in Linux). */
+		if (scalar_is_const(&r->var))
 			return scalar_snprint(buf, size, &r->var);
 		scalar_snprint_ranges(ranges, sizeof(ranges), &r->var);
+		/* A linked copy plus a constant: "id=2+1" (the constant it differs by). */
+		if (r->id && r->off)
+			return snprintf(buf, size, "scalar(id=%u%+d%s%s)", r->id, r->off,
+					ranges[0] ? "," : "", ranges);
 		if (r->id)
-			return snprintf(buf, size, "scalar(id=%u%s%s)", r->id, ranges[0] ? "," : "", ranges);
+			return snprintf(buf, size, "scalar(id=%u%s%s)", r->id, ranges[0] ? "," : "",
+					ranges);
 		return snprintf(buf, size, "scalar(%s)", ranges);
 	}
+	/* A pointer into another frame's stack names it: fp[0]-8. */
+	if (r->type == PTR_TO_STACK && scalar_is_const(&r->var) && r->frameno != frameno)
+		return snprintf(buf, size, "fp[%u]%lld", r->frameno,
+				(long long)r->off + (long long)r->var.var_off.value);
 	if (r->type == PTR_TO_STACK && scalar_is_const(&r->var))
 		return snprintf(buf, size, "fp%lld", (long long)r->off + (long long)r->var.var_off.value);
 	reg_type_str(r, t, sizeof(t));
-	n = snprintf(buf, size, "%s(", t);
+	if (r->type == PTR_TO_STACK && r->frameno != frameno)
+		n = snprintf(buf, size, "%s[%u](", t, r->frameno);
+	else
+		n = snprintf(buf, size, "%s(", t);
 	if (r->id && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "id=%u,", r->id);
 	if (r->ref_obj_id && (size_t)n < size)
@@ -50,43 +64,101 @@ int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_
 	return n;
 }
 
-void vlog_state(struct venv *e, const struct vstate *st, bool all)
+/* One slot as Linux prints it: a spilled register as its value, otherwise a byte type per
+ * byte from the highest address ('?' invalid, 'm' data, '0' zero). False when never written. */
+static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, char *b,
+		      size_t size)
+{
+	char types[V_REG_SIZE + 1];
+	bool any = false;
+
+	if (s->type[0] == STACK_SPILL) {
+		/* A spill narrower than the slot: the bytes above it first ("????0"). */
+		int k = V_REG_SIZE - 1, n = 0;
+
+		for (; k > 0 && s->type[k] != STACK_SPILL; k--)
+			n += snprintf(b + n, size - (size_t)n, "%c", "?rm0"[s->type[k] & 3]);
+		vlog_reg(b + n, size - (size_t)n, &s->spill, e->in->maps, e->in->nmaps, frameno);
+		return true;
+	}
+	for (int k = 0; k < V_REG_SIZE; k++) {
+		static const char c[] = {'?', 'r', 'm', '0'};
+
+		types[V_REG_SIZE - 1 - k] = c[s->type[k] & 3];
+		any |= s->type[k] != STACK_INVALID;
+	}
+	types[V_REG_SIZE] = 0;
+	snprintf(b, size, "%s", types);
+	return any;
+}
+
+/* Slot i of frame f holds the flags of a bpf_local_irq_save (a reference of st, not a slot
+ * type in exbpf; Linux prints its bytes as 'f'). */
+static bool irq_slot(const struct vstate *st, const struct vframe *f, uint32_t i)
+{
+	int32_t lo = -(int32_t)(i + 1) * V_REG_SIZE;
+
+	for (uint32_t k = 0; st && k < st->nrefs; k++)
+		if (st->refs[k].kind == REF_IRQ && st->refs[k].lock_map == f->frameno &&
+		    st->refs[k].lock_off >= lo && st->refs[k].lock_off < lo + V_REG_SIZE)
+			return true;
+	return false;
+}
+
+/* A frame's registers and stack slots, " frameN:" first outside the main frame: all of
+ * them, or the ones in the masks (regs: bit per register, slots: bit per slot). */
+static void frame_text(struct venv *e, const struct vstate *st, const struct vframe *f, bool all,
+		       uint32_t regs, uint64_t slots)
 {
 	char b[384];
 
-	(void)all;
-	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
-		const struct vframe *f = st->frames[fi];
-
-		if (st->curframe)
-			log_printf(e->in->log, "%sframe%u:", fi ? " " : "", fi);
-		for (int r = 0; r < V_NREGS; r++) {
-			if (f->regs[r].type == NOT_INIT)
-				continue;
-			vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps);
-			log_printf(e->in->log, " R%d=%s", r, b);
-		}
-		for (uint32_t i = 0; i < f->nslots; i++) {
-			const struct vslot *s = &f->slots[i];
-			char types[V_REG_SIZE + 1];
-			bool any = false;
-
-			if (s->type[0] == STACK_SPILL) {
-				vlog_reg(b, sizeof(b), &s->spill, e->in->maps, e->in->nmaps);
-				log_printf(e->in->log, " fp%d=%s", -(int)(i + 1) * V_REG_SIZE, b);
-				continue;
-			}
-			for (int k = 0; k < V_REG_SIZE; k++) {
-				static const char c[] = {'?', 'r', 'm', '0'};
-
-				types[V_REG_SIZE - 1 - k] = c[s->type[k] & 3];
-				any |= s->type[k] != STACK_INVALID;
-			}
-			types[V_REG_SIZE] = 0;
-			if (any)
-				log_printf(e->in->log, " fp%d=%s", -(int)(i + 1) * V_REG_SIZE, types);
-		}
+	if (f->frameno)
+		log_printf(e->in->log, " frame%u:", f->frameno);
+	for (int r = 0; r < V_NREGS; r++) {
+		if (f->regs[r].type == NOT_INIT || (!all && !(regs & (1u << r))))
+			continue;
+		vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps, f->frameno);
+		log_printf(e->in->log, " R%d=%s", r, b);
 	}
+	uint32_t nslots = f->nslots;
+
+	for (uint32_t k = 0; st && k < st->nrefs; k++)
+		if (st->refs[k].kind == REF_IRQ && st->refs[k].lock_map == f->frameno &&
+		    st->refs[k].lock_off < 0 &&
+		    (uint32_t)((-st->refs[k].lock_off - 1) / V_REG_SIZE) >= nslots)
+			nslots = (uint32_t)((-st->refs[k].lock_off - 1) / V_REG_SIZE) + 1;
+	for (uint32_t i = 0; i < nslots; i++) {
+		if (!all && (i >= 64 || !(slots & (1ull << i))))
+			continue;
+		if (i < f->nslots && slot_text(e, &f->slots[i], f->frameno, b, sizeof(b)))
+			log_printf(e->in->log, " fp%d=%s", -(int)(i + 1) * V_REG_SIZE, b);
+		else if (irq_slot(st, f, i))
+			log_printf(e->in->log, " fp%d=ffffffff", -(int)(i + 1) * V_REG_SIZE);
+	}
+}
+
+/* What Linux appends to a frame's registers: the references held (" refs=2,5", locks and
+ * irq flags included) and the callback marks. */
+static void frame_tail(struct venv *e, const struct vstate *st, const struct vframe *f)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		log_printf(e->in->log, "%s%u", i ? "," : " refs=", st->refs[i].id);
+	if (f->in_callback && !f->in_async_callback)
+		log_printf(e->in->log, " cb");
+	if (f->in_async_callback)
+		log_printf(e->in->log, " async_cb");
+}
+
+static void state_text(struct venv *e, const struct vstate *st, bool all, uint32_t regs,
+		       uint64_t slots)
+{
+	frame_text(e, st, st->frames[st->curframe], all, regs, slots);
+	frame_tail(e, st, st->frames[st->curframe]);
+}
+
+void vlog_state(struct venv *e, const struct vstate *st, bool all)
+{
+	state_text(e, st, all, ~0u, ~0ull);
 	log_printf(e->in->log, "\n");
 }
 
@@ -98,60 +170,194 @@ static const char *kfunc_name(void *ctx, int32_t idx)
 	return f ? f->name : NULL;
 }
 
-/* The source line when it changes, then the instruction (without a newline when the walk
- * will append what it changed). */
+/* The source line when it changes (`; text @ file.c:N`, leading blanks dropped, the file's
+ * base name), then the instruction in Linux's notation (without a newline when the walk will
+ * append the state). */
 static void insn_text(struct venv *e, uint32_t idx, bool newline)
 {
 	const char *file = NULL, *text = NULL;
 	uint32_t line = 0;
-	char dis[128];
+	char dis[160];
 
 	if (e->in->line && e->in->line(e->in->ctx, idx, &file, &line, &text) && text &&
 	    (line != e->last_line || text != e->last_text)) {
-		log_printf(e->in->log, "; %s @ %s:%u\n", text, file ? file : "", line);
+		const char *base = file ? strrchr(file, '/') : NULL;
+
+		log_printf(e->in->log, "; %s @ %s:%u\n", text + strspn(text, " \t"),
+			   base ? base + 1 : file ? file : "", line);
 		e->last_line = line;
 		e->last_text = text;
 	}
-	struct exbpf_disasm_opts o = {.sz = sizeof(o), .kfunc_name = kfunc_name, .ctx = e};
+	struct exbpf_disasm_opts o = {.sz = sizeof(o), .kfunc_name = kfunc_name, .ctx = e,
+				      .notation = EXBPF_DISASM_LINUX};
 
 	isa_disasm(e->insns, e->cnt, idx, dis, sizeof(dis), &o);
-	log_printf(e->in->log, "%u: (%02x) %s%s", idx, e->insns[idx].code, dis, newline ? "\n" : "");
+	log_printf(e->in->log, "%u: (%02x) %s%s", idx, e->insns[idx].code, dis,
+		   newline ? "\n" : "");
 	e->col = (uint32_t)snprintf(NULL, 0, "%u: (%02x) %s", idx, e->insns[idx].code, dis);
 }
 
 void vlog_insn(struct venv *e, uint32_t idx) { insn_text(e, idx, true); }
 
-void vlog_step_begin(struct venv *e, uint32_t idx)
+/* What Linux calls the registers and stack slots an instruction scratched: every register it
+ * reads or writes (r0-r5 for a call, r0 and r6 for a legacy packet load, r0 for cmpxchg),
+ * and the stack slot a load or store at a known stack address touches. */
+static void scratched(struct venv *e, uint32_t idx, uint32_t *regs, uint64_t *slots)
 {
 	const struct vframe *f = vcur(e->cur);
+	const char *why;
+	struct isa_insn in;
 
-	insn_text(e, idx, false);
-	e->mid_line = true;
-	e->before_frame = e->cur->curframe;
-	memcpy(e->before, f->regs, sizeof(e->before));
+	*regs = 0;
+	*slots = 0;
+	if (isa_decode(e->insns, e->cnt, idx, &in, &why) < 0)
+		return;
+	uint32_t fl = isa_desc_of(&in)->flags;
+
+	if (fl & (ISA_F_DST_R | ISA_F_DST_W))
+		*regs |= 1u << in.dst;
+	if (fl & ISA_F_SRC)
+		*regs |= 1u << in.src;
+	if (fl & ISA_F_CALL) {
+		struct verifier_func fn;
+		const struct reg *r1 = &f->regs[BPF_REG_1];
+
+		*regs |= 0x3f;
+		/* The irq flags' slot, as Linux marks it. */
+		if (call_func(e, &e->insns[idx], &fn) && fn.name &&
+		    !strncmp(fn.name, "bpf_local_irq_", 14) && r1->type == PTR_TO_STACK &&
+		    scalar_is_const(&r1->var) && r1->frameno == f->frameno) {
+			int64_t off = (int64_t)r1->off + (int64_t)r1->var.var_off.value;
+
+			if (off < 0 && off >= -64 * V_REG_SIZE)
+				*slots |= 1ull << ((-off - 1) / V_REG_SIZE);
+		}
+	}
+	if (fl & ISA_F_LEGACY)
+		*regs |= 1u << 0 | 1u << 6;
+	if ((fl & ISA_F_FETCH) && in.imm == ISA_CMPXCHG)
+		*regs |= 1u << 0;
+	if (fl & (ISA_F_LOAD | ISA_F_STORE)) {
+		const struct reg *b = &f->regs[(fl & ISA_F_STORE) ? in.dst : in.src];
+
+		if (b->type == PTR_TO_STACK && scalar_is_const(&b->var) &&
+		    b->frameno == f->frameno) {
+			int64_t off = (int64_t)b->off + (int64_t)b->var.var_off.value + in.off;
+
+			if (off < 0 && off >= -64 * V_REG_SIZE)
+				*slots |= 1ull << ((-off - 1) / V_REG_SIZE);
+		}
+	}
 }
 
-/* Linux's level-1 layout: "N: (op) insn   ; R0=... R1=..." with the registers it wrote. */
+void vlog_step_begin(struct venv *e, uint32_t idx)
+{
+	insn_text(e, idx, false);
+	e->mid_line = true;
+	e->line_broken = false;
+	e->before_frame = e->cur->curframe;
+	scratched(e, idx, &e->scratch_regs, &e->scratch_slots);
+}
+
+/* Linux's alignment of the state after an instruction text of len characters: at least
+ * three blanks, the ';' at column 38 for short lines, later ones on the next multiple of 8. */
+static int state_pad(uint32_t len)
+{
+	uint32_t pos = len + 1, at = pos + 4 > 40 ? pos + 4 : 40;
+
+	return (int)(((at + 7) / 8) * 8 - pos - 1);
+}
+
+/* Linux's level-1 layout: "N: (op) insn   ; R0=... R1=..." with what the instruction
+ * scratched. A call into a subprogram prints both frames instead, and the callee's first
+ * state; a return has printed its own lines (vlog_return()). */
 void vlog_step_end(struct venv *e, bool path_end)
 {
-	const struct vframe *f;
-	char b[384];
-	bool any = false;
-
+	if (e->line_broken) {
+		e->line_broken = false;
+		if (!path_end && e->cur && e->cur->curframe == e->before_frame &&
+		    (e->scratch_regs | e->scratch_slots)) {
+			log_printf(e->in->log, "%u:", e->cur->insn_idx);
+			state_text(e, e->cur, false, e->scratch_regs, e->scratch_slots);
+			log_printf(e->in->log, "\n");
+		}
+		return;
+	}
+	if (!e->mid_line)
+		return;
 	e->mid_line = false;
-	if (path_end || !e->cur || e->cur->curframe != e->before_frame) {
+	if (!path_end && e->cur && e->cur->curframe == e->before_frame + 1) {
+		const struct vstate *st = e->cur;
+
+		/* The caller without r1-r5: Linux clears them before it prints. */
+		log_printf(e->in->log, "\ncaller:\n");
+		frame_text(e, st, st->frames[st->curframe - 1], false, ~0x3eu, ~0ull);
+		frame_tail(e, st, st->frames[st->curframe - 1]);
+		log_printf(e->in->log, "\ncallee:\n");
+		state_text(e, st, true, 0, 0);
+		log_printf(e->in->log, "\n%u:", st->insn_idx);
+		state_text(e, st, true, 0, 0);
 		log_printf(e->in->log, "\n");
 		return;
 	}
-	f = vcur(e->cur);
-	for (int r = 0; r < V_NREGS; r++) {
-		if (!memcmp(&f->regs[r], &e->before[r], sizeof(f->regs[r])) || f->regs[r].type == NOT_INIT)
-			continue;
-		if (!any)
-			log_printf(e->in->log, "%*s; ", e->col < 40 ? (int)(40 - e->col) : 1, "");
-		vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps);
-		log_printf(e->in->log, "%sR%d=%s", any ? " " : "", r, b);
-		any = true;
+	if (path_end || !e->cur || e->cur->curframe != e->before_frame ||
+	    !(e->scratch_regs | e->scratch_slots)) {
+		log_printf(e->in->log, "\n");
+		return;
 	}
+	log_printf(e->in->log, "%*s;", state_pad(e->col), "");
+	state_text(e, e->cur, false, e->scratch_regs, e->scratch_slots);
 	log_printf(e->in->log, "\n");
+}
+
+void vlog_return(struct venv *e, const struct vstate *st, uint32_t to)
+{
+	if (!e->in->log_level)
+		return;
+	if (e->mid_line)
+		log_printf(e->in->log, "\n");
+	e->mid_line = false;
+	e->line_broken = false;
+	log_printf(e->in->log, "returning from callee:\n");
+	state_text(e, st, true, 0, 0);
+	log_printf(e->in->log, "\nto caller at %u:\n", to);
+	frame_text(e, st, st->frames[st->curframe - 1], true, 0, 0);
+	frame_tail(e, st, st->frames[st->curframe - 1]);
+	log_printf(e->in->log, "\n");
+}
+
+void vlog_resume(struct venv *e)
+{
+	if (e->in->log_level >= 2) {
+		log_printf(e->in->log, "\nfrom %u to %u:", e->resumed_from, e->cur->insn_idx);
+		vlog_state(e, e->cur, true);
+	}
+	if (e->resumed == VLOG_RESUMED_POP) {
+		log_printf(e->in->log, "%u:", e->cur->insn_idx);
+		vlog_state(e, e->cur, true);
+	}
+}
+
+void vlog_note(struct venv *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e->in->log_level)
+		return;
+	if (e->mid_line) {
+		log_printf(e->in->log, "\n");
+		e->mid_line = false;
+		e->line_broken = true;
+	}
+	va_start(ap, fmt);
+	log_vprintf(e->in->log, fmt, ap);
+	va_end(ap);
+}
+
+const char *vsub_name(const struct venv *e, uint32_t sub)
+{
+	for (size_t i = 0; i < e->in->nfuncs; i++)
+		if (e->in->funcs[i].start == e->cfg.subs[sub].start && e->in->funcs[i].name)
+			return e->in->funcs[i].name;
+	return "";
 }

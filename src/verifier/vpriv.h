@@ -35,7 +35,7 @@ struct venv {
 	uint32_t id_gen;
 	uint64_t processed;
 	uint64_t last_checkpoint;
-	uint32_t nstates, peak_states, total_states;
+	uint32_t nstates, peak_states, total_states, max_states_per_insn;
 	uint32_t *stack_depth;	  /* per subprogram: deepest byte below fp used */
 	uint8_t *global_done;	  /* per subprogram: a global function verified */
 	uint8_t *global_called;	  /* per subprogram: a global function some walk calls */
@@ -57,8 +57,14 @@ struct venv {
 	/* The log's layout state (vlog.c). */
 	uint32_t last_line, col, before_frame;
 	bool mid_line; /* an instruction is printed, its newline not yet */
+	bool line_broken; /* a remark ended the instruction's line before its state */
 	const char *last_text;
-	struct reg before[V_NREGS];
+	/* The walk goes on at a state it did not step into: a popped branch, or the caller
+	 * after a subprogram's exit (the log says "from X to Y"). */
+	enum { VLOG_RESUMED_NO, VLOG_RESUMED_POP, VLOG_RESUMED_RETURN } resumed;
+	uint32_t resumed_from;
+	uint32_t scratch_regs;	  /* what the instruction being printed touched */
+	uint64_t scratch_slots;
 	bool failed;
 };
 
@@ -90,6 +96,8 @@ bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* check_call.c */
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);
+/* Level >= 1: Linux's remark on a main program whose BTF signature returns no scalar. */
+void vlog_main_signature(struct venv *e);
 /* The helper or kfunc a call names (a local call: false): Linux's helper table first, then
  * the runtime's registries. */
 bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out);
@@ -99,7 +107,13 @@ int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);
 /* Pushes a copy of the current state to continue at insn later. */
 struct vstate *push_branch(struct venv *e, uint32_t insn);
 /* Applies a null check's outcome to every register sharing id. */
-void mark_ptr_or_null(struct vstate *st, uint32_t id, bool is_null);
+void mark_ptr_or_null(const struct venv *e, struct vstate *st, uint32_t id, bool is_null);
+/* r points into the value of a map whose value holds a bpf_spin_lock. */
+static inline bool map_value_has_lock(const struct venv *e, const struct reg *r)
+{
+	return r->type == PTR_TO_MAP_VALUE && r->aux < e->in->nmaps &&
+	       e->in->maps[r->aux].spin_lock_off >= 0;
+}
 /* Forgets every pointer holding reference ref_obj_id (after its release). */
 void release_ref_regs(struct venv *e, uint32_t ref_obj_id);
 int release_ref(struct venv *e, uint32_t ref_obj_id);
@@ -109,11 +123,22 @@ int compute_liveness(struct venv *e);
 /* vlog.c */
 void vlog_state(struct venv *e, const struct vstate *st, bool all);
 void vlog_insn(struct venv *e, uint32_t idx);
-/* Prints "R1=ctx() R10=fp0" style text of one register. */
+/* The one register printer, Linux's text of a register or spilled slot ("ctx()", "5",
+ * "scalar(id=1,smin=...)", "fp[0]-8"); frameno: the frame it is printed in. */
 int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_map *maps,
-	     size_t nmaps);
+	     size_t nmaps, uint32_t frameno);
 /* Around one step at log level >= 1: the instruction, then the registers it wrote. */
 void vlog_step_begin(struct venv *e, uint32_t idx);
 void vlog_step_end(struct venv *e, bool path_end);
+/* A remark in the middle of an instruction's step (its line ends first; the state the step
+ * leaves then prints on a line of its own, "N: R0=..."). Level >= 1 only. */
+void vlog_note(struct venv *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A subprogram's name from the function information ("" without). */
+const char *vsub_name(const struct venv *e, uint32_t sub);
+/* Before the first instruction after a resumption: level 2 "from X to Y: <state>", then (not
+ * after a return) "Y: <state>". */
+void vlog_resume(struct venv *e);
+/* Leaving a subprogram's frame (st still in it) for insn to of its caller: both frames. */
+void vlog_return(struct venv *e, const struct vstate *st, uint32_t to);
 
 #endif

@@ -129,6 +129,8 @@ expect verify-source-line 1 'at insn [0-9]+ \(.*verifier_throw\.bpf\.c:[0-9]+\)'
 expect verify-json 1 '^\{"program":"cgroup_throw_2","accepted":false,"error":"At program exit.*","error_insn":[0-9]+,"error_line":".*verifier_throw.bpf.c:[0-9]+","insns_processed":[0-9]+,"verify_ns":[0-9]+,"log":null,"kernel":null\}$' \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog cgroup_throw_2 --json
 expect verify-log-level 0 '[0-9]+: \(b4\) w0 = 1 +; R0=1' \
+	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_plain --log-level 2
+expect verify-log-level-1-accepted 0 '^processed [0-9]+ insns \(limit 1000000\) max_states_per_insn' \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_plain --log-level 1
 expect verify-strict 1 '^throw_holding_sample: rejected: bpf_throw would lead to reference leak' \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_holding_sample --kernel-strict

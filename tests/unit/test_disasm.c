@@ -419,3 +419,86 @@ TEST(disasm_truncates)
 	CHECK_EQ(exbpf_insn__disasm(&bad, 1, 0, NULL, 0, NULL), -EINVAL);
 	CHECK_EQ(exbpf_insn__disasm(lddw, 2, 0, NULL, 0, NULL), 2);
 }
+
+/* Linux's verifier-log notation. Every expected text below is what Linux 6.18 printed in its
+ * verifier log for the same instruction (tests/progs/verifier_log.bpf.c and the catalog it was
+ * taken from), not what this disassembler produces. */
+static void check_linux(const struct bpf_insn *insn, size_t cnt, int line, const char *want)
+{
+	EXBPF_OPTS(exbpf_disasm_opts, opts, .notation = EXBPF_DISASM_LINUX);
+	char buf[128];
+	int ret = exbpf_insn__disasm(insn, cnt, 0, buf, sizeof(buf), &opts);
+
+	if (ret < 1 || strcmp(buf, want) != 0)
+		test_fail(__FILE__, line, "got %d \"%s\", want \"%s\"", ret, buf, want);
+}
+
+TEST(disasm_linux_notation)
+{
+	static const struct dcase cases[] = {
+		/* ALU: the same as llvm's */
+		D(0x17, 1, 0, 0, -4, "r1 -= -4"),
+		D(0x3f, 1, 2, 1, 0, "r1 s/= r2"),
+		D(0x97, 1, 0, 1, 9, "r1 s%= 9"),
+		D(0x9c, 1, 2, 1, 0, "w1 s%= w2"),
+		D(0x84, 1, 0, 0, 0, "w1 = -w1"),
+		D(0xb4, 1, 0, 0, -16, "w1 = -16"),
+		D(0xbf, 1, 2, 32, 0, "r1 = (s32)r2"),
+		D(0xbc, 1, 2, 8, 0, "w1 = (s8)w2"),
+		D(0xd4, 1, 0, 0, 16, "r1 = le16 r1"),
+		D(0xdc, 1, 0, 0, 64, "r1 = be64 r1"),
+		D(0xd7, 1, 0, 0, 32, "r1 = bswap32 r1"),
+		/* memory: "(r10 -8)", "(r3 +0)" */
+		D(0x79, 2, 3, 0, 0, "r2 = *(u64 *)(r3 +0)"),
+		D(0x61, 2, 3, 4, 0, "r2 = *(u32 *)(r3 +4)"),
+		D(0x91, 2, 10, -15, 0, "r2 = *(s8 *)(r10 -15)"),
+		D(0x81, 2, 10, -12, 0, "r2 = *(s32 *)(r10 -12)"),
+		D(0x7b, 10, 1, -8, 0, "*(u64 *)(r10 -8) = r1"),
+		D(0x62, 10, 0, -28, -1, "*(u32 *)(r10 -28) = -1"),
+		D(0x72, 10, 0, -31, 3, "*(u8 *)(r10 -31) = 3"),
+		D(0x30, 0, 0, 0, 1, "r0 = *(u8 *)skb[1]"),
+		D(0x40, 0, 7, 0, 0, "r0 = *(u32 *)skb[r7 + 0]"),
+		/* atomics: always rN, named after the kernel's atomic functions */
+		D(0xc3, 10, 1, -12, 0x00, "lock *(u32 *)(r10 -12) += r1"),
+		D(0xdb, 10, 1, -8, 0xa0, "lock *(u64 *)(r10 -8) ^= r1"),
+		D(0xdb, 10, 1, -8, 0x01, "r1 = atomic64_fetch_add((u64 *)(r10 -8), r1)"),
+		D(0xc3, 10, 1, -12, 0x41, "r1 = atomic_fetch_or((u32 *)(r10 -12), r1)"),
+		D(0xdb, 10, 1, -8, 0x51, "r1 = atomic64_fetch_and((u64 *)(r10 -8), r1)"),
+		D(0xc3, 10, 1, -12, 0xa1, "r1 = atomic_fetch_xor((u32 *)(r10 -12), r1)"),
+		D(0xdb, 10, 1, -8, 0xe1, "r1 = atomic64_xchg((u64 *)(r10 -8), r1)"),
+		D(0xc3, 10, 1, -12, 0xe1, "r1 = atomic_xchg((u32 *)(r10 -12), r1)"),
+		D(0xdb, 10, 1, -8, 0xf1, "r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)"),
+		D(0xc3, 10, 1, -12, 0xf1, "r0 = atomic_cmpxchg((u32 *)(r10 -12), r0, r1)"),
+		/* jumps: "pc+N", constants as their 32 bits in hex */
+		D(0x15, 1, 0, 0, 1, "if r1 == 0x1 goto pc+0"),
+		D(0x75, 1, 0, 0, -7, "if r1 s>= 0xfffffff9 goto pc+0"),
+		D(0x1e, 1, 2, 0, 0, "if w1 == w2 goto pc+0"),
+		D(0x25, 0, 0, -1, 5, "if r0 > 0x5 goto pc-1"),
+		D(0x05, 0, 0, 0, 0, "goto pc+0"),
+		D(0x05, 0, 0, -3, 0, "goto pc-3"),
+		D(0x06, 0, 0, 0, 0, "gotol pc+0"),
+		D(0x85, 0, 0, 0, 7, "call bpf_get_prandom_u32#7"),
+		D(0x85, 0, 1, 0, 2, "call pc+2"),
+		D(0x95, 0, 0, 0, 0, "exit"),
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_linux(&cases[i].insn, 1, cases[i].line, cases[i].text);
+
+	/* lddw: a plain constant; map pointers hidden as 0x0, as Linux prints them to a loader
+	 * that may not see kernel addresses (Linux printed 0xffff8881a26c2a00 here). */
+	struct bpf_insn c[2] = {INSN(0x18, 1, 0, 0, 0x23456789), INSN(0, 0, 0, 0, 1)};
+	struct bpf_insn m1[2] = {INSN(0x18, 2, 0, 0, -1), INSN(0, 0, 0, 0, -1)};
+	struct bpf_insn map[2] = {INSN(0x18, 1, 5, 0, 0), INSN(0, 0, 0, 0, 0)};
+
+	check_linux(c, 2, __LINE__, "r1 = 0x123456789");
+	check_linux(m1, 2, __LINE__, "r2 = 0xffffffffffffffff");
+	check_linux(map, 2, __LINE__, "r1 = 0x0");
+
+	/* The default notation is untouched. */
+	char buf[64];
+	struct bpf_insn st = INSN(0x7b, 10, 1, -8, 0);
+
+	CHECK_EQ(exbpf_insn__disasm(&st, 1, 0, buf, sizeof(buf), NULL), 1);
+	CHECK_STR(buf, "*(u64 *)(r10 - 8) = r1");
+}
