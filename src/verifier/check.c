@@ -26,7 +26,7 @@ int verr(struct venv *e, int err, const char *fmt, ...)
 		res->error[n - 1] = '\0';
 	res->err = err;
 	res->error_insn = e->cur ? (int64_t)e->cur->insn_idx : -1;
-	if (e->in->log_level == 0 && e->cur)
+	if (!vtrace(e) && e->cur)
 		vlog_insn(e, e->cur->insn_idx);
 	if (e->mid_line) {
 		log_printf(e->in->log, "\n");
@@ -228,7 +228,7 @@ static int next_path(struct venv *e)
 	if (!e->nstack)
 		return 0;
 	e->cur = e->stack[--e->nstack];
-	if (e->in->log_level)
+	if (vtrace(e))
 		log_printf(e->in->log, "from %u to %u:", e->cur->prev_insn, e->cur->insn_idx),
 		    vlog_state(e, e->cur, false);
 	return 1;
@@ -316,17 +316,18 @@ static int walk(struct venv *e)
 			if (err < 0)
 				return err;
 			if (err == 1) {
-				if (e->in->log_level)
+				if (vtrace(e))
 					log_printf(e->in->log, "%u: safe\n", idx);
 				if (!next_path(e))
 					return 0;
 				continue;
 			}
 		}
-		if (e->in->log_level)
+		e->res->insn_seen[idx] = 1;
+		if (vtrace(e))
 			vlog_step_begin(e, idx);
 		err = do_step(e, &end);
-		if (e->in->log_level && !e->failed)
+		if (vtrace(e) && !e->failed)
 			vlog_step_end(e, end);
 		if (err)
 			return err;
@@ -386,7 +387,7 @@ static int verify_root(struct venv *e, uint32_t sub)
 			return err;
 		}
 	}
-	if (e->in->log_level)
+	if (vtrace(e))
 		log_printf(e->in->log, "func#%u @%u\n", sub, e->cfg.subs[sub].start);
 	err = walk(e);
 	if (err) {
@@ -409,11 +410,14 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 	const struct cfg_subprog *s = &e->cfg.subs[sub];
 	uint32_t end = sub + 1 < e->cfg.nsubs ? e->cfg.subs[sub + 1].start : (uint32_t)e->cnt;
 
+	/* Every call site counts, reached or not: a function calling itself (however the
+	 * walk bounded it) makes a chain too long (Linux's check_max_stack_depth_subprog(),
+	 * whose frame numbers start at 0 for the root). */
+	if (frames - 1 >= V_MAX_FRAMES)
+		return verr(e, -E2BIG, "the call stack of %u frames is too deep !", frames - 1);
 	depth += round16(e->stack_depth[sub]);
 	if (depth > V_STACK_SIZE)
 		return verr(e, -EACCES, "combined stack size of %u calls is %u. Too large", frames, depth);
-	if (frames >= V_MAX_FRAMES)
-		return 0; /* the walk reports deeper chains */
 	for (uint32_t i = s->start; i < end; i++) {
 		const struct bpf_insn *in = &e->insns[i];
 		int callee;
@@ -568,8 +572,9 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.global_called = calloc(e.cfg.nsubs, 1);
 	res->insn_may_throw = calloc(in->cnt ? in->cnt : 1, 1);
 	res->insn_mem = calloc(in->cnt ? in->cnt : 1, 1);
+	res->insn_seen = calloc(in->cnt ? in->cnt : 1, 1);
 	if (!e.explored || !e.stack_depth || !e.global_done || !e.global_called ||
-	    !res->insn_may_throw || !res->insn_mem) {
+	    !res->insn_may_throw || !res->insn_mem || !res->insn_seen) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -612,6 +617,15 @@ out:
 		if (e.stack_depth[s] > res->max_stack_depth)
 			res->max_stack_depth = e.stack_depth[s];
 	res->verify_ns = now_ns() - t0;
+	/* BPF_LOG_STATS (level bit 4): Linux's time and per-subprogram stack depths, joined by '+'. */
+	if ((in->log_level & 4) && !err) {
+		log_printf(in->log, "verification time %llu usec\n",
+			   (unsigned long long)(res->verify_ns / 1000));
+		log_printf(in->log, "stack depth ");
+		for (size_t s = 0; s < e.cfg.nsubs; s++)
+			log_printf(in->log, "%s%u", s ? "+" : "", e.stack_depth ? e.stack_depth[s] : 0);
+		log_printf(in->log, "\n");
+	}
 	if (in->log_level && !err)
 		log_printf(in->log, "processed %llu insns (limit %d) total_states %u peak_states %u\n",
 			   (unsigned long long)e.processed, VERIFIER_MAX_INSNS_PROCESSED, e.total_states,
@@ -634,6 +648,8 @@ void verifier_result_free(struct verifier_result *res)
 {
 	free(res->insn_may_throw);
 	free(res->insn_mem);
+	free(res->insn_seen);
 	res->insn_may_throw = NULL;
 	res->insn_mem = NULL;
+	res->insn_seen = NULL;
 }

@@ -147,8 +147,13 @@ void vlog_step_end(struct venv *e, bool path_end)
 	for (int r = 0; r < V_NREGS; r++) {
 		if (!memcmp(&f->regs[r], &e->before[r], sizeof(f->regs[r])) || f->regs[r].type == NOT_INIT)
 			continue;
-		if (!any)
-			log_printf(e->in->log, "%*s; ", e->col < 40 ? (int)(40 - e->col) : 1, "");
+		if (!any) {
+			/* Linux's bpf_vlog_alignment(): the ';' in the column before a multiple of
+			 * 8, at least 38 and 4 past the instruction's newline. */
+			int col = (int)e->col, end = col + 5 > 40 ? col + 5 : 40;
+
+			log_printf(e->in->log, "%*s; ", ((end + 7) & ~7) - col - 2, "");
+		}
 		vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps);
 		log_printf(e->in->log, "%sR%d=%s", any ? " " : "", r, b);
 		any = true;
