@@ -201,8 +201,20 @@ static int load_one(struct exbpf_program *prog, const struct exbpf_load_opts *op
 	return err;
 }
 
-int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
-			 const struct exbpf_load_opts *opts, struct exbpf_instance **out)
+/* For exbpf_env__verify(): the program's type only, no engine. A program's engine form is
+ * built from what the verifier proved, so a program the verifier is about to judge must not
+ * be refused beforehand for what only its engines refuse (a write to r10 in dead code). */
+static int select_only(struct exbpf_program *prog, struct log *log)
+{
+	int err = rt_set_prog_type(prog, log);
+
+	prog->loaded = !err;
+	return err;
+}
+
+static int instance_load(struct exbpf_env *env, const struct exbpf_object *obj,
+			 const struct exbpf_load_opts *opts, bool verify_only,
+			 struct exbpf_instance **out)
 {
 	struct exbpf_instance *inst;
 	const struct exbpf_prog *p;
@@ -240,7 +252,7 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 		prog->name = exbpf_prog__name(p);
 		if (err || !(selected(p, opts) || tail_target(obj, exbpf_prog__index(p))))
 			continue;
-		err = load_one(prog, opts, &log);
+		err = verify_only ? select_only(prog, &log) : load_one(prog, opts, &log);
 	}
 	if (!err)
 		err = fill_prog_arrays(inst);
@@ -250,6 +262,18 @@ int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
 	}
 	*out = inst;
 	return 0;
+}
+
+int exbpf_instance__load(struct exbpf_env *env, const struct exbpf_object *obj,
+			 const struct exbpf_load_opts *opts, struct exbpf_instance **out)
+{
+	return instance_load(env, obj, opts, false, out);
+}
+
+int rt_instance_load_unprepared(struct exbpf_env *env, const struct exbpf_object *obj,
+				const struct exbpf_load_opts *opts, struct exbpf_instance **out)
+{
+	return instance_load(env, obj, opts, true, out);
 }
 
 void exbpf_instance__free(struct exbpf_instance *inst)

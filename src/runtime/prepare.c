@@ -219,6 +219,26 @@ static void rewrite_ctx(struct exbpf_program *prog, const uint8_t *insn_mem)
 	}
 }
 
+/* Instructions no path reaches that the engines would refuse (a write to r10): Linux checks
+ * those rules only on the instructions its walk reaches and then patches the others out, so
+ * each becomes a jump to itself, as Linux's sanitize_dead_code() makes them. Reached code is
+ * never touched. */
+static void sanitize_dead(struct exbpf_program *prog, const uint8_t *seen)
+{
+	struct isa_insn d;
+	const char *why;
+
+	for (size_t i = 0; i < prog->cnt;) {
+		int n = isa_decode(prog->insns, prog->cnt, i, &d, &why);
+
+		if (n < 0 && !seen[i]) {
+			prog->insns[i] = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = -1};
+			n = 1;
+		}
+		i += n > 0 ? (size_t)n : 1;
+	}
+}
+
 /* The JIT for a verified program: it runs every instruction the interpreter's fast loop runs,
  * or says which one it cannot, and that fails the load (no silent fallback). */
 static bool wants_jit(uint32_t engine)
@@ -307,8 +327,11 @@ int rt_prepare(struct exbpf_program *prog, const struct verifier_result *vr, uin
 	if (err)
 		return err;
 	prog->checked = !vr;
-	if (vr)
+	if (vr) {
 		rewrite_ctx(prog, vr->insn_mem);
+		if (vr->insn_seen)
+			sanitize_dead(prog, vr->insn_seen);
+	}
 	struct vm_prog_opts vo = {&prog->inst->env->helper_table, &prog->inst->kfunc_table};
 
 	err = vm_prog_new_opts(prog->insns, prog->cnt, &vo, log, &prog->vm);

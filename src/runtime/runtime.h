@@ -145,6 +145,9 @@ struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg);
 int rt_resolve_externs(struct exbpf_instance *inst, struct log *log);
 /* prog->pt from the program's section, or -EOPNOTSUPP naming the section; */
 int rt_set_prog_type(struct exbpf_program *prog, struct log *log);
+/* exbpf_instance__load() for exbpf_env__verify(): maps and program types, no engines. */
+int rt_instance_load_unprepared(struct exbpf_env *env, const struct exbpf_object *obj,
+				const struct exbpf_load_opts *opts, struct exbpf_instance **out);
 /* resolves a program's maps and kfuncs and builds its engine form: unchecked with its context
  * accesses rewritten when `vr` is the verifier's acceptance (on the JIT when `engine`, an
  * enum exbpf_engine, says so), checked when vr is NULL. */

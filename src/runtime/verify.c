@@ -260,7 +260,7 @@ int exbpf_env__verify(struct exbpf_env *env, const struct exbpf_object *obj, con
 		return -EINVAL;
 	lo.log_buf = opts->log_buf;
 	lo.log_size = opts->log_size;
-	err = exbpf_instance__load(env, obj, &lo, &inst);
+	err = rt_instance_load_unprepared(env, obj, &lo, &inst);
 	if (err)
 		return err;
 	prog = exbpf_instance__find_program(inst, prog_name);

@@ -26,7 +26,7 @@ int verr(struct venv *e, int err, const char *fmt, ...)
 		res->error[n - 1] = '\0';
 	res->err = err;
 	res->error_insn = e->cur ? (int64_t)e->cur->insn_idx : -1;
-	if (e->in->log_level == 0 && e->cur)
+	if (!vtrace(e) && e->cur)
 		vlog_insn(e, e->cur->insn_idx);
 	if (e->mid_line) {
 		log_printf(e->in->log, "\n");
@@ -343,10 +343,10 @@ static int walk(struct venv *e)
 			if (err < 0)
 				return err;
 			if (err == 1) {
-				if (e->in->log_level && e->resumed)
+				if (vtrace(e) && e->resumed)
 					log_printf(e->in->log, "\nfrom %u to %u: safe\n", e->resumed_from,
 						   idx);
-				else if (e->in->log_level)
+				else if (vtrace(e))
 					log_printf(e->in->log, "%u: safe\n", idx);
 				e->resumed = VLOG_RESUMED_NO;
 				if (!next_path(e))
@@ -354,13 +354,14 @@ static int walk(struct venv *e)
 				continue;
 			}
 		}
-		if (e->in->log_level && e->resumed)
+		e->res->insn_seen[idx] = 1;
+		if (vtrace(e) && e->resumed)
 			vlog_resume(e);
 		e->resumed = VLOG_RESUMED_NO;
-		if (e->in->log_level)
+		if (vtrace(e))
 			vlog_step_begin(e, idx);
 		err = do_step(e, &end);
-		if (e->in->log_level && !e->failed)
+		if (vtrace(e) && !e->failed)
 			vlog_step_end(e, end);
 		if (err)
 			return err;
@@ -424,7 +425,7 @@ static int verify_root(struct venv *e, uint32_t sub, size_t log_pos)
 	const char *name = vsub_name(e, sub);
 
 	e->resumed = VLOG_RESUMED_NO;
-	if (e->in->log_level) {
+	if (vtrace(e)) {
 		log_printf(e->in->log, "%u:", st->insn_idx);
 		vlog_state(e, st, true);
 	}
@@ -457,11 +458,14 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 	const struct cfg_subprog *s = &e->cfg.subs[sub];
 	uint32_t end = sub + 1 < e->cfg.nsubs ? e->cfg.subs[sub + 1].start : (uint32_t)e->cnt;
 
+	/* Every call site counts, reached or not: a function calling itself (however the
+	 * walk bounded it) makes a chain too long (Linux's check_max_stack_depth_subprog(),
+	 * whose frame numbers start at 0 for the root). */
+	if (frames - 1 >= V_MAX_FRAMES)
+		return verr(e, -E2BIG, "the call stack of %u frames is too deep !", frames - 1);
 	depth += round16(e->stack_depth[sub]);
 	if (depth > V_STACK_SIZE)
 		return verr(e, -EACCES, "combined stack size of %u calls is %u. Too large", frames, depth);
-	if (frames >= V_MAX_FRAMES)
-		return 0; /* the walk reports deeper chains */
 	for (uint32_t i = s->start; i < end; i++) {
 		const struct bpf_insn *in = &e->insns[i];
 		int callee;
@@ -648,8 +652,9 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.global_called = calloc(e.cfg.nsubs, 1);
 	res->insn_may_throw = calloc(in->cnt ? in->cnt : 1, 1);
 	res->insn_mem = calloc(in->cnt ? in->cnt : 1, 1);
+	res->insn_seen = calloc(in->cnt ? in->cnt : 1, 1);
 	if (!e.explored || !e.stack_depth || !e.global_done || !e.global_called ||
-	    !res->insn_may_throw || !res->insn_mem) {
+	    !res->insn_may_throw || !res->insn_mem || !res->insn_seen) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -709,6 +714,15 @@ out:
 	/* Linux's level 1 is the log of the failing path: an accepted program's is empty. */
 	if (in->log_level == 1 && !err)
 		log_truncate(in->log, log_start);
+	/* BPF_LOG_STATS (level bit 4): Linux's time and per-subprogram stack depths, joined by '+'. */
+	if (in->log_level & 4) {
+		log_printf(in->log, "verification time %llu usec\n",
+			   (unsigned long long)(res->verify_ns / 1000));
+		log_printf(in->log, "stack depth ");
+		for (size_t s = 0; s < e.cfg.nsubs; s++)
+			log_printf(in->log, "%s%u", s ? "+" : "", e.stack_depth ? e.stack_depth[s] : 0);
+		log_printf(in->log, "\n");
+	}
 	if (in->log_level)
 		log_printf(in->log,
 			   "processed %llu insns (limit %d) max_states_per_insn %u total_states %u "
@@ -734,6 +748,8 @@ void verifier_result_free(struct verifier_result *res)
 {
 	free(res->insn_may_throw);
 	free(res->insn_mem);
+	free(res->insn_seen);
 	res->insn_may_throw = NULL;
 	res->insn_mem = NULL;
+	res->insn_seen = NULL;
 }

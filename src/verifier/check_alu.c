@@ -243,18 +243,20 @@ static int ptr_arith(struct venv *e, const struct bpf_insn *insn, const struct r
 		return verr(e, -EACCES, "R%d pointer arithmetic with %s operator prohibited", dst,
 			    op_str(op));
 	}
-	if (op == BPF_SUB && swapped)
-		return verr(e, -EACCES, "R%d tried to subtract pointer from scalar", dst);
-	/* JITs may not cope with it (Linux's "invalid fp arithmetic"). */
-	if (op == BPF_SUB && ptr->type == PTR_TO_STACK)
-		return verr(e, -EACCES, "R%d subtraction from stack pointer prohibited", dst);
 	err = sane_offset(e, off, ptr->type, ptr->flags);
 	if (!err)
 		err = sane_offset(e, ptr, ptr->type, ptr->flags);
 	if (err)
 		return err;
+	/* The unprivileged masking is checked before the subtraction's own rules, as Linux
+	 * does: `scalar -= ctx` is then about the pointer's type. */
 	if (sanitize && (err = sanitize_before(e, ptr, off, op, !swapped, &si)))
 		return san_err(e, insn, err, swapped);
+	if (op == BPF_SUB && swapped)
+		return verr(e, -EACCES, "R%d tried to subtract pointer from scalar", dst);
+	/* JITs may not cope with it (Linux's "invalid fp arithmetic"). */
+	if (op == BPF_SUB && ptr->type == PTR_TO_STACK)
+		return verr(e, -EACCES, "R%d subtraction from stack pointer prohibited", dst);
 	if (known) {
 		int64_t o = op == BPF_ADD ? (int64_t)ptr->off + val : (int64_t)ptr->off - val;
 
@@ -280,6 +282,28 @@ static int ptr_arith(struct venv *e, const struct bpf_insn *insn, const struct r
 	return 0;
 }
 
+/* The operations whose result Linux does not compute at all. */
+static bool linux_unknown_result(uint8_t op, const struct scalar *src, bool alu64)
+{
+	bool known = alu64 ? tnum_is_const(src->var_off) && src->smin == src->smax &&
+				     src->umin == src->umax
+			   : tnum_subreg_is_const(src->var_off) && src->s32_min == src->s32_max &&
+				     src->u32_min == src->u32_max;
+
+	switch (op) {
+	case BPF_DIV:
+	case BPF_MOD:
+		return true;
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_ARSH:
+		/* Linux compares the 64-bit maximum, even for a 32-bit shift. */
+		return !known || src->umax >= (alu64 ? 64u : 32u);
+	default:
+		return false;
+	}
+}
+
 static int alu_scalar(struct venv *e, const struct bpf_insn *insn, struct reg *d,
 		      const struct reg *s, bool alu64)
 {
@@ -300,9 +324,11 @@ static int alu_scalar(struct venv *e, const struct bpf_insn *insn, struct reg *d
 			return 0;
 		}
 	}
-	if (e->in->kernel_strict && (op == BPF_DIV || op == BPF_MOD))
-		/* Linux 6.18 learns nothing from division and modulo. */
-		d->var = alu64 ? scalar_unknown() : scalar_zext(scalar_unknown(), 4);
+	if (e->in->kernel_strict && linux_unknown_result(op, &s->var, alu64))
+		/* Linux 6.18 learns nothing from division and modulo, nor from a shift by an
+		 * amount it does not know (is_safe_to_compute_dst_reg_range()): all 64 bits are
+		 * unknown, even after a 32-bit operation. */
+		d->var = scalar_unknown();
 	else
 		d->var = scalar_alu(d->var, s->var, sop, !alu64);
 	d->id = 0;
@@ -345,9 +371,22 @@ static int check_mov(struct venv *e, const struct bpf_insn *insn, bool alu64)
 		return 0;
 	}
 	struct scalar v = scalar_mov(s->var, (unsigned)bits, !alu64);
+	/* The copy keeps the value when it cannot change it (a sign extension of a value whose
+	 * sign bit is clear, a 32-bit copy of a value that fits): then, as in Linux, both share
+	 * an id and what is learned on one holds for the other. */
+	bool same = bits ? s->var.umax < (UINT64_C(1) << (bits - 1)) : s->var.umax <= UINT32_MAX;
+
+	if (same && !s->id && !scalar_is_const(&s->var))
+		s->id = vnew_id(e);
+	int32_t off = s->off;
+	uint32_t id = s->id;
 
 	reg_mark_unknown(d);
 	d->var = v;
+	if (same) {
+		d->id = id;
+		d->off = off;
+	}
 	return 0;
 }
 

@@ -111,9 +111,13 @@ static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_m
 			    regno);
 	if (m->mem_regno < 0)
 		return 0;
-	/* A null memory argument goes with a zero size. */
-	if (reg_is_const(vreg(e->cur, m->mem_regno), 0))
-		return 0;
+	/* A null memory argument goes with a size that can only be zero (Linux's zero-byte
+	 * read from NULL); with any other it is a scalar where memory was expected. */
+	if (reg_is_const(vreg(e->cur, m->mem_regno), 0)) {
+		if (zero_ok && r->var.umax == 0)
+			return 0;
+		return verr(e, -EACCES, "R%d type=scalar expected=fp", m->mem_regno);
+	}
 	return check_helper_mem(e, m->mem_regno, (int64_t)r->var.umax, uninit, r->var.umin == 0, uninit);
 }
 
@@ -193,10 +197,7 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_PTR_TO_CTX:
 		if (r->type != PTR_TO_CTX)
 			return expect(e, regno, "ctx");
-		if (r->off || !reg_is_const(&(struct reg){.type = SCALAR_VALUE, .var = r->var}, 0))
-			return verr(e, -EACCES, "dereference of modified ctx ptr R%d off=%d disallowed", regno,
-				    r->off);
-		return 0;
+		return check_ctx_ptr_off(e, regno, r);
 	case EXBPF_ARG_PTR_TO_FUNC:
 		if (r->type != PTR_TO_FUNC)
 			return expect(e, regno, "func");
@@ -251,8 +252,12 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 			m->release_id = r->ref_obj_id;
 		return 0;
 	case EXBPF_ARG_PTR_TO_LONG:
-	case EXBPF_ARG_PTR_TO_INT:
-		return check_helper_mem(e, regno, k == EXBPF_ARG_PTR_TO_LONG ? 8 : 4, true, false, true);
+	case EXBPF_ARG_PTR_TO_INT: {
+		int size = k == EXBPF_ARG_PTR_TO_LONG ? 8 : 4;
+		int merr = check_helper_mem(e, regno, size, true, false, true);
+
+		return merr ? merr : check_strict_alignment(e, regno, 0, size);
+	}
 	case EXBPF_ARG_PTR_TO_CONST_STR:
 		if (r->type != PTR_TO_MAP_VALUE)
 			return expect(e, regno, "map_value");

@@ -47,14 +47,19 @@ static void sync_linked(struct vstate *st, const struct reg *src)
 	});
 }
 
-static void set_pkt_range(struct vstate *st, const struct reg *ptr)
+/* open: the edge learned `ptr < end`, one byte more than `ptr <= end` (Linux's
+ * find_good_pkt_pointers() with range_right_open; from the start itself it learns nothing). */
+static void set_pkt_range(struct vstate *st, const struct reg *ptr, bool open)
 {
-	if (ptr->off < 0 || ptr->var.umax > V_MAX_PACKET_OFF ||
+	uint32_t range;
+
+	if (ptr->off < 0 || (ptr->off == 0 && open) || ptr->var.umax > V_MAX_PACKET_OFF ||
 	    ptr->var.umax + (uint64_t)ptr->off > V_MAX_PACKET_OFF)
 		return;
+	range = (uint32_t)ptr->off + (open ? 1 : 0);
 	for_each_reg(st, r, {
-		if (r->type == ptr->type && r->id == ptr->id && r->range < (uint32_t)ptr->off)
-			r->range = (uint32_t)ptr->off;
+		if (r->type == ptr->type && r->id == ptr->id && r->range < range)
+			r->range = range;
 	});
 }
 
@@ -71,10 +76,14 @@ static int pkt_edge(uint8_t op, bool ptr_is_dst)
 	}
 }
 
+/* The comparisons that bound a packet pointer: against the packet's end, or (a metadata
+ * pointer) against the packet's start itself, as the context gave it (Linux's
+ * reg_is_init_pkt_pointer()): data + 8 or data + var says nothing about the metadata. */
 static bool is_pkt_pair(const struct reg *a, const struct reg *b)
 {
 	return (a->type == PTR_TO_PACKET && b->type == PTR_TO_PACKET_END) ||
-	       (a->type == PTR_TO_PACKET_META && b->type == PTR_TO_PACKET);
+	       (a->type == PTR_TO_PACKET_META && b->type == PTR_TO_PACKET && b->off == 0 &&
+		scalar_is_const(&b->var) && b->var.var_off.value == 0);
 }
 
 static bool not_null(const struct reg *r)
@@ -87,7 +96,8 @@ static bool not_null(const struct reg *r)
 static bool linux_not_null(const struct reg *r)
 {
 	return not_null(r) && (r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY ||
-			       r->type == PTR_TO_MEM || r->type == PTR_TO_OBJ);
+			       r->type == PTR_TO_MEM || r->type == PTR_TO_OBJ ||
+			       r->type == CONST_PTR_TO_MAP);
 }
 
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
@@ -151,8 +161,16 @@ int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
 	     linux_not_null(reg_is_pointer(d) ? d : s))) {
 		struct reg *p = reg_is_pointer(d) ? d : s;
 
-		if (not_null(p)) {
+		if (linux_not_null(p)) {
 			st->insn_idx = op == BPF_JNE ? target : idx + 1;
+			return 0;
+		}
+		/* Any other pointer that cannot be null (the context, the stack, a packet): Linux
+		 * walks both ways and learns nothing. */
+		if (not_null(p)) {
+			if (!push_branch(e, target))
+				return e->failed ? e->res->err : -ENOMEM;
+			st->insn_idx = idx + 1;
 			return 0;
 		}
 		uint32_t id = p->id;
@@ -176,11 +194,15 @@ int check_cond_jmp(struct venv *e, const struct bpf_insn *insn)
 		bool ptr_is_dst = is_pkt_pair(d, s);
 		int edge = pkt_edge(op, ptr_is_dst);
 		int regno = ptr_is_dst ? insn->dst_reg : insn->src_reg;
+		/* The edges that learn the strict `ptr < end`: end > ptr and ptr < end taken,
+		 * ptr >= end and end <= ptr falling through. */
+		bool open = (op == BPF_JGT && !ptr_is_dst) || (op == BPF_JLT && ptr_is_dst) ||
+			    (op == BPF_JGE && ptr_is_dst) || (op == BPF_JLE && !ptr_is_dst);
 
 		if (edge == 1)
-			set_pkt_range(other, vreg(other, regno));
+			set_pkt_range(other, vreg(other, regno), open);
 		else if (edge == 0)
-			set_pkt_range(st, vreg(st, regno));
+			set_pkt_range(st, vreg(st, regno), open);
 	}
 	st->insn_idx = idx + 1;
 	return 0;

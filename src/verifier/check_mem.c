@@ -128,7 +128,10 @@ static int stack_bounds(struct venv *e, int regno, const struct reg *r, int64_t 
 		*min_off = r->var.smin + off;
 		*max_off = r->var.smax + off + size;
 	}
-	if (*min_off < -V_STACK_SIZE || *max_off > 0 || size < 0 || (size == 0 && !zero_ok)) {
+	/* The first byte must be in the stack even when none is accessed (Linux's
+	 * check_stack_slot_within_bounds()): a zero-sized access at fp+0 is out. */
+	if (*min_off < -V_STACK_SIZE || *min_off > -1 || *max_off > 0 || size < 0 ||
+	    (size == 0 && !zero_ok)) {
 		if (scalar_is_const(&r->var))
 			return verr(e, -EACCES, "invalid%s stack R%d off=%lld size=%lld", extra(how), regno,
 				    (long long)*min_off, (long long)size);
@@ -171,6 +174,12 @@ static int stack_mark(struct venv *e, struct vframe *f, int64_t min_off, int64_t
 		*bt = t;
 	}
 	return 0;
+}
+
+/* Bits the scalar's unsigned maximum needs (Linux's get_reg_width()). */
+static int reg_width(const struct reg *r)
+{
+	return r->var.umax ? 64 - __builtin_clzll(r->var.umax) : 0;
 }
 
 static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t off, int size,
@@ -216,7 +225,8 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 			else if (s->type[b] == STACK_SPILL)
 				s->type[b] = STACK_MISC;
 		s->spill = *val;
-		if (size < V_REG_SIZE) {
+		/* A narrower spill keeps the link only when the value fits it. */
+		if (size < V_REG_SIZE && reg_width(val) > 8 * size) {
 			/* The narrowed value is no longer the register's: no link survives. */
 			s->spill.var = scalar_zext(val->var, (unsigned)size);
 			s->spill.id = 0;
@@ -308,19 +318,33 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 
 /* ---- The context. */
 
-static int ctx_access(struct venv *e, int regno, const struct reg *r, int off, int size, bool write,
-		      struct reg *out, bool sx)
+/* A context pointer is dereferenced, or passed, only as the program got it: Linux checks a
+ * negative fixed offset first, then any other fixed offset, then a variable one. */
+int check_ctx_ptr_off(struct venv *e, int regno, const struct reg *r)
 {
 	char tn[48];
-	enum verifier_ctx_kind k;
 
-	if (r->off) /* check_ptr_off_reg() */
+	if (r->off < 0)
+		return verr(e, -EACCES, "negative offset ctx ptr R%d off=%d disallowed", regno, r->off);
+	if (r->off)
 		return verr(e, -EACCES, "dereference of modified ctx ptr R%d off=%d disallowed", regno,
 			    r->off);
 	if (!scalar_is_const(&r->var) || r->var.var_off.value) {
 		tnum_snprint(tn, sizeof(tn), r->var.var_off);
 		return verr(e, -EACCES, "variable ctx access var_off=%s disallowed", tn);
 	}
+	return 0;
+}
+
+static int ctx_access(struct venv *e, int regno, const struct reg *r, int off, int size, bool write,
+		      struct reg *out, bool sx)
+{
+	enum verifier_ctx_kind k;
+
+	int err = check_ctx_ptr_off(e, regno, r);
+
+	if (err)
+		return err;
 	k = off < 0 || !e->in->ctx_access ? VCTX_DENY
 					  : e->in->ctx_access(e->in->ctx, (uint32_t)off, (uint32_t)size, write);
 	/* cgroup skb programs reach the packet, and write tstamp, only with CAP_BPF
@@ -363,7 +387,7 @@ static bool overlaps(int64_t a, int64_t asz, int64_t b, int64_t bsz)
 }
 
 static int map_value_access(struct venv *e, int regno, const struct reg *r, int64_t off, int size,
-			    bool write, struct reg *out)
+			    bool write, bool zero_ok, struct reg *out)
 {
 	const struct verifier_map *m = r->aux < e->in->nmaps ? &e->in->maps[r->aux] : NULL;
 	uint32_t vs = m ? m->value_size : 0;
@@ -372,7 +396,10 @@ static int map_value_access(struct venv *e, int regno, const struct reg *r, int6
 	if (write && m && (m->map_flags & BPF_F_RDONLY_PROG))
 		return verr(e, -EACCES, "write into map forbidden, value_size=%u off=%lld size=%d", vs,
 			    (long long)off, size);
-	err = region_access(e, regno, r, off, size, vs, false);
+	if (!write && m && (m->map_flags & BPF_F_WRONLY_PROG))
+		return verr(e, -EACCES, "read from map forbidden, value_size=%u off=%lld size=%d", vs,
+			    (long long)off, size);
+	err = region_access(e, regno, r, off, size, vs, zero_ok);
 	if (err)
 		return err;
 	if (m && m->spin_lock_off >= 0 &&
@@ -415,14 +442,10 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 		return verr(e, -EACCES, "R%d invalid mem access '%s'", regno, reg_type_str(&r, t, sizeof(t)));
 	switch (r.type) {
 	case PTR_TO_STACK: {
-		char tn[48];
-		int64_t a = (int64_t)r.var.var_off.value + off;
-
-		if (scalar_is_const(&r.var) && a % size) {
-			snprintf(tn, sizeof(tn), "%lld", (long long)r.var.var_off.value);
-			return verr(e, -EACCES, "misaligned stack access off %s+%d+%d size %d", tn, r.off,
-				    insn_off, size);
-		}
+		/* Stack accesses are aligned whatever the program's flags, at a variable offset
+		 * too (every offset it may take). */
+		if ((err = check_strict_alignment(e, regno, insn_off, size)))
+			return err;
 		err = write ? stack_write(e, regno, &r, off, size, val)
 			    : stack_read(e, regno, &r, off, size, out, ACC_READ);
 		break;
@@ -435,7 +458,7 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 	case PTR_TO_MAP_VALUE:
 		if (leak >= 0)
 			return verr(e, -EACCES, "R%d leaks addr into map", leak);
-		err = map_value_access(e, regno, &r, off, size, write, out);
+		err = map_value_access(e, regno, &r, off, size, write, false, out);
 		break;
 	case PTR_TO_MAP_KEY:
 		if (write)
@@ -523,6 +546,24 @@ int check_ldx(struct venv *e, const struct bpf_insn *insn)
 	return err;
 }
 
+/* A scalar spilled to the start of a stack slot stays linked to its register, so that a bound
+ * learned on either holds for both: Linux gives the register an id first when the value fits
+ * the store (assign_scalar_id_before_mov() in check_stack_write_fixed_off()). */
+static void link_spill(struct venv *e, const struct bpf_insn *insn, const struct reg *d,
+		       struct reg *val)
+{
+	struct reg *src = vreg(e->cur, insn->src_reg);
+	int64_t at;
+
+	if (d->type != PTR_TO_STACK || !scalar_is_const(&d->var) || val->type != SCALAR_VALUE ||
+	    !e->allow_ptr_leaks || val->id || scalar_is_const(&val->var))
+		return;
+	at = (int64_t)d->var.var_off.value + d->off + insn->off;
+	if (at % V_REG_SIZE || reg_width(val) > 8 * size_of(insn))
+		return;
+	src->id = val->id = vnew_id(e);
+}
+
 int check_store(struct venv *e, const struct bpf_insn *insn)
 {
 	struct reg *d = vreg(e->cur, insn->dst_reg), val;
@@ -537,7 +578,7 @@ int check_store(struct venv *e, const struct bpf_insn *insn)
 		if ((err = check_reg_init(e, insn->src_reg)))
 			return err;
 		val = *vreg(e->cur, insn->src_reg);
-		(void)d;
+		link_spill(e, insn, d, &val);
 	}
 	base = d->type;
 	err = mem_access(e, insn->dst_reg, insn->off, size_of(insn), true, &val,
@@ -578,6 +619,9 @@ int check_atomic(struct venv *e, const struct bpf_insn *insn)
 	if (d->type == PTR_TO_CTX || d->type == PTR_TO_PACKET || d->type == PTR_TO_PACKET_META)
 		return verr(e, -EACCES, "BPF_ATOMIC stores into R%d %s is not allowed", insn->dst_reg,
 			    reg_type_str(d, t, sizeof(t)));
+	/* Atomic accesses are aligned whatever the program's flags. */
+	if ((err = check_strict_alignment(e, insn->dst_reg, insn->off, size)))
+		return err;
 	reg_mark_unknown(&old);
 	err = mem_access(e, insn->dst_reg, insn->off, size, false, NULL, -1, &old, false);
 	if (!err) {
@@ -700,7 +744,7 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 		return stack_read(e, regno, &r, off, (int)size, NULL, ACC_HELPER);
 	}
 	case PTR_TO_MAP_VALUE:
-		return map_value_access(e, regno, &r, off, (int)size, write, NULL);
+		return map_value_access(e, regno, &r, off, (int)size, write, zero_ok, NULL);
 	case PTR_TO_MAP_KEY:
 		return region_access(e, regno, &r, off, size,
 				     r.aux < e->in->nmaps ? e->in->maps[r.aux].key_size : 0, zero_ok);
@@ -717,6 +761,48 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 					"ringbuf_mem, buf, trusted_ptr_",
 			    regno, reg_type_str(&r, t, sizeof(t)));
 	}
+}
+
+/* An access Linux requires aligned to its size whatever the program's flags (an atomic
+ * operation, the long or int a helper writes): its check_ptr_alignment() in strict mode. */
+int check_strict_alignment(struct venv *e, int regno, int off, int size)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	const char *desc = "";
+	char tn[48];
+	int ip_align = 0;
+	uint64_t bits;
+
+	switch (r->type) {
+	case PTR_TO_PACKET:
+	case PTR_TO_PACKET_META:
+		ip_align = 2; /* NET_IP_ALIGN */
+		break;
+	case PTR_TO_MAP_KEY:
+		desc = "key ";
+		break;
+	case PTR_TO_MAP_VALUE:
+		desc = "value ";
+		break;
+	case PTR_TO_STACK:
+		desc = "stack ";
+		break;
+	default:
+		break;
+	}
+	bits = (r->var.var_off.value + (uint64_t)(int64_t)(ip_align + r->off + off)) |
+	       r->var.var_off.mask;
+	if (size <= 1 || !(bits & (uint64_t)(size - 1)))
+		return 0;
+	if (scalar_is_const(&r->var))
+		snprintf(tn, sizeof(tn), "%lld", (long long)r->var.var_off.value);
+	else
+		tnum_snprint(tn, sizeof(tn), r->var.var_off);
+	if (ip_align)
+		return verr(e, -EACCES, "misaligned packet access off %d+%s+%d+%d size %d", ip_align,
+			    tn, r->off, off, size);
+	return verr(e, -EACCES, "misaligned %saccess off %s+%d+%d size %d", desc, tn, r->off, off,
+		    size);
 }
 
 /* The constant a helper would read at the stack pointer in regno (a map key): a spilled

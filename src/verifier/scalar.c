@@ -1055,7 +1055,10 @@ enum scalar_taken scalar_branch_taken(const struct scalar *a, const struct scala
 		return (eq == (op == SCALAR_JEQ)) ? SCALAR_ALWAYS : SCALAR_NEVER;
 	}
 	case SCALAR_JSET:
-		/* A bit known set in both, or no bit possibly set in both. */
+		/* A bit known set in both, or no bit possibly set in both; Linux judges only
+		 * against a constant operand. */
+		if (!tnum_is_const(x.t) && !tnum_is_const(y.t))
+			return SCALAR_MAYBE;
 		if (x.t.value & y.t.value)
 			return SCALAR_ALWAYS;
 		if (!((x.t.value | x.t.mask) & (y.t.value | y.t.mask)))
@@ -1264,13 +1267,12 @@ static bool refine(struct scalar *a, struct scalar *b, unsigned int op, bool jmp
 			swap_ptrs(&a, &b);
 		if (!const_val(b, jmp32, &val))
 			return true;
-		/* Some bit of val is set in a: if only one of them can be, it is (Linux: when
-		 * val is a single bit). */
+		/* Some bit of val is set in a: Linux learns it only when val is a single bit. */
 		t = jmp32 ? tnum_subreg(a->var_off) : a->var_off;
 		maybe = (t.value | t.mask) & val;
 		if (!maybe)
 			return false;
-		if (maybe & (maybe - 1))
+		if (val & (val - 1))
 			return true;
 		t = tnum_or(t, tnum_const(maybe));
 		a->var_off = jmp32 ? tnum_with_subreg(a->var_off, t) : t;
@@ -1283,13 +1285,16 @@ static bool refine(struct scalar *a, struct scalar *b, unsigned int op, bool jmp
 			swap_ptrs(&a, &b);
 		if (!const_val(b, jmp32, &val))
 			return true;
-		/* No bit of val is set in a. Linux also forgets a's ranges here, to keep a dead
-		 * edge from violating its invariants; we detect dead edges instead. */
+		/* No bit of val is set in a. Linux forgets a's ranges first (so that a dead edge
+		 * cannot violate its invariants): only the narrowed bits remain, and the ranges
+		 * are what they imply. */
 		t = jmp32 ? tnum_subreg(a->var_off) : a->var_off;
 		if (t.value & val)
 			return false;
 		t = tnum_and(t, tnum_const(~val));
-		a->var_off = jmp32 ? tnum_with_subreg(a->var_off, t) : t;
+		t = jmp32 ? tnum_with_subreg(a->var_off, t) : t;
+		*a = scalar_unknown();
+		a->var_off = t;
 		return true;
 	}
 	case SCALAR_JLE:

@@ -90,7 +90,8 @@ struct verifier_input {
 
 	bool unpriv;	    /* Linux's rules without CAP_BPF / CAP_PERFMON */
 	bool kernel_strict; /* Linux's verdicts: no exbpf extensions */
-	uint32_t log_level; /* 0: the error only; 1: every processed instruction; 2: full states */
+	uint32_t log_level; /* 0: the error only; 1: every processed instruction; 2: full states;
+			      * bit 4: the statistics (time, stack depths) */
 	struct log *log;
 };
 
@@ -113,6 +114,10 @@ struct verifier_result {
 	 * instruction never serves both the context and other memory (Linux's "same insn cannot be
 	 * used with different pointers"). Owned by the result. */
 	uint8_t *insn_mem;
+	/* Per instruction, 1 where some path of the walk reached it. Linux checks a few rules
+	 * (a write to r10, say) only on reached instructions and leaves the others to its
+	 * dead-code pass; the runtime does the same with this. Owned by the result. */
+	uint8_t *insn_seen;
 };
 
 enum verifier_mem_kind {

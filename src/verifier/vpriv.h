@@ -72,6 +72,9 @@ struct venv {
  * source line in the log. Returns err. */
 int verr(struct venv *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The current instruction of the current path. */
+/* The instruction trace is logged at levels 1 and 2; level bit 4 (Linux's BPF_LOG_STATS)
+ * alone adds only the closing statistics. */
+static inline bool vtrace(const struct venv *e) { return (e->in->log_level & 3) != 0; }
 static inline uint32_t vinsn(const struct venv *e) { return e->cur->insn_idx; }
 
 static inline uint32_t vnew_id(struct venv *e) { return ++e->id_gen; }
@@ -91,6 +94,8 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 int check_reg_init(struct venv *e, int regno);
 /* check_map_access() of one byte at a map value pointer (its fixed and variable offset),
  * with Linux's messages. */
+int check_ctx_ptr_off(struct venv *e, int regno, const struct reg *r);
+int check_strict_alignment(struct venv *e, int regno, int off, int size);
 int check_map_value_range(struct venv *e, int regno, const struct reg *r);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* check_call.c */

@@ -260,3 +260,97 @@ __naked void arsh_unmasked(void)
 	READ_AT("r6 <<= 56;\n"
 		     "r6 s>>= 60;");
 }
+
+/* A set-bits test of a register against itself is not judged from the bits: r0 is -1 or 1
+ * (never 0), yet the fall-through is still walked, and its write to r10 refused. */
+SEC("socket") __failure __msg("frame pointer is read only")
+__naked void jset_not_judged_without_constant(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 &= 2;\n"
+		     "r0 -= 1;\n"
+		     "if r0 & r0 goto 1f;\n"
+		     "r10 = 0;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+/* Against a constant it is: bit 0 is known set, the fall-through is dead, and the write to
+ * r10 there is never checked (nor run). */
+SEC("socket") __success __retval(0)
+__naked void jset_judged_with_constant(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 &= 2;\n"
+		     "r0 -= 1;\n"
+		     "if r0 & 1 goto 1f;\n"
+		     "r10 = 0;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+/* Log level 2: the state after an instruction starts in the column Linux aligns it to (38,
+ * or the next multiple of 8 less 2 past a long instruction). */
+SEC("socket") __success __log_level(2)
+__msg("0: (85) call bpf_get_smp_processor_id#8       ; R0=scalar(")
+__msg("1: (b7) r0 = 0                        ; R0=0")
+__naked void state_column(void)
+{
+	asm volatile("call %[bpf_get_smp_processor_id];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_smp_processor_id) : __clobber_all);
+}
+
+/* A 32-bit division learns nothing in Linux, not even that the upper half is zero; exbpf
+ * bounds it (the zero extension, the quotient). */
+SEC("socket") __failure
+__msg("math between map_value pointer and register with unbounded min value is not allowed")
+__exbpf_success __exbpf_retval(0)
+__naked void div32_then_signed_check(void)
+{
+	READ_AT("w6 /= 3;\n"
+		"if r6 s> 15 goto l0_%=;");
+}
+
+/* Likewise a shift by an amount that is not a known constant. */
+SEC("socket") __failure
+__msg("math between map_value pointer and register with unbounded min value is not allowed")
+__exbpf_success __exbpf_retval(0)
+__naked void shift32_by_variable(void)
+{
+	READ_AT("r7 = r6;\n"
+		"r7 &= 7;\n"
+		"w6 >>= w7;\n"
+		"if r6 s> 15 goto l0_%=;");
+}
+
+/* The fall-through of a set-bits test keeps only the bits: the earlier range is forgotten, as
+ * Linux forgets it (-100 <= r6 < 65436 no longer bounds it from below). */
+SEC("socket") __failure
+__msg("math between map_value pointer and register with unbounded min value is not allowed")
+__naked void jset_false_forgets_range(void)
+{
+	READ_AT("r6 &= 0xffff;\n"
+		"r6 -= 100;\n"
+		"if w6 & -16 goto l0_%=;");
+}
+
+/* The taken edge learns a bit only when the tested constant is one bit: r6 & 3 on r6 in
+ * {0, 1} says nothing, so the r6 == 0 side is still walked. */
+SEC("socket") __failure __msg("frame pointer is read only")
+__naked void jset_true_needs_single_bit(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 &= 1;\n"
+		     "if r0 & 3 goto 1f;\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     "1:\n"
+		     "if r0 != 0 goto 2f;\n"
+		     "r10 = 0;\n"
+		     "2:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}

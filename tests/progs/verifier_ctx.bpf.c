@@ -294,3 +294,44 @@ __naked void xdp_span_rewritten(void)
 			__imm_const(data_end, offsetof(struct xdp_md, data_end))
 		     : __clobber_all);
 }
+
+/* A context pointer moved below its start is named as such, before the generic "modified"
+ * rule: by a load ... */
+SEC("tc") __failure __msg("negative offset ctx ptr R1 off=-4 disallowed")
+__naked void ctx_below_start_load(void)
+{
+	asm volatile("r1 += -4;\n"
+		     "r0 = *(u32 *)(r1 + 4);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* ... and as a helper's context argument; moved forward it is only "modified". */
+SEC("socket") __failure __msg("negative offset ctx ptr R1 off=-8 disallowed")
+__naked void ctx_below_start_helper(void)
+{
+	asm volatile("r1 += -8;\n"
+		     "call %[bpf_get_socket_cookie];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_socket_cookie) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("dereference of modified ctx ptr R1 off=8 disallowed")
+__naked void ctx_forward_helper(void)
+{
+	asm volatile("r1 += 8;\n"
+		     "call %[bpf_get_socket_cookie];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_socket_cookie) : __clobber_all);
+}
+
+/* The context pointer is never null, but a test of it against 0 is not decided: both ways are
+ * walked, so the write to r10 on the "null" side is refused. */
+SEC("socket") __failure __msg("frame pointer is read only")
+__naked void ctx_null_test_walks_both(void)
+{
+	asm volatile("r0 = 0;\n"
+		     "if r1 != 0 goto 1f;\n"
+		     "r10 = 0;\n"
+		     "1:\n"
+		     "exit;\n" ::: __clobber_all);
+}

@@ -270,3 +270,59 @@ __naked void deref_helper_scalar(void)
 		     "r0 = *(u64 *)(r0 + 0);\n"
 		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
 }
+
+/* A memory argument that may be NULL (bpf_csum_diff's from) goes with a size that can only be
+ * zero; a size that may be more makes the NULL a scalar where memory was expected. */
+SEC("tc") __success __retval(0)
+__naked void null_mem_zero_size(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "r2 = 0;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_csum_diff];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_csum_diff) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("R1 type=scalar expected=fp")
+__naked void null_mem_maybe_sized(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r2 = r0;\n"
+		     "r2 &= 8;\n"
+		     "r1 = 0;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_csum_diff];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32), __imm(bpf_csum_diff) : __clobber_all);
+}
+
+/* bpf_strtoul's result (a long) must be 8-byte aligned, checked after the 8 bytes themselves. */
+#define STRTOUL_AT(res_off)                                                                      \
+	asm volatile("r1 = 0x00303036;\n"                                                       \
+		     "*(u64 *)(r10 - 8) = r1;\n"                                                 \
+		     "r1 = r10;\n"                                                               \
+		     "r1 += -8;\n"                                                               \
+		     "r2 = 4;\n"                                                                 \
+		     "r3 = 0;\n"                                                                 \
+		     "r4 = r10;\n"                                                               \
+		     "r4 += " #res_off ";\n"                                                     \
+		     "call %[bpf_strtoul];\n"                                                    \
+		     "r0 = 0;\n"                                                                 \
+		     "exit;\n" :: __imm(bpf_strtoul) : __clobber_all)
+
+SEC("socket") __success
+__naked void strtoul_res_aligned(void)
+{
+	STRTOUL_AT(-16);
+}
+
+SEC("socket") __failure __msg("misaligned stack access off 0+-20+0 size 8")
+__naked void strtoul_res_misaligned(void)
+{
+	STRTOUL_AT(-20);
+}

@@ -407,3 +407,111 @@ __naked void value_write_read_back(void)
 		     "exit;\n"
 		     :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
 }
+
+/* A map the program may only write (BPF_F_WRONLY_PROG): stores go in, loads do not, and
+ * neither does a helper reading the value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_WRONLY_PROG);
+	__type(key, __u32);
+	__type(value, __u64);
+} wronly SEC(".maps");
+
+SEC("socket") __success __retval(0)
+__naked void wronly_store(void)
+{
+	asm volatile(LOOKUP(wronly)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = 7;\n"
+		     "*(u64 *)(r0 + 0) = r1;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(wronly), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("read from map forbidden, value_size=8 off=4 size=4")
+__naked void wronly_load(void)
+{
+	asm volatile(LOOKUP(wronly)
+		     "if r0 == 0 goto 1f;\n"
+		     "r0 = *(u32 *)(r0 + 4);\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(wronly), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("read from map forbidden, value_size=8 off=0 size=8")
+__naked void wronly_helper_read(void)
+{
+	asm volatile(LOOKUP(wronly)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_csum_diff];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(wronly), __imm(bpf_map_lookup_elem), __imm(bpf_csum_diff)
+		     : __clobber_all);
+}
+
+/* A helper may read zero bytes of a map value where its size argument allows zero. */
+SEC("tc") __success
+__naked void map_value_zero_sized_helper_read(void)
+{
+	asm volatile(LOOKUP(array)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 0;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_csum_diff];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(array), __imm(bpf_map_lookup_elem), __imm(bpf_csum_diff)
+		     : __clobber_all);
+}
+
+/* A map pointer tested against 0 is decided (it is never null): the other side is dead, its
+ * write to r10 never checked. */
+SEC("socket") __success __retval(0)
+__naked void map_ptr_null_test_decided(void)
+{
+	asm volatile("r2 = %[array] ll;\n"
+		     "if r2 != 0 goto 1f;\n"
+		     "r10 = 0;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array) : __clobber_all);
+}
+
+/* An atomic operation is aligned to its size even where plain loads need not be. */
+SEC("socket") __success __retval(0)
+__naked void map_value_atomic_aligned(void)
+{
+	asm volatile(LOOKUP(array)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = 1;\n"
+		     "lock *(u32 *)(r0 + 4) += w1;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("misaligned value access off 0+0+2 size 4")
+__naked void map_value_atomic_misaligned(void)
+{
+	asm volatile(LOOKUP(array)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = 1;\n"
+		     "lock *(u32 *)(r0 + 2) += w1;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}

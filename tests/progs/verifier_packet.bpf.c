@@ -280,6 +280,55 @@ __naked void meta_unchecked(void)
 		     "exit;\n" :: XDP(data_meta) : __clobber_all);
 }
 
+/* ... and only by data as the context gave it: checked against data + 4, the metadata pointer
+ * learns nothing (meta + 4 <= data + 4 leaves no byte before data). */
+SEC("xdp") __failure __msg("invalid access to packet, off=0 size=4, R2(id=0,off=0,r=0)")
+__naked void meta_checked_against_moved_data(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data_meta]);\n"
+		     "r3 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 += 4;\n"
+		     "r4 = r2;\n"
+		     "r4 += 4;\n"
+		     "if r4 > r3 goto l0_%=;\n"
+		     "r0 = *(u32 *)(r2 + 0);\n"
+		     "l0_%=:\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(data_meta), XDP(data) : __clobber_all);
+}
+
+/* A strict comparison proves one byte more: data + 7 < data_end leaves 8 bytes readable ... */
+SEC("xdp") __success __retval(2)
+__naked void strict_less_than_end(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 = *(u32 *)(r1 + %[data_end]);\n"
+		     "r1 = r2;\n"
+		     "r1 += 7;\n"
+		     "if r1 < r3 goto l0_%=;\n"
+		     "r0 = 2;\n"
+		     "exit;\n"
+		     "l0_%=:\n"
+		     "r0 = *(u64 *)(r1 - 7);\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(data), XDP(data_end) : __clobber_all);
+}
+
+/* ... but from the start itself (data < data_end) Linux learns nothing. */
+SEC("xdp") __failure __msg("invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)")
+__naked void strict_start_less_than_end(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 = *(u32 *)(r1 + %[data_end]);\n"
+		     "if r2 < r3 goto l0_%=;\n"
+		     "r0 = 2;\n"
+		     "exit;\n"
+		     "l0_%=:\n"
+		     "r0 = *(u8 *)(r2 + 0);\n"
+		     "r0 = 2;\n"
+		     "exit;\n" :: XDP(data), XDP(data_end) : __clobber_all);
+}
+
 /* The test run's packet is 64 bytes: the program reads the last one and sees the length. */
 SEC("tc") __success __retval(64)
 __naked void tc_packet_length(void)

@@ -263,3 +263,40 @@ __naked void movsx_of_pointer(void)
 		     "r0 = *(u64 *)(r1 - 8);\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A copy that cannot change the value stays linked to its source, as in Linux: a sign
+ * extension of a value whose sign bit is clear, a 32-bit copy of a value that fits. A bound
+ * learned on the copy then holds for the source. */
+SEC("socket") __success __retval(0)
+__naked void movsx8_copy_linked(void)
+{
+	READ_AT("r6 &= 0x7f;\n"
+		"r7 = (s8)r6;\n"
+		"if r7 > 15 goto l0_%=;");
+}
+
+/* (s8) of a value up to 255 may change it: no link, the source keeps [0, 255]. */
+SEC("socket") __failure __msg("invalid access to map value, value_size=16 off=255 size=1")
+__naked void movsx8_copy_unlinked(void)
+{
+	READ_AT("r6 &= 0xff;\n"
+		"r7 = (s8)r6;\n"
+		"if r7 > 15 goto l0_%=;");
+}
+
+SEC("socket") __success __retval(0)
+__naked void mov32_copy_linked(void)
+{
+	READ_AT("r6 &= 0xff;\n"
+		"w7 = w6;\n"
+		"if w7 > 15 goto l0_%=;");
+}
+
+/* A value wider than 32 bits: the 32-bit copy is another value, no link. */
+SEC("socket") __failure
+__msg("math between map_value pointer and register with unbounded min value is not allowed")
+__naked void mov32_copy_unlinked(void)
+{
+	READ_AT("w7 = w6;\n"
+		"if w7 > 15 goto l0_%=;");
+}

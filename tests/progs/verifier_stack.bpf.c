@@ -212,3 +212,121 @@ __naked void moved_pointer_out_of_bounds(void)
 		     "*(u8 *)(r1 - 1) = r0;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* The statistics (log level 4) name the deepest byte a variable-offset store may reach. */
+SEC("socket") __success __log_level(4) __msg("stack depth 24")
+__naked void stack_depth_of_variable_store(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 &= 16;\n"
+		     "r0 += -24;\n"
+		     "r0 += r10;\n"
+		     "r1 = 0;\n"
+		     "*(u64 *)(r0 + 0) = r1;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[16]);
+} bytes16 SEC(".maps");
+
+/* A scalar spilled to a slot's start stays linked to its register (the value fits the store):
+ * a bound learned on the register afterwards holds for what is filled back, whole or narrow. */
+#define SPILL_THEN_BOUND(store, fill)                                                            \
+	asm volatile("call %[bpf_get_prandom_u32];\n"                                          \
+		     "r6 = r0;\n"                                                                 \
+		     "r6 &= 0xff;\n"                                                              \
+		     store "\n"                                                                   \
+		     "if r6 > 15 goto 1f;\n"                                                      \
+		     fill "\n"                                                                    \
+		     "*(u32 *)(r10 - 32) = 0;\n"                                                  \
+		     "r2 = r10;\n"                                                                \
+		     "r2 += -32;\n"                                                               \
+		     "r1 = %[bytes16] ll;\n"                                                      \
+		     "call %[bpf_map_lookup_elem];\n"                                             \
+		     "if r0 == 0 goto 1f;\n"                                                      \
+		     "r0 += r6;\n"                                                                \
+		     "r0 = *(u8 *)(r0 + 0);\n"                                                    \
+		     "1:\n"                                                                       \
+		     "r0 = 0;\n"                                                                  \
+		     "exit;\n"                                                                    \
+		     :: __imm(bpf_get_prandom_u32), __imm(bpf_map_lookup_elem), __imm_addr(bytes16) \
+		     : __clobber_all)
+
+SEC("socket") __success __retval(0)
+__naked void spill_linked_u64(void)
+{
+	SPILL_THEN_BOUND("*(u64 *)(r10 - 8) = r6;", "r6 = *(u64 *)(r10 - 8);");
+}
+
+SEC("socket") __success __retval(0)
+__naked void spill_linked_u8(void)
+{
+	SPILL_THEN_BOUND("*(u8 *)(r10 - 8) = r6;", "r6 = *(u8 *)(r10 - 8);");
+}
+
+/* The value does not fit a 1-byte store once shifted up: no link, the fill keeps only the
+ * low byte's bits (up to 240). */
+SEC("socket") __failure __msg("invalid access to map value, value_size=16 off=240 size=1")
+__naked void spill_unlinked_narrowing(void)
+{
+	SPILL_THEN_BOUND("r7 = r6;\nr7 <<= 4;\n*(u8 *)(r10 - 8) = r7;\nr6 = r7;\nr6 >>= 4;",
+			 "r6 = *(u8 *)(r10 - 8);");
+}
+
+/* A variable offset must keep every access aligned: fp-16 + {0, 8} is, fp-16 + {0, 4} is not
+ * for 8 bytes. */
+SEC("socket") __success __retval(0)
+__naked void var_off_aligned(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r2 = r0;\n"
+		     "r2 &= 8;\n"
+		     "r2 += -16;\n"
+		     "r2 += r10;\n"
+		     "r0 = 0;\n"
+		     "*(u64 *)(r2 + 0) = r0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("misaligned stack access off (0xfffffffffffffff0; 0x4)+0+0 size 8")
+__naked void var_off_misaligned(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r2 = r0;\n"
+		     "r2 &= 4;\n"
+		     "r2 += -16;\n"
+		     "r2 += r10;\n"
+		     "r0 = 0;\n"
+		     "*(u64 *)(r2 + 0) = r0;\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}
+
+/* A helper's zero-sized stack argument still starts inside the stack: fp-8 is fine, fp+0 is
+ * not (its first byte would be above the frame). */
+#define CSUM_DIFF_AT(from)                                                                       \
+	asm volatile("r1 = r10;\n"                                                              \
+		     "r1 += " #from ";\n"                                                       \
+		     "r2 = 0;\n"                                                                \
+		     "r3 = 0;\n"                                                                \
+		     "r4 = 0;\n"                                                                \
+		     "r5 = 0;\n"                                                                \
+		     "call %[bpf_csum_diff];\n"                                                 \
+		     "r0 = 0;\n"                                                                \
+		     "exit;\n" :: __imm(bpf_csum_diff) : __clobber_all)
+
+SEC("tc") __success __retval(0)
+__naked void zero_sized_arg_in_stack(void)
+{
+	CSUM_DIFF_AT(-8);
+}
+
+SEC("tc") __failure __msg("invalid read from stack R1 off=0 size=0")
+__naked void zero_sized_arg_at_fp(void)
+{
+	CSUM_DIFF_AT(0);
+}

@@ -254,3 +254,24 @@ static __naked __noinline __attribute__((used)) void subprog_no_r0(void)
 	asm volatile("r1 += 1;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A function that calls itself is refused after the walk, even when the values bound the
+ * recursion: every call site counts toward the eight frames, reached or not. */
+__used_naked count_down(void)
+{
+	asm volatile("r0 = r1;\n"
+		     "if r1 == 0 goto 1f;\n"
+		     "r1 += -1;\n"
+		     "call count_down;\n"
+		     "1:\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("the call stack of 8 frames is too deep !")
+__naked void self_recursion_bounded_by_values(void)
+{
+	asm volatile("r1 = 2;\n"
+		     "call count_down;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}

@@ -614,3 +614,14 @@ __naked void narrower_offset_on_second_path(void)
 		     "r0 = 0;\n"
 		     "exit;\n" :: __imm_addr(arr), __imm(bpf_map_lookup_elem) : __clobber_all);
 }
+
+/* `scalar -= pointer`: root is told it is a subtraction of a pointer from a scalar; without
+ * CAP_BPF the Spectre masking comes first, and it has no limit for a context pointer. */
+SEC("socket") __failure __msg("R0 tried to subtract pointer from scalar")
+__failure_unpriv __msg_unpriv("R1 has pointer with unsupported alu operation")
+__naked void scalar_minus_ctx(void)
+{
+	asm volatile("r0 = 0;\n"
+		     "r0 -= r1;\n"
+		     "exit;\n" ::: __clobber_all);
+}
