@@ -73,8 +73,23 @@ static const char *unknown_variant(uint8_t variant)
 	}
 }
 
+static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
+		  const char **out_why, bool r10_writable);
+
 int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
 	       const char **out_why)
+{
+	return decode(insns, cnt, idx, out, out_why, false);
+}
+
+int isa_decode_listing(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
+		       const char **out_why)
+{
+	return decode(insns, cnt, idx, out, out_why, true);
+}
+
+static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
+		  const char **out_why, bool r10_writable)
 {
 	const char *why_local;
 	const char **why = out_why ? out_why : &why_local;
@@ -105,7 +120,7 @@ int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_
 
 	uint32_t f = d->flags;
 	if (f & ISA_F_DST_W) {
-		if (insn->dst_reg > 9) {
+		if (insn->dst_reg > 9 && !(insn->dst_reg == 10 && r10_writable)) {
 			*why = insn->dst_reg == 10 ? "frame pointer r10 is read only"
 						    : "invalid dst register";
 			return -EINVAL;
@@ -124,7 +139,8 @@ int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_
 			*why = "invalid src register";
 			return -EINVAL;
 		}
-		if ((f & ISA_F_FETCH) && insn->src_reg == 10 && d->variant_value != ISA_CMPXCHG) {
+		if ((f & ISA_F_FETCH) && insn->src_reg == 10 && d->variant_value != ISA_CMPXCHG &&
+		    !r10_writable) {
 			*why = "frame pointer r10 is read only";
 			return -EINVAL;
 		}

@@ -137,7 +137,10 @@ int isa_disasm(const struct bpf_insn *insns, size_t cnt, size_t idx, char *buf, 
 
 	if (size)
 		buf[0] = '\0';
-	int n = insns ? isa_decode(insns, cnt, idx, &in, &why) : -EINVAL;
+	/* Linux's notation is the verifier log's, which shows the r10 write it rejects. */
+	int n = !insns		 ? -EINVAL
+		: opts_linux(opts) ? isa_decode_listing(insns, cnt, idx, &in, &why)
+				   : isa_decode(insns, cnt, idx, &in, &why);
 	if (n < 0) {
 		if (!insns)
 			why = "no instructions";
