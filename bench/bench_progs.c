@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <exbpf/exbpf.h>
 #include <exbpf/linux.h>
@@ -19,18 +20,73 @@
 #define REPS 7
 #define PKT 1024
 
-enum { E_INTERP, E_JIT, E_LINUX, E_CNT };
+enum { E_INTERP, E_JIT, E_LINUX, E_NATIVE, E_CNT };
+
+static uint8_t packet[PKT];
+
+/* --- The same computations in C (gcc -O2, the loop variable behind an empty asm barrier as
+ * in the BPF versions), where C has an equivalent: the native column. */
+#define barrier_on(v) __asm__ volatile("" : "+r"(v))
+
+__attribute__((noinline)) static uint64_t c_sum_1000(void)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = 1; i <= 1000; i++) {
+		barrier_on(i);
+		sum += i;
+	}
+	return sum;
+}
+
+__attribute__((noinline)) static uint64_t c_fnv_packet(void)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t i = 0; i < sizeof(packet); i++) {
+		barrier_on(i);
+		h = (h ^ packet[i]) * 0x100000001b3ull;
+	}
+	return (uint32_t)h;
+}
+
+__attribute__((noinline)) static uint64_t c_chain4(uint64_t x)
+{
+	barrier_on(x);
+	return x + 1;
+}
+__attribute__((noinline)) static uint64_t c_chain3(uint64_t x) { return c_chain4(x) + 1; }
+__attribute__((noinline)) static uint64_t c_chain2(uint64_t x) { return c_chain3(x) + 1; }
+__attribute__((noinline)) static uint64_t c_chain1(uint64_t x) { return c_chain2(x) + 1; }
+
+__attribute__((noinline)) static uint64_t c_chain4_x64(void)
+{
+	uint64_t acc = 0;
+
+	for (uint32_t i = 0; i < 64; i++) {
+		barrier_on(i);
+		acc += c_chain1(i);
+	}
+	return (uint32_t)acc;
+}
+
+__attribute__((noinline)) static uint64_t c_empty(void)
+{
+	uint64_t r = 0;
+
+	barrier_on(r);
+	return r;
+}
 
 struct workload {
 	const char *obj, *prog, *label;
 	uint32_t repeat;
+	uint64_t (*native)(void);
 	struct exbpf_program *p[2];
 	struct exbpf_linux_prog *lp;
 	uint64_t retval[E_CNT];
 	double ns[E_CNT][REPS];
 };
-
-static uint8_t packet[PKT];
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -74,9 +130,28 @@ static int load(struct loaded *l, const char *path)
 	return 0;
 }
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static int run_once(struct workload *w, int e, double *ns, uint64_t *retval)
 {
 	char log[512] = "";
+
+	if (e == E_NATIVE) {
+		double t0 = now_ns();
+		uint64_t r = 0;
+
+		for (uint32_t i = 0; i < w->repeat; i++)
+			r = w->native();
+		*ns = (now_ns() - t0) / w->repeat;
+		*retval = r;
+		return 0;
+	}
 
 	if (e == E_LINUX) {
 		uint64_t d = 0;
@@ -104,25 +179,26 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *obj, *prog, *label;
 		uint32_t repeat;
+		uint64_t (*native)(void);
 	} rows[] = {
-		{"bench_workloads", "wl_sum_1000", "sum 1..1000", 2000},
-		{"bench_workloads", "wl_fnv_packet", "fnv1a 1 KiB packet", 2000},
-		{"bench_workloads", "wl_chain4_x64", "4-deep chain x64", 20000},
-		{"bench_workloads", "wl_helper_x64", "64 helper calls", 20000},
-		{"bench_workloads", "wl_array_x64", "64 array lookups", 20000},
-		{"bench_workloads", "wl_hash_x64", "64 hash lookups", 20000},
-		{"bench_verify_parser", "bench_verify_parser", "parser (xdp)", 200000},
-		{"bench_workloads", "wl_ret_0", "return, depth 0", 200000},
-		{"bench_workloads", "wl_throw_0", "throw, depth 0", 200000},
-		{"bench_workloads", "wl_ret_1", "return, depth 1", 200000},
-		{"bench_workloads", "wl_throw_1", "throw, depth 1", 200000},
-		{"bench_workloads", "wl_ret_4", "return, depth 4", 200000},
-		{"bench_workloads", "wl_throw_4", "throw, depth 4", 200000},
-		{"bench_workloads", "wl_ret_7", "return, depth 7", 200000},
-		{"bench_workloads", "wl_throw_7", "throw, depth 7", 200000},
-		{"bench_workloads", "wl_throw_nothing_held", "throw, nothing held", 200000},
-		{"bench_workloads", "wl_throw_holding", "throw, sample held", 200000},
-		{"bench_workloads", "wl_empty", "empty", 200000},
+		{"bench_workloads", "wl_sum_1000", "sum 1..1000", 2000, c_sum_1000},
+		{"bench_workloads", "wl_fnv_packet", "fnv1a 1 KiB packet", 2000, c_fnv_packet},
+		{"bench_workloads", "wl_chain4_x64", "4-deep chain x64", 20000, c_chain4_x64},
+		{"bench_workloads", "wl_helper_x64", "64 helper calls", 20000, NULL},
+		{"bench_workloads", "wl_array_x64", "64 array lookups", 20000, NULL},
+		{"bench_workloads", "wl_hash_x64", "64 hash lookups", 20000, NULL},
+		{"bench_verify_parser", "bench_verify_parser", "parser (xdp)", 200000, NULL},
+		{"bench_workloads", "wl_ret_0", "return, depth 0", 200000, NULL},
+		{"bench_workloads", "wl_throw_0", "throw, depth 0", 200000, NULL},
+		{"bench_workloads", "wl_ret_1", "return, depth 1", 200000, NULL},
+		{"bench_workloads", "wl_throw_1", "throw, depth 1", 200000, NULL},
+		{"bench_workloads", "wl_ret_4", "return, depth 4", 200000, NULL},
+		{"bench_workloads", "wl_throw_4", "throw, depth 4", 200000, NULL},
+		{"bench_workloads", "wl_ret_7", "return, depth 7", 200000, NULL},
+		{"bench_workloads", "wl_throw_7", "throw, depth 7", 200000, NULL},
+		{"bench_workloads", "wl_throw_nothing_held", "throw, nothing held", 200000, NULL},
+		{"bench_workloads", "wl_throw_holding", "throw, sample held", 200000, NULL},
+		{"bench_workloads", "wl_empty", "empty", 200000, c_empty},
 	};
 	enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
 	struct workload w[NROWS];
@@ -153,6 +229,7 @@ int main(int argc, char **argv)
 		w[i].prog = rows[i].prog;
 		w[i].label = rows[i].label;
 		w[i].repeat = rows[i].repeat;
+		w[i].native = rows[i].native;
 		for (int e = 0; e < 2; e++) {
 			w[i].p[e] = exbpf_instance__find_program(l->inst[e], rows[i].prog);
 			if (!w[i].p[e]) {
@@ -174,7 +251,7 @@ int main(int argc, char **argv)
 			for (int e = 0; e < E_CNT; e++) {
 				uint64_t ret = 0;
 
-				if (e == E_LINUX && !w[i].lp)
+				if ((e == E_LINUX && !w[i].lp) || (e == E_NATIVE && !w[i].native))
 					continue;
 				if (run_once(&w[i], e, &w[i].ns[e][r], &ret))
 					return 1;
@@ -194,20 +271,26 @@ int main(int argc, char **argv)
 	printf("exbpf against Linux's JIT on the same objects: median of %d repetitions, ns per "
 	       "run (BPF_PROG_TEST_RUN style)\n",
 	       REPS);
-	printf("%-22s %12s %12s %12s %10s %10s\n", "workload", "interp", "jit", "linux",
-	       "interp/lx", "jit/lx");
+	printf("%-22s %10s %10s %10s %10s %9s %9s %9s\n", "workload", "interp", "jit", "linux",
+	       "native", "interp/lx", "jit/lx", "jit/nat");
 	for (int i = 0; i < NROWS; i++) {
 		double m[E_CNT] = {0};
+		char lx[16] = "refused", ilx[16] = "-", jlx[16] = "-", nat[16] = "-", jn[16] = "-";
 
 		for (int e = 0; e < E_CNT; e++)
-			if (e != E_LINUX || w[i].lp)
+			if ((e != E_LINUX || w[i].lp) && (e != E_NATIVE || w[i].native))
 				m[e] = median(w[i].ns[e]);
-		if (w[i].lp)
-			printf("%-22s %12.1f %12.1f %12.1f %10.2f %10.2f\n", w[i].label, m[E_INTERP],
-			       m[E_JIT], m[E_LINUX], m[E_INTERP] / m[E_LINUX], m[E_JIT] / m[E_LINUX]);
-		else
-			printf("%-22s %12.1f %12.1f %12s %10s %10s\n", w[i].label, m[E_INTERP],
-			       m[E_JIT], "refused", "-", "-");
+		if (w[i].lp) {
+			snprintf(lx, sizeof(lx), "%.1f", m[E_LINUX]);
+			snprintf(ilx, sizeof(ilx), "%.2f", m[E_INTERP] / m[E_LINUX]);
+			snprintf(jlx, sizeof(jlx), "%.2f", m[E_JIT] / m[E_LINUX]);
+		}
+		if (w[i].native) {
+			snprintf(nat, sizeof(nat), "%.1f", m[E_NATIVE]);
+			snprintf(jn, sizeof(jn), "%.2f", m[E_JIT] / m[E_NATIVE]);
+		}
+		printf("%-22s %10.1f %10.1f %10s %10s %9s %9s %9s\n", w[i].label, m[E_INTERP],
+		       m[E_JIT], lx, nat, ilx, jlx, jn);
 		exbpf_linux__free(w[i].lp);
 	}
 	for (int i = 0; i < 2; i++) {
