@@ -149,8 +149,15 @@ static const struct vm_helper bench_helpers[] = {
 	{.id = HELPER_THROW, .name = "bench_throw", .fn = h_throw}};
 static const struct vm_helper_table bench_table = {bench_helpers, 2};
 
-/* The JIT as the runtime compiles verified programs: frames not zeroed. */
-static const struct jit_opts jit_verified = {.helpers = &bench_table, .no_stack_zeroing = true};
+/* The JIT compiles as the runtime does for verified programs (src/runtime/prepare.c): frames
+ * start uncleared. */
+static int bench_jit_compile(const struct bpf_insn *insns, size_t cnt, struct log *log,
+			     struct jit_prog **out)
+{
+	struct jit_opts o = {.helpers = &bench_table, .no_stack_zeroing = true};
+
+	return jit_compile_opts(insns, cnt, &o, log, out);
+}
 
 __attribute__((noinline)) static uint64_t c_helpers(void)
 {
@@ -357,7 +364,7 @@ static void prepare(struct workload *w)
 		fprintf(stderr, "bench: %s: %s\n", w->name, log);
 		exit(1);
 	}
-	int err = jit_compile_opts(insns, cnt, &jit_verified, &l, &w->jit);
+	int err = bench_jit_compile(insns, cnt, &l, &w->jit);
 	free(insns);
 	if (err) {
 		fprintf(stderr, "bench: %s: jit_compile: %d %s\n", w->name, err, log);
@@ -467,7 +474,7 @@ static void bench_throws(void)
 			log_init(&l, log, sizeof(log));
 			if (exbpf_asm__parse(text, &insns, &cnt, log, sizeof(log)) ||
 			    vm_prog_new(insns, cnt, &bench_table, &l, &vp[t]) ||
-			    jit_compile_opts(insns, cnt, &jit_verified, &l, &jp[t])) {
+			    bench_jit_compile(insns, cnt, &l, &jp[t])) {
 				fprintf(stderr, "bench: depth %d: %s\n", d, log);
 				exit(1);
 			}

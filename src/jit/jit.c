@@ -9,15 +9,17 @@
  * r10 rbp. r10/r11 are scratch, r12 holds the run's context (struct jit_ctx) and r9 carries
  * the sixth helper argument (struct exbpf_run *).
  *
- * Every BPF function (entry 0, each local-call and `lddw func` target) is an x86 function:
- * push rbp; mov rbp, rsp; 512 bytes of stack (zeroed, as a checked interpreter run does);
- * push rbx, r13-r15. `exit` pops them and returns, so r6-r9 and r10 are per frame, and rbp
- * chains the frames: [rbp] is the caller's rbp, [rbp + 8] the return address into the
- * caller's code, which a throw maps back to the call instruction (and only a throw: calls
- * record nothing). The stub at offset 0 saves the host's callee-saved registers, records rsp
- * in the context (a run-wide stop restores it and returns through the stub) and calls the
- * entry function. A callback (vm_run_call()) enters through the same stub with a context of
- * its own, so each stretch of BPF frames between two C frames unwinds on its own. */
+ * Every BPF function (entry 0, each local-call and `lddw func` target) is an x86 function with
+ * the frame it needs (emit_prologue(): rbp and the 512-byte stack only if it reads r10, the
+ * r6-r9 it writes saved, none at all for a leaf that calls nothing). `exit` is its own
+ * epilogue, so r6-r9 and r10 are per frame. When anything needs depths (a depth check, a
+ * helper that may call back, a throw) every frame is JIT_FRAME bytes and depths come from
+ * rsp: no counter, and calls record nothing; a throw reads each frame's return address and
+ * maps it back to the call instruction. The stub at offset 0 saves the host registers the
+ * program uses, records rsp in the context (a run-wide stop restores it and returns through
+ * the stub) and calls the entry function. A callback (vm_run_call()) enters through the same
+ * stub with a context of its own, so each stretch of BPF frames between two C frames unwinds
+ * on its own. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -38,22 +40,57 @@
 
 /* What the generated code shares with C, per entry through the stub (the run, and each
  * callback vm_run_call() runs); lives on the C stack of jit_exec() or of the callback's
- * jit_engine_call(). The depth of the executing frame is run.depth (0 = main), maintained by
- * the code around local calls. */
+ * jit_engine_call(). run.depth is stored (from rsp) before each call of a helper that may
+ * call back or stop the run; jit_exec() fills none of it for code that calls no C and checks
+ * no depth (such code never reads r12). */
 struct jit_ctx {
 	struct exbpf_run run; /* first: r9 = the context is the helper's run */
 	uint64_t entry_rsp;   /* rsp in the stub, for unwinding this context's frames at once */
-	uint64_t r0;
-	uint64_t callx_val; /* callx's register, for the resolver and the message */
+	/* Set by ctx_init() as offsets from entry_rsp, made absolute by the stub: */
+	uint64_t limit;	     /* a local call from a body whose rsp <= limit is one frame too deep */
+	uint64_t depth_base; /* (depth_base - rsp) / JIT_FRAME = depth of the frame at rsp */
+	uint64_t callx_val;  /* callx's register, for the resolver and the message */
 	uint32_t fail_insn;
 	int depth0; /* depth of the entry frame */
 	const struct jit_prog *jp;
 };
 
-/* Why the stub returned early (its return value); 0 is a normal exit. */
+/* Why the stub returned early; 0 is a normal exit. */
 enum { JIT_OK, JIT_FAIL_DEPTH, JIT_FAIL_CALLX, JIT_FAIL_HELPER, JIT_FAIL_THROW };
 
-typedef int (*jit_entry_fn)(struct jit_ctx *ctx, const uint64_t *args, const void *target);
+/* The stub returns why it stopped, and on a normal exit stores r0 at *r0. */
+typedef int (*jit_entry_fn)(struct jit_ctx *ctx, const uint64_t *args, const void *target,
+			    uint64_t *r0);
+
+/* Every frame of a function that has one takes exactly JIT_FRAME bytes of the C stack, return
+ * address included, whatever it saves: so the frame at depth d (relative to the context's
+ * entry) has its body's rsp at entry_rsp - (d + 1) * JIT_FRAME, which is all the depth check,
+ * the depth a helper sees and the throw's frame walk need. 8 (return address) + 8 (rbp) + the
+ * 512-byte BPF stack + 4 saved registers. */
+#define JIT_FRAME (16 + BPF_STACK_SIZE + 32)
+_Static_assert(JIT_FRAME % 16 == 0, "frame bodies stay 16-byte aligned");
+/* (x * JIT_DIV_MUL) >> 32 == x / JIT_FRAME for the multiples of JIT_FRAME a context spans */
+#define JIT_DIV_MUL ((UINT64_C(1) << 32) / JIT_FRAME + 1)
+
+/* How one BPF function's frame looks (see emit_prologue()). */
+struct jit_fn {
+	size_t start, end; /* its instructions: [start, end) */
+	bool frame;	   /* it calls something (a leaf without r10 needs no frame) */
+	bool fp;	   /* it reads r10: rbp is saved and set */
+	uint8_t nsaved;	   /* callee-saved registers it writes (of rbx, r13-r15), saved */
+	uint8_t saved[4];
+	bool check;	   /* its local calls check the depth (it may run as frame 7) */
+	uint8_t maxdepth;  /* the deepest frame it may run as (8: unbounded) */
+	bool calls_back;   /* it calls a helper that may run a callback (vm_run_call()) */
+	bool stops;	   /* it has a call that may stop the run (a throw walks the frames) */
+	/* Every frame of the program takes JIT_FRAME bytes: needed when anything computes a
+	 * depth from rsp (a depth check, a helper that may call back, a throw). Otherwise a
+	 * frame is as small as the 16-byte alignment of its calls allows. */
+	bool stride;
+	/* Nothing in the program calls C (no helper, kfunc, callx, packet load): frames need not
+	 * keep rsp 16-byte aligned either. */
+	bool unaligned;
+};
 
 /* A local call: where its callee returns to, and the call instruction. */
 struct jit_site {
@@ -63,12 +100,15 @@ struct jit_site {
 
 struct jit_prog {
 	struct vm_prog *vm;
+	bool needs_ctx; /* the code reads the context (r12): jit_exec() must fill it */
 	uint8_t *code;
 	size_t code_size, map_size;
 	uint32_t *func_off; /* per insn: offset of its function prologue, or UINT32_MAX */
 	size_t cnt;
-	struct jit_site *sites; /* by ret_off, for naming the frames of a throw */
-	size_t nsites;
+	/* Every local call's instruction + 1 by its return offset / 4 (0: none), for naming the
+	 * frames of a throw with one load each. A call is 5 bytes, so two return offsets are at
+	 * least 5 apart and never share a slot; code_size / 4 + 1 slots. */
+	uint32_t *sites;
 };
 
 /* x86 register numbers. */
@@ -87,7 +127,15 @@ enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_NS = 9,
 
 /* FX_ABS: a 6-byte call slot (pos is its start), target an index into em.abs. */
 enum fixup_kind { FX_BODY, FX_FUNC, FX_LABEL, FX_ABS };
-enum { L_FAIL_COMMON, L_FAIL_HELPER, L_FAIL_THROW, L_STOP, L_COUNT };
+/* Out-of-line code at the end of the current function: its stop block (why JIT_COLD_STOP) or a
+ * failure (mov esi, insn; mov edi, why; jmp fail_common). */
+#define JIT_COLD_STOP (-1)
+struct cold {
+	size_t pos; /* of the rel32 to patch */
+	uint32_t insn;
+	int why;
+};
+enum { L_FAIL_COMMON, L_FAIL_HELPER, L_FAIL_THROW, L_COUNT };
 
 struct fixup {
 	size_t pos; /* of the rel32 */
@@ -108,6 +156,9 @@ struct em {
 	size_t nabs, abs_cap;
 	struct jit_site *sites;
 	size_t nsites, sites_cap;
+	const struct jit_fn *fn; /* the function being emitted */
+	struct cold *cold;
+	size_t ncold, cold_cap;
 };
 
 static void b1(struct em *e, uint8_t v)
@@ -324,13 +375,45 @@ static void patch8(struct em *e, size_t at)
 
 #define CTX_OFF(field) ((int32_t)offsetof(struct jit_ctx, field))
 
+/* sub rsp, v (v < 0: add) */
+static void sub_rsp(struct em *e, int32_t v)
+{
+	int digit = v < 0 ? 0 : 5;
+	uint32_t a = (uint32_t)(v < 0 ? -v : v);
+
+	if (!a)
+		return;
+	if (a < 128) {
+		rr(e, EF_W, 0x83, 1, digit, RSP);
+		b1(e, (uint8_t)a);
+	} else {
+		rr(e, EF_W, 0x81, 1, digit, RSP);
+		b4(e, a);
+	}
+}
+
+/* What a framed function subtracts from rsp besides its pushes (and rbp's). */
+static int32_t frame_pad(const struct jit_fn *f)
+{
+	if (f->stride)
+		return JIT_FRAME - 8 - (f->fp ? 8 : 0) - 8 * f->nsaved;
+	if (f->unaligned)
+		return f->fp ? BPF_STACK_SIZE : 0;
+	/* the return address, rbp (if any), the stack (if rbp) and the pushes, 16-byte aligned */
+	int32_t used = 8 + (f->fp ? 8 + BPF_STACK_SIZE : 0) + 8 * f->nsaved;
+	return (f->fp ? BPF_STACK_SIZE : 0) + (used % 16 ? 8 : 0);
+}
+
 static void emit_epilogue(struct em *e)
 {
-	pop(e, R15);
-	pop(e, R14);
-	pop(e, R13);
-	pop(e, RBX);
-	b1(e, 0xc9); /* leave */
+	const struct jit_fn *f = e->fn;
+
+	for (int k = f->nsaved - 1; k >= 0; k--)
+		pop(e, f->saved[k]);
+	if (f->fp)
+		b1(e, 0xc9); /* leave */
+	else if (f->frame)
+		sub_rsp(e, -frame_pad(f));
 	b1(e, 0xc3); /* ret */
 }
 
@@ -346,57 +429,80 @@ static void emit_zero_frame(struct em *e)
 		b1(e, zero[i]);
 }
 
+/* A function's frame: [return address] [rbp, if it reads r10] [512-byte BPF stack below rbp,
+ * zeroed unless no_stack_zeroing] [padding] [the callee-saved registers it writes] <- rsp,
+ * JIT_FRAME bytes in all. A leaf that does not read r10 (it calls nothing: no helper, no local
+ * call, no packet load) has no frame, only the pushes of what it writes. */
 static void emit_prologue(struct em *e, bool zero_stack)
 {
-	push(e, RBP);
-	mov_rr(e, true, RBP, RSP);
-	rr(e, EF_W, 0x81, 1, 5, RSP); /* sub rsp, 512 */
-	b4(e, BPF_STACK_SIZE);
-	if (zero_stack)
-		emit_zero_frame(e);
-	push(e, RBX);
-	push(e, R13);
-	push(e, R14);
-	push(e, R15);
+	const struct jit_fn *f = e->fn;
+	int32_t pad = frame_pad(f);
+
+	if (f->fp) {
+		push(e, RBP);
+		mov_rr(e, true, RBP, RSP);
+		if (zero_stack) {
+			sub_rsp(e, BPF_STACK_SIZE);
+			emit_zero_frame(e);
+			pad -= BPF_STACK_SIZE;
+		}
+	}
+	if (f->frame)
+		sub_rsp(e, pad);
+	for (int k = 0; k < f->nsaved; k++)
+		push(e, f->saved[k]);
 }
 
 /* ---- C functions the code calls (all on paths that pay for what they do) */
 
-static void throw_add(struct vm_exec *x, size_t insn)
-{
-	if (x->nthrow < BPF_MAX_CALL_FRAMES)
-		x->throw_insns[x->nthrow++] = (uint32_t)insn;
-}
-
 /* The call instruction a return offset follows (every local call records one). */
 static size_t site_insn(const struct jit_prog *jp, uint64_t ret_off)
 {
-	size_t lo = 0, hi = jp->nsites;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (jp->sites[mid].ret_off < ret_off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < jp->nsites && jp->sites[lo].ret_off == ret_off ? jp->sites[lo].insn : 0;
+	if (!jp->sites || ret_off > jp->code_size)
+		return 0;
+	uint32_t v = jp->sites[ret_off / 4];
+	return v ? v - 1 : 0;
 }
 
-/* Called by the throw path while the frames are still there (fp = the throwing frame's rbp):
- * records the call that threw, then each enclosing call site of this context, innermost first,
- * as the interpreter's unwinding does. A callback's context records its own frames; the
- * helper's call site and the frames below it follow when the calling context unwinds. */
-static void jit_record_throw(struct jit_ctx *ctx, const uint64_t *fp)
+/* Builds jp's site table from the emitter's list. */
+static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t n)
+{
+	if (!n)
+		return 0;
+	jp->sites = calloc(jp->code_size / 4 + 1, sizeof(*jp->sites));
+	if (!jp->sites)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		jp->sites[list[k].ret_off / 4] = list[k].insn + 1;
+	return 0;
+}
+
+/* Called by the throw path while the frames are still there: records the call that threw
+ * (run.pc and run.depth were stored before it), then each enclosing call site of this context,
+ * innermost first, as the interpreter's unwinding does: frame d's return address is at
+ * entry_rsp - 8 - d * JIT_FRAME (every frame that calls has that size). A callback's context
+ * records its own frames; the helper's call site and the frames below it follow when the
+ * calling context unwinds. */
+static void jit_record_throw(struct jit_ctx *ctx)
 {
 	struct vm_exec *x = ctx->run.exec;
-	uintptr_t code = (uintptr_t)ctx->jp->code;
+	const struct jit_prog *jp = ctx->jp;
+	uintptr_t code = (uintptr_t)jp->code;
+	uint32_t n = x->nthrow;
+	const uint8_t *ret = (const uint8_t *)(uintptr_t)(ctx->entry_rsp - 8);
 
-	throw_add(x, vm_run_insn(&ctx->run));
-	for (int d = ctx->run.depth; d > ctx->depth0; d--) {
-		throw_add(x, site_insn(ctx->jp, fp[1] - code));
-		fp = (const uint64_t *)(uintptr_t)fp[0];
+	if (n >= BPF_MAX_CALL_FRAMES)
+		return;
+	x->throw_insns[n++] = (uint32_t)(ctx->run.pc - ctx->run.prog->insns);
+	int d = ctx->run.depth - ctx->depth0;
+	if (d > BPF_MAX_CALL_FRAMES - (int)n)
+		d = BPF_MAX_CALL_FRAMES - (int)n;
+	for (; d > 0; d--) {
+		uint64_t r;
+		memcpy(&r, ret - (size_t)d * JIT_FRAME, 8);
+		x->throw_insns[n++] = (uint32_t)site_insn(jp, r - code);
 	}
+	x->nthrow = n;
 }
 
 /* A legacy packet load: the big-endian value, or -1 when [k, k + size) is not in the packet
@@ -419,64 +525,96 @@ static exbpf_helper_fn jit_callx_resolve(struct jit_ctx *ctx, uint64_t id)
 	return id <= UINT32_MAX ? vm_helper_find(ctx->run.prog->helpers, (uint32_t)id) : NULL;
 }
 
-/* The stub: int stub(struct jit_ctx *ctx, const uint64_t args[5], const void *fn). */
-static void emit_stub(struct em *e)
+/* The stub: int stub(struct jit_ctx *ctx, const uint64_t args[5], const void *fn, uint64_t *r0).
+ * It saves and zeroes the callee-saved registers the program uses (r6-r9 start at 0, as in the
+ * interpreter; each function saves what it writes again, so a frame's r6-r9 survive its calls),
+ * and saves r12 if the code needs the context and rbp if a function sets it (a stop cuts
+ * through the frames without their epilogues, so the stub restores all of them); then it
+ * makes the context's limit and depth_base absolute, loads the r1-r5 the program may read and
+ * calls the entry function. A normal exit stores r0 and returns 0, a stop returns why. */
+static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bool fp,
+		      unsigned args)
 {
-	push(e, RBP);
-	push(e, RBX);
-	push(e, R12);
-	push(e, R13);
-	push(e, R14);
-	push(e, R15);
-	rr(e, EF_W, 0x83, 1, 5, RSP); /* sub rsp, 8: 16-byte alignment for the calls below */
-	b1(e, 8);
-	mov_rr(e, true, CTX, RDI);
-	mem(e, EF_W, 0x89, 1, RSP, CTX, CTX_OFF(entry_rsp));
+	int pushed = 1 + nregs + (ctx ? 1 : 0) + (fp ? 1 : 0);
+	static const int arg_regs[] = {RDI, RSI, RDX, RCX, R8};
+
+	push(e, RCX);
+	if (fp)
+		push(e, RBP);
+	if (ctx)
+		push(e, R12);
+	for (int k = 0; k < nregs; k++)
+		push(e, regs[k]);
+	if (!(pushed & 1))
+		sub_rsp(e, 8); /* 16-byte alignment at the call */
+	if (ctx) {
+		mov_rr(e, true, CTX, RDI);
+		mem(e, EF_W, 0x89, 1, RSP, CTX, CTX_OFF(entry_rsp));
+		mov_rr(e, true, RAX, RSP);
+		mem(e, EF_W, 0x2b, 1, RAX, CTX, CTX_OFF(limit)); /* sub rax, [limit] */
+		mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(limit));
+		mov_rr(e, true, RAX, RSP);
+		mem(e, EF_W, 0x03, 1, RAX, CTX, CTX_OFF(depth_base)); /* add rax, [depth_base] */
+		mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(depth_base));
+	}
 	mov_rr(e, true, R11, RDX);
 	mov_rr(e, true, RAX, RSI);
-	mem(e, EF_W, 0x8b, 1, RDI, RAX, 0);
-	mem(e, EF_W, 0x8b, 1, RSI, RAX, 8);
-	mem(e, EF_W, 0x8b, 1, RDX, RAX, 16);
-	mem(e, EF_W, 0x8b, 1, RCX, RAX, 24);
-	mem(e, EF_W, 0x8b, 1, R8, RAX, 32);
-	static const int zeroed[] = {RAX, RBX, R13, R14, R15};
-	for (size_t i = 0; i < sizeof(zeroed) / sizeof(zeroed[0]); i++)
-		rr(e, 0, 0x31, 1, zeroed[i], zeroed[i]);
-	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
-	mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(r0));
+	for (int a = 0; a < 5; a++) {
+		if (args >> (a + 1) & 1)
+			mem(e, EF_W, 0x8b, 1, arg_regs[a], RAX, 8 * a);
+	}
 	rr(e, 0, 0x31, 1, RAX, RAX);
-	size_t out = e->len;
-	rr(e, EF_W, 0x83, 1, 0, RSP); /* add rsp, 8 */
-	b1(e, 8);
-	pop(e, R15);
-	pop(e, R14);
-	pop(e, R13);
-	pop(e, R12);
-	pop(e, RBX);
-	pop(e, RBP);
-	b1(e, 0xc3);
-	/* fail_common: edi = why, esi = insn */
-	e->labels[L_FAIL_COMMON] = e->len;
-	mem(e, EF_W, 0x8b, 1, RSP, CTX, CTX_OFF(entry_rsp));
-	mem(e, 0, 0x89, 1, RSI, CTX, CTX_OFF(fail_insn));
-	mov_rr(e, false, RAX, RDI);
-	b1(e, 0xe9);
-	b4(e, (uint32_t)(out - (e->len + 4)));
+	for (int k = 0; k < nregs; k++)
+		rr(e, 0, 0x31, 1, regs[k], regs[k]);
+	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	for (int stopped = 0; stopped < 2; stopped++) {
+		/* the second copy is the exit of fail_common */
+		if (stopped)
+			e->labels[L_FAIL_COMMON] = e->len;
+		if (stopped) { /* edi = why, esi = insn */
+			mem(e, EF_W, 0x8b, 1, RSP, CTX, CTX_OFF(entry_rsp));
+			mem(e, 0, 0x89, 1, RSI, CTX, CTX_OFF(fail_insn));
+			mov_rr(e, false, RAX, RDI);
+		}
+		if (!(pushed & 1))
+			sub_rsp(e, -8);
+		for (int k = nregs - 1; k >= 0; k--)
+			pop(e, regs[k]);
+		if (ctx)
+			pop(e, R12);
+		if (fp)
+			pop(e, RBP);
+		pop(e, RCX);
+		if (!stopped) {
+			mem(e, EF_W, 0x89, 1, RAX, RCX, 0); /* mov [rcx], rax */
+			rr(e, 0, 0x31, 1, RAX, RAX);
+			b1(e, 0xc3);
+		} else {
+			/* pop r11; jmp r11: the return-stack predictor still holds the
+			 * cut-through frames' returns, so a `ret` here would be mispredicted
+			 * (the indirect jump is predicted by its target) */
+			pop(e, R11);
+			rr(e, 0, 0xff, 1, 4, R11);
+		}
+	}
 	e->labels[L_FAIL_HELPER] = e->len;
 	b1(e, 0xbf); /* mov edi, imm32 */
 	b4(e, JIT_FAIL_HELPER);
 	jmp_label(e, L_FAIL_COMMON);
-	/* Reached from the frame that threw (rbp intact): name the frames, then unwind. */
+	/* Reached from the frame that threw (its body's rsp, 16-byte aligned): name the frames,
+	 * then unwind. */
 	e->labels[L_FAIL_THROW] = e->len;
 	mov_rr(e, true, RDI, CTX);
-	mov_rr(e, true, RSI, RBP);
 	emit_call_abs(e, (const void *)(uintptr_t)jit_record_throw);
 	b1(e, 0xbf);
 	b4(e, JIT_FAIL_THROW);
 	jmp_label(e, L_FAIL_COMMON);
-	/* A helper that may stop the run did: fail, throw, or vm_run_return() from the calling
-	 * frame (every frame has the same layout, so one epilogue serves all). */
-	e->labels[L_STOP] = e->len;
+}
+
+/* A helper that may stop the run did: fail, throw, or vm_run_return() from the calling frame.
+ * One block per function that has such calls, at its end, with its epilogue. */
+static void emit_stop_block(struct em *e)
+{
 	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
 	b1(e, 0);
 	jcc_label(e, CC_NE, L_FAIL_HELPER);
@@ -489,27 +627,76 @@ static void emit_stub(struct em *e)
 	emit_epilogue(e);
 }
 
-/* mov esi, insn; mov edi, why; jmp fail_common */
-static void emit_fail(struct em *e, size_t insn, int why)
+/* A jcc (cc) to out-of-line code at the end of the function: the stop block, or a failure
+ * (why) at insn. */
+static void jcc_cold(struct em *e, int cc, size_t insn, int why)
 {
-	b1(e, 0xbe);
-	b4(e, (uint32_t)insn);
-	b1(e, 0xbf);
-	b4(e, (uint32_t)why);
-	jmp_label(e, L_FAIL_COMMON);
+	b1(e, 0x0f);
+	b1(e, (uint8_t)(0x80 + cc));
+	if (!grow((void **)&e->cold, &e->cold_cap, e->ncold, sizeof(*e->cold))) {
+		e->oom = true;
+		return;
+	}
+	e->cold[e->ncold++] = (struct cold){e->len, (uint32_t)insn, why};
+	b4(e, 0);
 }
 
-_Static_assert(offsetof(struct exbpf_run, thrown) == offsetof(struct exbpf_run, ret) + 1,
-	       "one 16-bit compare tests ret and thrown");
+static void patch32(struct em *e, size_t pos)
+{
+	int32_t rel = (int32_t)((int64_t)e->len - (int64_t)(pos + 4));
 
-/* A helper or kfunc call (fn, or r11 when fn is NULL) with r9 = &ctx->run. One that cannot
- * stop the run is a plain call. One that may also records its instruction for the run's
- * services (vm_run_insn(), vm_run_fail()) and, after it, leaves for L_STOP if the helper
- * asked for anything. */
+	if (!e->oom)
+		memcpy(e->p + pos, &rel, 4);
+}
+
+/* Emits the current function's out-of-line code: its failures, then its stop block. */
+static void emit_fn_tail(struct em *e)
+{
+	bool stop = false;
+
+	for (size_t c = 0; c < e->ncold; c++) {
+		const struct cold *k = &e->cold[c];
+		if (k->why == JIT_COLD_STOP) {
+			stop = true;
+			continue;
+		}
+		patch32(e, k->pos);
+		b1(e, 0xbe); /* mov esi, insn */
+		b4(e, k->insn);
+		b1(e, 0xbf); /* mov edi, why */
+		b4(e, (uint32_t)k->why);
+		jmp_label(e, L_FAIL_COMMON);
+	}
+	if (stop) {
+		for (size_t c = 0; c < e->ncold; c++) {
+			if (e->cold[c].why == JIT_COLD_STOP)
+				patch32(e, e->cold[c].pos);
+		}
+		emit_stop_block(e);
+	}
+	e->ncold = 0;
+}
+
+
+/* A helper or kfunc call (fn, or r11 when fn is NULL) with r9 = &ctx->run. A never_stops
+ * helper gets a plain call. Any other may call vm_run_call(), which reads run.depth: the
+ * frame's depth is stored first (from rsp, see JIT_FRAME). One that may stop the run also
+ * records its instruction for the run's services (vm_run_insn(), vm_run_fail()) and, after it,
+ * leaves for the function's stop block if the helper asked for anything. */
 static void emit_helper_call(struct em *e, const void *fn, const struct vm_insn *pc,
-			     bool may_stop)
+			     bool may_stop, bool never_stops)
 {
 	_Static_assert(offsetof(struct jit_ctx, run) == 0, "r9 = ctx is &ctx->run");
+	if (!never_stops) {
+		/* mov r10, [depth_base]; sub r10, rsp; imul r10, r10, M; shr r10, 32 */
+		mem(e, EF_W, 0x8b, 1, R10, CTX, CTX_OFF(depth_base));
+		rr(e, EF_W, 0x29, 1, RSP, R10);
+		rr(e, EF_W, 0x69, 1, R10, R10);
+		b4(e, (uint32_t)JIT_DIV_MUL);
+		rr(e, EF_W, 0xc1, 1, 5, R10);
+		b1(e, 32);
+		mem(e, 0, 0x89, 1, R10, CTX, CTX_OFF(run.depth));
+	}
 	if (may_stop) {
 		mov_imm64(e, R10, (uint64_t)(uintptr_t)pc);
 		mem(e, EF_W, 0x89, 1, R10, CTX, CTX_OFF(run.pc));
@@ -521,12 +708,13 @@ static void emit_helper_call(struct em *e, const void *fn, const struct vm_insn 
 		rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
 	if (!may_stop)
 		return;
-	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
-	b1(e, 0);
-	jcc_label(e, CC_NE, L_STOP);
-	mem(e, EF_66, 0x83, 1, 7, CTX, CTX_OFF(run.ret)); /* cmp word [ret and thrown], 0 */
-	b1(e, 0);
-	jcc_label(e, CC_NE, L_STOP);
+	/* movzx r10d, byte [ret]; or r10b, [thrown]; or r10d, [err]; jnz stop: each load has
+	 * the size of the store that sets its field (vm_run_throw() and vm_run_return() store
+	 * a byte), so a stop does not wait for a failed store-to-load forwarding */
+	mem(e, 0, 0x0fb6, 2, R10, CTX, CTX_OFF(run.ret));
+	mem(e, 0, 0x0a, 1, R10, CTX, CTX_OFF(run.thrown));
+	mem(e, 0, 0x0b, 1, R10, CTX, CTX_OFF(run.err));
+	jcc_cold(e, CC_NE, 0, JIT_COLD_STOP);
 }
 
 /* LD_ABS / LD_IND: r0 = jit_pkt_load(exec, offset, size); r1-r5 read 0 afterwards; outside
@@ -657,6 +845,45 @@ static void emit_fetch_logic(struct em *e, bool w64, uint8_t opc, int dst, int s
 	mov_rr(e, true, src, R11);
 }
 
+/* op dst, imm (add, or, and, sub, xor by /digit), in the imm8 form when imm fits */
+static void emit_alu_k(struct em *e, unsigned w, int digit, int dst, int32_t imm)
+{
+	if (imm == (int8_t)imm) {
+		rr(e, w, 0x83, 1, digit, dst);
+		b1(e, (uint8_t)imm);
+	} else {
+		rr(e, w, 0x81, 1, digit, dst);
+		b4(e, (uint32_t)imm);
+	}
+}
+
+/* Pads with long NOPs to an `to`-byte boundary: functions to 16 as C compilers do, loop heads
+ * to 32, so that a loop of up to 32 bytes sits in one 32-byte fetch block and one 64-byte line
+ * of the op cache (on Zen 3, `add; add; cmp; jbe` running across a 64-byte line took twice the
+ * cycles per iteration). */
+static void align_to(struct em *e, size_t to)
+{
+	static const uint8_t nops[][9] = {
+		{0x90},
+		{0x66, 0x90},
+		{0x0f, 0x1f, 0x00},
+		{0x0f, 0x1f, 0x40, 0x00},
+		{0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+		{0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+		{0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+	};
+	size_t pad = (to - (e->len & (to - 1))) & (to - 1);
+
+	while (pad) {
+		size_t n = pad > 9 ? 9 : pad;
+		for (size_t k = 0; k < n; k++)
+			b1(e, nops[n - 1][k]);
+		pad -= n;
+	}
+}
+
 static int jit_cc(unsigned code)
 {
 	switch (code & 0xf0) {
@@ -698,7 +925,7 @@ static void emit_call_id(struct em *e, const struct jit_prog *jp, const struct j
 	const struct vm_helper *row = helper_row(t, (uint32_t)in->imm);
 
 	emit_helper_call(e, (const void *)(uintptr_t)row->fn, &jp->vm->insns[i],
-			 call_may_stop(o, i, row));
+			 call_may_stop(o, i, row), row->never_stops);
 }
 
 /* Emits one instruction. Returns 0, or -EOPNOTSUPP for what the JIT does not compile. */
@@ -718,8 +945,7 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 #define BINOP_(NAME, OPX, DIGIT)                                                                \
 	case ISA_OP_ALU64_##NAME##_K:                                                           \
 	case ISA_OP_ALU_##NAME##_K:                                                             \
-		rr(e, w, 0x81, 1, DIGIT, dst);                                                  \
-		b4(e, (uint32_t)in->imm);                                                       \
+		emit_alu_k(e, w, DIGIT, dst, in->imm);                                          \
 		return 0;                                                                       \
 	case ISA_OP_ALU64_##NAME##_X:                                                           \
 	case ISA_OP_ALU_##NAME##_X:                                                             \
@@ -769,7 +995,10 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		emit_div(e, w64, in->off == 1, (code & 0xf0) == 0x90, k, dst, src, in->imm);
 		return 0;
 	case ISA_OP_ALU64_MOV_K:
-		mov_imm64(e, dst, (uint64_t)(int64_t)in->imm);
+		if (in->imm == 0) /* no flags live between BPF instructions */
+			rr(e, 0, 0x31, 1, dst, dst);
+		else
+			mov_imm64(e, dst, (uint64_t)(int64_t)in->imm);
 		return 0;
 	case ISA_OP_ALU_MOV_K:
 		mov_imm64(e, dst, (uint32_t)in->imm);
@@ -830,18 +1059,15 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		emit_epilogue(e);
 		return 0;
 	case ISA_OP_CALL_LOCAL: {
-		mem(e, 0, 0x83, 1, 0, CTX, CTX_OFF(run.depth)); /* add dword [depth], 1 */
-		b1(e, 1);
-		mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.depth)); /* cmp dword [depth], 8 */
-		b1(e, BPF_MAX_CALL_FRAMES);
-		size_t ok = jcc8(e, CC_L);
-		emit_fail(e, i, JIT_FAIL_DEPTH);
-		patch8(e, ok);
+		/* cmp rsp, [limit]; jbe too_deep (where the depth may reach 8: see
+		 * plan_depth_checks()); call f: nothing else, before or after */
+		if (e->fn->check) {
+			mem(e, EF_W, 0x3b, 1, RSP, CTX, CTX_OFF(limit));
+			jcc_cold(e, CC_BE, i, JIT_FAIL_DEPTH);
+		}
 		b1(e, 0xe8);
 		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_FUNC);
 		add_site(e, i);
-		mem(e, 0, 0x83, 1, 5, CTX, CTX_OFF(run.depth)); /* sub dword [depth], 1 */
-		b1(e, 1);
 		return 0;
 	}
 	case ISA_OP_CALL_HELPER:
@@ -865,11 +1091,9 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		for (int s = 4; s >= 0; s--)
 			pop(e, saved[s]);
 		rr(e, EF_W, 0x85, 1, RAX, RAX);
-		size_t ok = jcc8(e, CC_NE);
-		emit_fail(e, i, JIT_FAIL_CALLX);
-		patch8(e, ok);
+		jcc_cold(e, CC_E, i, JIT_FAIL_CALLX);
 		mov_rr(e, true, R11, RAX);
-		emit_helper_call(e, NULL, &jp->vm->insns[i], call_may_stop(o, i, NULL));
+		emit_helper_call(e, NULL, &jp->vm->insns[i], call_may_stop(o, i, NULL), false);
 		return 0;
 	}
 	case ISA_OP_LDDW:
@@ -976,7 +1200,12 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 	}
 	if (d->flags & ISA_F_JUMP) { /* conditional jumps */
 		bool jset = (code & 0xf0) == 0x40;
-		if (k) {
+		if (k && !jset && in->imm == 0) {
+			rr(e, w, 0x85, 1, dst, dst); /* test: the flags of cmp dst, 0 */
+		} else if (k && !jset && in->imm == (int8_t)in->imm) {
+			rr(e, w, 0x83, 1, 7, dst);
+			b1(e, (uint8_t)in->imm);
+		} else if (k) {
 			rr(e, w, jset ? 0xf7 : 0x81, 1, jset ? 0 : 7, dst);
 			b4(e, (uint32_t)in->imm);
 		} else {
@@ -1131,11 +1360,217 @@ static int mark_functions(const struct bpf_insn *insns, size_t cnt, const struct
 	return 0;
 }
 
+/* The program's functions and their frames (struct jit_fn), the callee-saved registers the
+ * whole program uses (the stub saves and zeroes those), and whether the code needs the context.
+ * A function saves the r6-r9 it writes and has a frame only if it calls something or reads
+ * r10. That needs every function to be entered through its prologue and left by its own
+ * epilogues: if one falls into the next or jumps into another (unverified code only), every
+ * function gets the full frame (rbp, all four registers), as they are then interchangeable. */
+static size_t fn_of(const struct jit_fn *fns, size_t nfns, size_t insn)
+{
+	size_t lo = 0, hi = nfns;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fns[mid].start <= insn)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Which functions' local calls need the run-time depth check: those that may run as frame 7
+ * (the callee would be the ninth). The deepest frame each function may run as, over the call
+ * graph: any function may be entered at depth 0 (jit_exec()), a local call's target runs one
+ * deeper than its caller, and a callback (a `lddw func` target) one deeper than any function
+ * that calls a helper that may call back (vm_run_call() refuses frame 8 itself). Recursion
+ * makes it unbounded. A verified program's calls never need the check (the verifier bounds
+ * the depth too); conformance and fuzzing programs keep it where it matters. */
+static void plan_depth_checks(const struct bpf_insn *insns, size_t cnt,
+			      const struct jit_opts *o, struct jit_fn *fns, size_t nfns)
+{
+	for (size_t k = 0; k < nfns; k++) {
+		fns[k].maxdepth = 0;
+		for (size_t i = fns[k].start; i < fns[k].end;) {
+			struct isa_insn in;
+			int n = isa_decode(insns, cnt, i, &in, NULL);
+			const struct vm_helper *row = NULL;
+			if (in.op == ISA_OP_CALL_HELPER)
+				row = helper_row(o->helpers, (uint32_t)in.imm);
+			else if (in.op == ISA_OP_CALL_KFUNC)
+				row = helper_row(o->kfuncs, (uint32_t)in.imm);
+			if ((row && !row->never_stops) || in.op == ISA_OP_CALLX)
+				fns[k].calls_back = true;
+			if ((row || in.op == ISA_OP_CALLX) && call_may_stop(o, i, row))
+				fns[k].stops = true;
+			if (in.op == ISA_OP_CALL_LOCAL)
+				fns[k].check = true; /* for now: it has local calls */
+			i += (size_t)n;
+		}
+	}
+	for (bool changed = true; changed;) {
+		changed = false;
+		int cb = -1;
+		for (size_t k = 0; k < nfns; k++) {
+			if (fns[k].calls_back && fns[k].maxdepth + 1 > cb)
+				cb = fns[k].maxdepth + 1;
+		}
+		if (cb > BPF_MAX_CALL_FRAMES - 1)
+			cb = BPF_MAX_CALL_FRAMES - 1;
+		for (size_t k = 0; k < nfns; k++) {
+			for (size_t i = fns[k].start; i < fns[k].end;) {
+				struct isa_insn in;
+				int n = isa_decode(insns, cnt, i, &in, NULL);
+				int d = -1;
+				if (in.op == ISA_OP_CALL_LOCAL) {
+					d = fns[k].maxdepth + 1;
+					if (d > BPF_MAX_CALL_FRAMES)
+						d = BPF_MAX_CALL_FRAMES;
+				} else if (in.op == ISA_OP_LDDW_FUNC) {
+					d = cb;
+				}
+				if (d >= 0) {
+					struct jit_fn *g =
+						&fns[fn_of(fns, nfns, (size_t)isa_branch_target(&in, i))];
+					if (d > g->maxdepth) {
+						g->maxdepth = (uint8_t)d;
+						changed = true;
+					}
+				}
+				i += (size_t)n;
+			}
+		}
+	}
+	bool stride = false;
+	for (size_t k = 0; k < nfns; k++) {
+		fns[k].check &= fns[k].maxdepth >= BPF_MAX_CALL_FRAMES - 1;
+		stride |= fns[k].check || fns[k].calls_back || fns[k].stops;
+	}
+	for (size_t k = 0; k < nfns; k++)
+		fns[k].stride = stride;
+}
+
+static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_t *funcs,
+			  const struct jit_opts *o, struct jit_fn **out, uint8_t *regs, int *nregs,
+			  bool *needs_ctx, bool *any_fp, unsigned *args)
+{
+	size_t nfns = 0;
+	bool uniform = false;
+	unsigned all = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		nfns += marked(funcs, i);
+	struct jit_fn *fns = calloc(nfns, sizeof(*fns));
+	if (!fns)
+		return -ENOMEM;
+	for (size_t i = 0, k = 0; i < cnt; i++) {
+		if (!marked(funcs, i))
+			continue;
+		if (k)
+			fns[k - 1].end = i;
+		fns[k++].start = i;
+	}
+	fns[nfns - 1].end = cnt;
+	*needs_ctx = *any_fp = false;
+	for (size_t k = 0; k < nfns; k++) {
+		struct jit_fn *f = &fns[k];
+		unsigned used = 0;
+		bool falls = false;
+		for (size_t i = f->start; i < f->end;) {
+			struct isa_insn in;
+			int n = isa_decode(insns, cnt, i, &in, NULL);
+			uint32_t fl = isa_desc_of(&in)->flags;
+			if (fl & (ISA_F_DST_R | ISA_F_DST_W))
+				used |= 1u << in.dst;
+			if (fl & ISA_F_SRC)
+				used |= 1u << in.src;
+			if (fl & (ISA_F_CALL | ISA_F_LEGACY))
+				f->frame = true;
+			if ((fl & (ISA_F_CALL | ISA_F_LEGACY)) && in.op != ISA_OP_CALL_LOCAL)
+				*needs_ctx = true; /* r9 = ctx, the stop paths, jit_pkt_load() */
+			if ((fl & ISA_F_JUMP) && in.op != ISA_OP_EXIT) {
+				int64_t t = isa_branch_target(&in, i);
+				if (t < (int64_t)f->start || t >= (int64_t)f->end)
+					uniform = true;
+			}
+			falls = in.op != ISA_OP_EXIT && in.op != ISA_OP_JA && in.op != ISA_OP_JA32;
+			i += (size_t)n;
+		}
+		if (falls && f->end < cnt)
+			uniform = true;
+		f->fp = used >> BPF_REG_10 & 1;
+		f->frame |= f->fp;
+		*any_fp |= f->fp;
+		for (int r = BPF_REG_6; r <= BPF_REG_9; r++) {
+			if (used >> r & 1)
+				f->saved[f->nsaved++] = reg_map[r];
+		}
+		all |= used;
+	}
+	if (uniform) {
+		for (size_t k = 0; k < nfns; k++) {
+			fns[k].frame = fns[k].fp = true;
+			fns[k].nsaved = 4;
+			for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
+				fns[k].saved[r - BPF_REG_6] = reg_map[r];
+		}
+		all = ~0u;
+		*needs_ctx = *any_fp = true;
+	}
+	plan_depth_checks(insns, cnt, o, fns, nfns);
+	if (uniform) {
+		for (size_t k = 0; k < nfns; k++)
+			fns[k].check = fns[k].stride = true;
+	}
+	bool c_calls = *needs_ctx; /* so far: helpers, kfuncs, callx, packet loads */
+	for (size_t k = 0; k < nfns; k++) {
+		*needs_ctx |= fns[k].check; /* cmp rsp, [limit] */
+		fns[k].unaligned = !c_calls && !fns[k].stride;
+	}
+	/* r1-r5 the program may read: all of them if it calls anything (helpers read them) */
+	*args = (*needs_ctx ? ~0u : all) & 0x3e;
+	*nregs = 0;
+	for (int r = BPF_REG_6; r <= BPF_REG_9; r++) {
+		if (all >> r & 1)
+			regs[(*nregs)++] = reg_map[r];
+	}
+	*out = fns;
+	return 0;
+}
+
 static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn *insns,
 			size_t cnt, const struct jit_opts *o, const uint8_t *funcs, uint32_t *body,
 			struct log *log)
 {
-	emit_stub(e);
+	struct jit_fn *fns;
+	uint8_t regs[4];
+	int nregs;
+	size_t fi = 0;
+	bool any_fp;
+	unsigned args;
+	int err = plan_functions(insns, cnt, funcs, o, &fns, regs, &nregs, &jp->needs_ctx,
+				 &any_fp, &args);
+
+	if (err)
+		return err;
+	/* loop heads: targets of backward jumps */
+	uint8_t *heads = calloc((cnt + 7) / 8, 1);
+	if (!heads) {
+		free(fns);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+		if ((isa_desc_of(&in)->flags & ISA_F_JUMP) && in.op != ISA_OP_EXIT) {
+			int64_t t = isa_branch_target(&in, i);
+			if (t <= (int64_t)i)
+				mark(heads, (uint64_t)t);
+		}
+		i += (size_t)n;
+	}
+	emit_stub(e, regs, nregs, jp->needs_ctx, any_fp, args);
 	for (size_t i = 0; i < cnt; i++)
 		jp->func_off[i] = UINT32_MAX;
 	for (size_t i = 0; i < cnt;) {
@@ -1146,24 +1581,37 @@ static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn
 			if (i) { /* falling into a function skips its prologue */
 				b1(e, 0xe9);
 				add_fixup(e, (uint32_t)i, FX_BODY);
+				emit_fn_tail(e);
+				fi++;
 			}
+			e->fn = &fns[fi];
+			align_to(e, 16);
 			jp->func_off[i] = (uint32_t)e->len;
 			emit_prologue(e, !o->no_stack_zeroing);
 		}
+		if (marked(heads, i))
+			align_to(e, 32);
 		body[i] = (uint32_t)e->len;
-		int err = emit_insn(e, jp, &in, i, o, log);
+		err = emit_insn(e, jp, &in, i, o, log);
 		if (err)
-			return err;
+			goto out;
 		i += (size_t)n;
 	}
+	emit_fn_tail(e);
 	for (size_t k = 0; k < o->nentries; k++) {
 		if (jp->func_off[o->entries[k]] == UINT32_MAX) { /* an lddw's second slot */
 			log_printf(log, "entry %zu is not an instruction of the program\n",
 				   o->entries[k]);
-			return -EINVAL;
+			err = -EINVAL;
+			goto out;
 		}
 	}
-	return e->oom || e->len > INT32_MAX ? -ENOMEM : 0;
+	err = e->oom || e->len > INT32_MAX ? -ENOMEM : 0;
+out:
+	e->fn = NULL;
+	free(fns);
+	free(heads);
+	return err;
 }
 
 int jit_compile_opts(const struct bpf_insn *insns, size_t cnt, const struct jit_opts *opts,
@@ -1203,14 +1651,13 @@ int jit_compile_opts(const struct bpf_insn *insns, size_t cnt, const struct jit_
 	err = install(&e, jp, log);
 	if (err)
 		goto out;
-	jp->sites = e.sites;
-	jp->nsites = e.nsites;
-	e.sites = NULL;
+	err = index_sites(jp, e.sites, e.nsites);
 out:
 	free(e.p);
 	free(e.fx);
 	free(e.abs);
 	free(e.sites);
+	free(e.cold);
 	free(funcs);
 	free(body);
 	if (err) {
@@ -1233,41 +1680,23 @@ static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t a
 
 static void ctx_init(struct jit_ctx *ctx, const struct jit_prog *p, struct vm_exec *x, int depth)
 {
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->run.exec = x;
-	ctx->run.prog = p->vm;
-	ctx->run.engine_call = jit_engine_call;
-	ctx->run.checked = false;
-	ctx->run.pc = p->vm->insns;
-	ctx->run.depth = depth;
+	ctx->run = (struct exbpf_run){.exec = x,
+				      .prog = p->vm,
+				      .engine_call = jit_engine_call,
+				      .pc = p->vm->insns,
+				      .depth = depth};
+	ctx->limit = (uint64_t)(BPF_MAX_CALL_FRAMES - depth) * JIT_FRAME;
+	ctx->depth_base = (uint64_t)(int64_t)(depth - 1) * JIT_FRAME;
 	ctx->depth0 = depth;
 	ctx->jp = p;
 }
 
-/* Runs the function at `entry` in this context until it returns or the context stops: 0 with
- * *r0, a negative errno (logged, x->err_insn set) or VM_THROWN (its frames recorded).
- * UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
- * indirect call; generated code has none, and the word before the stub lies outside the
- * mapping. */
-#if defined(__clang__)
-__attribute__((no_sanitize("function")))
-#endif
-static int jit_enter(struct jit_ctx *ctx, size_t entry, const uint64_t args[5], uint64_t *r0)
+/* Why the stub stopped early: a negative errno (logged, x->err_insn set) or VM_THROWN. */
+__attribute__((noinline, cold)) static int jit_stopped(struct jit_ctx *ctx, int why)
 {
-	const struct jit_prog *p = ctx->jp;
 	struct vm_exec *x = ctx->run.exec;
 
-	if (entry >= p->cnt || p->func_off[entry] == UINT32_MAX) {
-		log_printf(x->log, "entry %zu is not the start of a function of the program\n",
-			   entry);
-		return -EINVAL;
-	}
-	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
-	int why = stub(ctx, args, p->code + p->func_off[entry]);
 	switch (why) {
-	case JIT_OK:
-		*r0 = ctx->r0;
-		return 0;
 	case JIT_FAIL_DEPTH:
 		log_printf(x->log, "insn %" PRIu32 ": the call stack of %d frames is too deep\n",
 			   ctx->fail_insn, BPF_MAX_CALL_FRAMES + 1);
@@ -1287,6 +1716,32 @@ static int jit_enter(struct jit_ctx *ctx, size_t entry, const uint64_t args[5], 
 	}
 }
 
+__attribute__((noinline, cold)) static int jit_bad_entry(struct vm_exec *x, size_t entry)
+{
+	log_printf(x->log, "entry %zu is not the start of a function of the program\n", entry);
+	return -EINVAL;
+}
+
+/* Runs the function at `entry` in this context until it returns or the context stops: 0 with
+ * *r0, a negative errno (logged, x->err_insn set) or VM_THROWN (its frames recorded).
+ * UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
+ * indirect call; generated code has none, and the word before the stub lies outside the
+ * mapping. */
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
+static inline int jit_enter(struct jit_ctx *ctx, const struct jit_prog *p, struct vm_exec *x,
+			    size_t entry, const uint64_t args[5], uint64_t *r0)
+{
+	if (__builtin_expect(entry >= p->cnt || p->func_off[entry] == UINT32_MAX, 0))
+		return jit_bad_entry(x, entry);
+	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
+	int why = stub(ctx, args, p->code + p->func_off[entry], r0);
+	if (__builtin_expect(why == JIT_OK, 1))
+		return 0;
+	return why == JIT_FAIL_THROW ? VM_THROWN : jit_stopped(ctx, why);
+}
+
 /* vm_run_call() in a JIT run (struct exbpf_run.engine_call): the callback gets a context of
  * its own one frame deeper, entered through the stub like a run. */
 static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t args[5],
@@ -1296,7 +1751,7 @@ static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t a
 	struct jit_ctx ctx;
 
 	ctx_init(&ctx, caller->jp, run->exec, run->depth + 1);
-	return jit_enter(&ctx, entry, args, r0);
+	return jit_enter(&ctx, caller->jp, run->exec, entry, args, r0);
 }
 
 int jit_exec(const struct jit_prog *p, struct vm_exec *x)
@@ -1308,8 +1763,12 @@ int jit_exec(const struct jit_prog *p, struct vm_exec *x)
 	x->nthrow = 0;
 	x->hook_why[0] = '\0';
 	x->budget_left = x->budget;
-	ctx_init(&ctx, p, x, 0);
-	return jit_enter(&ctx, x->entry, x->args, &x->r0);
+	/* code that calls nothing never reads the context */
+	if (p->needs_ctx)
+		ctx_init(&ctx, p, x, 0);
+	else
+		ctx.run.exec = x; /* for jit_stopped(), which such code never reaches */
+	return jit_enter(&ctx, p, x, x->entry, x->args, &x->r0);
 }
 
 void jit_free(struct jit_prog *p)

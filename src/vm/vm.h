@@ -127,8 +127,8 @@ struct exbpf_run {
 				   * stop the run only: see struct vm_helper) */
 	int depth;		  /* of the calling frame, 0 = main */
 	bool checked;
-	/* What the helper asked for. ret and thrown are adjacent so that the JIT tests both with
-	 * one 16-bit compare. */
+	/* What the helper asked for (the JIT loads each field with the size its setter stores,
+	 * so keep them bool and int). */
 	int err;		  /* set by vm_run_fail(), or a failed vm_run_call() */
 	bool ret;		  /* set by vm_run_return() */
 	bool thrown;		  /* set by vm_run_throw(), or a throwing vm_run_call() */

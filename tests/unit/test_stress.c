@@ -145,8 +145,9 @@ static void stress_unload(struct stress_load *l)
 static void stress_engine(int engine)
 {
 	struct stress_load le, lr;
-	bool ok = stress_load(&le, "exceptions_rt", "throw_first_byte", "no_throw", engine) &
-		  stress_load(&lr, "runtime_release", "hold_and_throw", "lock_and_throw", engine);
+	bool ok_e = stress_load(&le, "exceptions_rt", "throw_first_byte", "no_throw", engine);
+	bool ok = stress_load(&lr, "runtime_release", "hold_and_throw", "lock_and_throw", engine) &&
+		  ok_e;
 	struct exbpf_instance *exc = le.inst, *rel = lr.inst;
 	const char *ops = getenv("EXBPF_STRESS_OPS");
 	struct stress s = {.ops = ops ? atol(ops) : 20000};
