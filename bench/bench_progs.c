@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 		{"bench_workloads", "wl_ret_7", "return, depth 7", 200000, NULL},
 		{"bench_workloads", "wl_throw_7", "throw, depth 7", 200000, NULL},
 		{"bench_workloads", "wl_throw_nothing_held", "throw, nothing held", 200000, NULL},
-		{"bench_workloads", "wl_throw_holding", "throw, sample held", 200000, NULL},
+		{"bench_workloads", "wl_throw_holding", "throw, object held", 200000, NULL},
 		{"bench_workloads", "wl_empty", "empty", 200000, c_empty},
 	};
 	enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
