@@ -22,6 +22,8 @@
 
 #include <exbpf/exbpf.h>
 
+#include "bench_stats.h"
+
 #include "jit/jit.h"
 #include "vm/vm.h"
 
@@ -399,17 +401,9 @@ static double sample(struct workload *w, int engine)
 	return (t1 - t0) / w->batch;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v)
 {
-	qsort(v, REPS, sizeof(*v), cmp_double);
-	return v[REPS / 2];
+	return bench_median(v, REPS);
 }
 
 /* --- Throws from depth 0..7 against normal returns from the same depth: main calls f1, which

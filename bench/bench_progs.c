@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include <exbpf/exbpf.h>
+
+#include "bench_stats.h"
 #include <exbpf/linux.h>
 
 #define REPS 7
@@ -88,17 +90,9 @@ struct workload {
 	double ns[E_CNT][REPS];
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v)
 {
-	qsort(v, REPS, sizeof(*v), cmp_double);
-	return v[REPS / 2];
+	return bench_median(v, REPS);
 }
 
 struct loaded {

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 
 #include <exbpf/exbpf.h>
+
+#include "bench_stats.h"
 #include <exbpf/linux.h>
 #include <exbpf/runtime.h>
 
@@ -53,12 +55,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static bool is_dir(const char *path)
 {
@@ -337,7 +333,7 @@ static void summary(const char *label, double min_lx_us, uint64_t min_insns, boo
 		lx_sum += w->lx_us;
 		n++;
 	}
-	qsort(r, n, sizeof(*r), cmp_double);
+	qsort(r, n, sizeof(*r), bench_cmp_double);
 	if (!n)
 		printf("%s: no program timed by both\n", label);
 	else
