@@ -321,34 +321,43 @@ static uint64_t n_helpers(const uint8_t *mem)
 	return c_helpers();
 }
 
-static int run_engine(struct workload *w, int engine, uint64_t *r0, uint64_t *executed)
+static const struct vm_region region = {.start = (uintptr_t)input, .size = sizeof(input),
+					 .writable = true};
+
+/* The run's inputs, as a host that runs a program again and again keeps them: set up once,
+ * only the budget reset per run (the engines write every output). */
+static void exec_init(struct vm_exec *x, int engine)
 {
-	struct vm_region region = {.start = (uintptr_t)input, .size = sizeof(input),
-				   .writable = true};
-	struct vm_exec x = {
+	*x = (struct vm_exec){
 		.args = {(uint64_t)(uintptr_t)input, sizeof(input)},
 		.checked = engine == E_CHECKED,
 		.budget = UINT64_MAX,
 		.regions = &region,
 		.nregions = 1,
 	};
+}
+
+static int run_engine(struct workload *w, int engine, struct vm_exec *x, uint64_t *r0,
+		      uint64_t *executed)
+{
 	int err;
 
+	x->budget = UINT64_MAX;
 	switch (engine) {
 	case E_FAST:
 	case E_CHECKED:
-		err = vm_exec(w->vm, &x);
+		err = vm_exec(w->vm, x);
 		break;
 	case E_JIT:
-		err = jit_exec(w->jit, &x);
+		err = jit_exec(w->jit, x);
 		break;
 	default:
 		*r0 = w->native(input);
 		return 0;
 	}
-	*r0 = x.r0;
+	*r0 = x->r0;
 	if (executed)
-		*executed = UINT64_MAX - x.budget_left;
+		*executed = UINT64_MAX - x->budget_left;
 	return err;
 }
 
@@ -373,7 +382,10 @@ static void prepare(struct workload *w)
 		exit(1);
 	}
 	for (int e = 0; e < E_CNT; e++) {
-		if (run_engine(w, e, &r0, e == E_CHECKED ? &executed : NULL) || r0 != want) {
+		struct vm_exec x;
+
+		exec_init(&x, e);
+		if (run_engine(w, e, &x, &r0, e == E_CHECKED ? &executed : NULL) || r0 != want) {
 			fprintf(stderr, "bench: %s: engine %d returned %#llx, native %#llx\n",
 				w->name, e, (unsigned long long)r0, (unsigned long long)want);
 			exit(1);
@@ -390,10 +402,13 @@ static void prepare(struct workload *w)
 static double sample(struct workload *w, int engine)
 {
 	uint64_t r0, sink = 0;
-	double t0 = now_ns();
+	struct vm_exec x;
+	double t0;
 
+	exec_init(&x, engine);
+	t0 = now_ns();
 	for (unsigned i = 0; i < w->batch; i++) {
-		run_engine(w, engine, &r0, NULL);
+		run_engine(w, engine, &x, &r0, NULL);
 		sink += r0;
 	}
 	double t1 = now_ns();
