@@ -84,6 +84,7 @@ struct workload {
 	const char *obj, *prog, *label;
 	uint32_t repeat;
 	uint64_t (*native)(void);
+	double verify_us[2]; /* exbpf's verifier, Linux's (BPF_LOG_STATS); < 0: none */
 	struct exbpf_program *p[2];
 	struct exbpf_linux_prog *lp;
 	uint64_t retval[E_CNT];
@@ -122,6 +123,23 @@ static int load(struct loaded *l, const char *path)
 		}
 	}
 	return 0;
+}
+
+/* exbpf's verification of the program alone, in microseconds (the median of a few: the
+ * figure is small and the machine noisy). */
+static double verify_us(const struct loaded *l, const char *prog)
+{
+	double t[5];
+
+	for (int k = 0; k < 5; k++) {
+		EXBPF_OPTS(exbpf_verify_opts, vo);
+		struct exbpf_verify_info info;
+
+		if (exbpf_env__verify(l->env, l->obj, prog, &vo, &info) || !info.accepted)
+			return -1;
+		t[k] = (double)info.verify_ns / 1000.0;
+	}
+	return bench_median(t, 5);
 }
 
 static double now_ns(void)
@@ -181,7 +199,8 @@ int main(int argc, char **argv)
 		{"bench_workloads", "wl_helper_x64", "64 helper calls", 20000, NULL},
 		{"bench_workloads", "wl_array_x64", "64 array lookups", 20000, NULL},
 		{"bench_workloads", "wl_hash_x64", "64 hash lookups", 20000, NULL},
-		{"bench_verify_parser", "bench_verify_parser", "parser (xdp)", 200000, NULL},
+		{"bench_workloads", "wl_parse_asserts", "parser, assertions", 200000, NULL},
+		{"bench_verify_parser", "bench_verify_parser", "parser, 200 branches", 200000, NULL},
 		{"bench_workloads", "wl_ret_0", "return, depth 0", 200000, NULL},
 		{"bench_workloads", "wl_throw_0", "throw, depth 0", 200000, NULL},
 		{"bench_workloads", "wl_ret_1", "return, depth 1", 200000, NULL},
@@ -231,13 +250,20 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		w[i].verify_us[0] = verify_us(l, rows[i].prog);
+		w[i].verify_us[1] = -1;
 		if (linux) {
 			char log[4096] = "";
-			EXBPF_OPTS(exbpf_linux_opts, ko, .log_buf = log, .log_size = sizeof(log));
+			/* BPF_LOG_STATS: the verification time, no text log. */
+			EXBPF_OPTS(exbpf_linux_opts, ko, .log_buf = log, .log_size = sizeof(log),
+				   .log_level = 4);
+			const char *t;
 
-			/* Linux refuses some (a throw holding a sample): no kernel figure then. */
+			/* Linux refuses some (a throw holding an object): no kernel figure then. */
 			if (exbpf_linux__load(l->obj, rows[i].prog, &ko, &w[i].lp))
 				w[i].lp = NULL;
+			else if ((t = strstr(log, "verification time ")))
+				w[i].verify_us[1] = atof(t + strlen("verification time "));
 		}
 	}
 	for (int r = 0; r < REPS; r++) {
@@ -265,8 +291,8 @@ int main(int argc, char **argv)
 	printf("exbpf against Linux's JIT on the same objects: median of %d repetitions, ns per "
 	       "run (BPF_PROG_TEST_RUN style)\n",
 	       REPS);
-	printf("%-22s %10s %10s %10s %10s %9s %9s %9s\n", "workload", "interp", "jit", "linux",
-	       "native", "interp/lx", "jit/lx", "jit/nat");
+	printf("%-22s %10s %10s %10s %10s %9s %9s %9s %10s %10s\n", "workload", "interp", "jit",
+	       "linux", "native", "interp/lx", "jit/lx", "jit/nat", "verify us", "lx us");
 	for (int i = 0; i < NROWS; i++) {
 		double m[E_CNT] = {0};
 		char lx[16] = "refused", ilx[16] = "-", jlx[16] = "-", nat[16] = "-", jn[16] = "-";
@@ -283,8 +309,14 @@ int main(int argc, char **argv)
 			snprintf(nat, sizeof(nat), "%.1f", m[E_NATIVE]);
 			snprintf(jn, sizeof(jn), "%.2f", m[E_JIT] / m[E_NATIVE]);
 		}
-		printf("%-22s %10.1f %10.1f %10s %10s %9s %9s %9s\n", w[i].label, m[E_INTERP],
-		       m[E_JIT], lx, nat, ilx, jlx, jn);
+		char vx[16] = "-", vl[16] = "-";
+
+		if (w[i].verify_us[0] >= 0)
+			snprintf(vx, sizeof(vx), "%.1f", w[i].verify_us[0]);
+		if (w[i].verify_us[1] >= 0)
+			snprintf(vl, sizeof(vl), "%.0f", w[i].verify_us[1]);
+		printf("%-22s %10.1f %10.1f %10s %10s %9s %9s %9s %10s %10s\n", w[i].label,
+		       m[E_INTERP], m[E_JIT], lx, nat, ilx, jlx, jn, vx, vl);
 		exbpf_linux__free(w[i].lp);
 	}
 	for (int i = 0; i < 2; i++) {
