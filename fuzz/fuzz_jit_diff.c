@@ -69,8 +69,9 @@ static void run_engine(const struct vm_prog *vp, const struct jit_prog *jp, uint
 	W.x = &x;
 	x.args[0] = (uintptr_t)W.ctx;
 	o->err = jp ? jit_exec(jp, &x) : vm_exec(vp, &x);
-	o->err_insn = o->err ? x.err_insn : -1;
-	take(&o->after, o->err ? 0 : x.r0);
+	o->err_insn = o->err < 0 ? x.err_insn : -1;
+	/* a throw's cookie stands in for r0 */
+	take(&o->after, o->err == VM_THROWN ? x.cookie : o->err ? 0 : x.r0);
 }
 
 static void compare(const struct bpf_insn *vi, size_t cnt, uint64_t seed)
@@ -79,14 +80,15 @@ static void compare(const struct bpf_insn *vi, size_t cnt, uint64_t seed)
 	struct jit_prog *jp = NULL;
 	char msg[256], what[512];
 	struct log log;
-	struct vm_prog_opts o = {.helpers = &vm_table};
+	struct vm_prog_opts o = {.helpers = &vm_table, .kfuncs = &vm_kfuncs};
+	struct jit_opts jo = {.helpers = &vm_table, .kfuncs = &vm_kfuncs, .no_stack_zeroing = true};
 	uint64_t s = seed;
 
 	log_init(&log, msg, sizeof(msg));
 	if (vm_prog_new_opts(vi, cnt, &o, &log, &vp))
 		return;
 	log_init(&log, msg, sizeof(msg));
-	if (jit_compile(vi, cnt, &vm_table, &log, &jp)) {
+	if (jit_compile_opts(vi, cnt, &jo, &log, &jp)) {
 		/* What this JIT does not compile yet names its instruction; nothing to compare. */
 		vm_prog_free(vp);
 		return;

@@ -89,6 +89,8 @@ static int exec_once(const struct vm_prog *vp, uint64_t poison, uint64_t rng, ch
 	return err;
 }
 
+static unsigned long long n_thrown;
+
 static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, uint64_t seed)
 {
 	struct bpf_insn *vi = malloc(cnt * sizeof(*vi));
@@ -102,7 +104,7 @@ static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, 
 	if (world_resolve_maps(vi, cnt, what, sizeof(what)))
 		report(insns, cnt, unpriv, what);
 	log_init(&log, msg, sizeof(msg));
-	struct vm_prog_opts o = {.helpers = &vm_table};
+	struct vm_prog_opts o = {.helpers = &vm_table, .kfuncs = &vm_kfuncs};
 	if (vm_prog_new_opts(vi, cnt, &o, &log, &vp)) {
 		/* a helper the fuzzer does not implement, a direct map value, ... */
 		free(vi);
@@ -126,8 +128,11 @@ static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, 
 		uint64_t p1 = xs(&s) | 0x8000000000000001ull, p2 = ~p1 ^ 0x5555;
 
 		take(&before, 0);
+		/* A throw (VM_THROWN) is a result too: the program ended, every frame unwound. */
 		int err = exec_once(vp, p1, rng, msg, sizeof(msg), &x);
-		if (err) {
+
+		n_thrown += err == VM_THROWN;
+		if (err < 0) {
 			snprintf(what, sizeof(what),
 				 "run %d (packet %zu bytes) failed with %d at insn %lld: %s%s%s", run,
 				 W.pkt_len, err, (long long)x.err_insn, msg,
@@ -141,7 +146,7 @@ static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, 
 		 * read uninitialized stack, as Linux allows; they only get the memory checks.) */
 		restore(&before);
 		err = exec_once(vp, p2, rng, msg, sizeof(msg), &x);
-		if (err) {
+		if (err < 0) {
 			snprintf(what, sizeof(what),
 				 "run %d (packet %zu bytes, other garbage) failed with %d at insn "
 				 "%lld: %s",
@@ -174,9 +179,9 @@ static void stats(void)
 	if (getenv("FUZZ_VERIFIER_STATS"))
 		fprintf(stderr,
 			"fuzz_verifier: %llu inputs, %llu valid programs, %llu accepted; generated "
-			"%llu, accepted %llu (%.1f%%)\n",
+			"%llu, accepted %llu (%.1f%%); %llu runs threw\n",
 			n_total, n_valid, n_accepted, n_gen, n_gen_accepted,
-			n_gen ? 100.0 * (double)n_gen_accepted / (double)n_gen : 0.0);
+			n_gen ? 100.0 * (double)n_gen_accepted / (double)n_gen : 0.0, n_thrown);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -276,6 +276,26 @@ const struct verifier_func *vhelper(void *c, int32_t id)
 	return id == POISON_ID ? &poison_fn : NULL;
 }
 
+/* The world's one kfunc, extern index 0: bpf_throw. */
+HELPER(h_throw)
+{
+	vm_run_throw(run, r1);
+	return 0;
+}
+
+static const struct vm_helper vm_kfunc_rows[] = {{.id = 0, .name = "bpf_throw", .fn = h_throw}};
+const struct vm_helper_table vm_kfuncs = {vm_kfunc_rows, 1};
+
+static const struct verifier_func throw_fn = {
+    .name = "bpf_throw",
+    .proto = {.ret = EXBPF_RET_VOID, .flags = EXBPF_FN_NO_RETURN, .args = {EXBPF_ARG_SCALAR}}};
+
+static const struct verifier_func *vkfunc(void *c, int32_t idx)
+{
+	(void)c;
+	return idx == 0 ? &throw_fn : NULL;
+}
+
 const struct verifier_map vmaps[2] = {
     {.name = "arr", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = ARR_VSIZE,
      .max_entries = ARR_ENTRIES, .spin_lock_off = -1, .timer_off = -1},
@@ -871,6 +891,34 @@ static void gen_loop(struct gen *g)
 	g->busy &= (uint16_t) ~(1u << c);
 }
 
+/* An assertion: unless a scalar passes a compare, throw it (the cookie is the program's
+ * return value: its low bit, as the program's own exits return). Linux allows kfuncs only
+ * with CAP_BPF. */
+static void gen_throw(struct gen *g)
+{
+	int r = pick_scalar(g);
+
+	if (g->unpriv)
+		return;
+	emit(g, BPF_JMP | jops[byte(g) % 10] | BPF_K, r, 0, 2, pick_imm(g));
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, (int32_t)(byte(g) & 1));
+	emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, 0);
+	g->init &= (uint16_t)~0x2; /* r1 was the cookie on the path that threw only */
+}
+
+/* A call of the subprogram generate() appends (it masks its argument, and throws when it is
+ * 0x7f: a throw from depth 1). Linux allows calls only with CAP_BPF. */
+static void gen_local_call(struct gen *g)
+{
+	int r = pick_scalar(g);
+
+	if (g->unpriv || g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
+		return;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+	g->calls[g->ncalls++] = emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_CALL, 0, 0);
+	after_call(g);
+}
+
 static void gen_block(struct gen *g)
 {
 	unsigned b = byte(g);
@@ -902,6 +950,12 @@ static void gen_block(struct gen *g)
 		set_init(g, r);
 		break;
 	}
+	case 15:
+		if (byte(g) & 1)
+			gen_throw(g);
+		else
+			gen_local_call(g);
+		break;
 	default: gen_alu(g); break;
 	}
 }
@@ -917,6 +971,7 @@ size_t generate(struct gen *g)
 	g->branchy = 0;
 	g->in_loop = 0;
 	g->evil = byte(g) % 4 == 0;
+	g->ncalls = 0;
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
 	if (byte(g) != 0x5a) {
 		emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, POISON_ID);
@@ -929,6 +984,22 @@ size_t generate(struct gen *g)
 	else
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	if (g->ncalls && g->cnt + 6 <= MAX_INSNS) {
+		size_t sub = g->cnt;
+
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 0, 0);
+		emit(g, BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff);
+		emit(g, BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0x7f);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1);
+		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, 0);
+		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		for (size_t i = 0; i < g->ncalls; i++)
+			g->ins[g->calls[i]].imm = (int32_t)((int64_t)sub - (int64_t)g->calls[i] - 1);
+	} else if (g->ncalls) {
+		/* no room for the subprogram: the calls become no-ops */
+		for (size_t i = 0; i < g->ncalls; i++)
+			g->ins[g->calls[i]] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
+	}
 	return g->cnt;
 }
 
@@ -956,6 +1027,7 @@ void fill_input(struct verifier_input *in, const struct bpf_insn *insns, size_t 
 	in->maps = vmaps;
 	in->nmaps = 2;
 	in->helper = vhelper;
+	in->kfunc = vkfunc;
 	in->unpriv = unpriv;
 }
 

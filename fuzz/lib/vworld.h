@@ -69,6 +69,7 @@ enum verifier_ctx_kind fctx_access(void *c, uint32_t off, uint32_t size, bool wr
 int ctx_hook(void *p, uint64_t off, unsigned size, bool write, uint64_t *val);
 
 extern const struct vm_helper_table vm_table;
+extern const struct vm_helper_table vm_kfuncs; /* extern 0: bpf_throw */
 extern const struct verifier_map vmaps[2];
 const struct verifier_func *vhelper(void *c, int32_t id);
 
@@ -90,6 +91,8 @@ struct gen {
 	int branchy;	/* blocks with branches so far: paths multiply, keep them few */
 	int in_loop;
 	bool unpriv;	/* no loops: unprivileged programs may not have back-edges */
+	size_t calls[16]; /* local calls of the appended subprogram, patched at the end */
+	size_t ncalls;
 };
 
 /* Turns g->d[0..n) into a program in g->ins; returns its length. */
