@@ -111,6 +111,27 @@ static const char *no_run(bool unpriv)
 		      : "no privileged run: the program has only *_unpriv tags";
 }
 
+/* A program's expectations for this run, or false when there is nothing to check: an
+ * auxiliary program (silently), a malformed tag (FAIL), no run in this mode (SKIP). */
+static bool read_expectations(struct totals *t, const char *objname, const struct exbpf_prog *p,
+			      bool strict, bool unpriv, struct expectations *e)
+{
+	const char *name = exbpf_prog__name(p);
+
+	expectations_read(p, strict, unpriv, e);
+	if (e->auxiliary)
+		return false;
+	if (e->bad[0]) {
+		report(t, objname, name, 'F', "%s", e->bad);
+		return false;
+	}
+	if (!e->runs) {
+		report(t, objname, name, 'S', "%s", no_run(unpriv));
+		return false;
+	}
+	return true;
+}
+
 static void test_prog(struct totals *t, const char *objname, const struct exbpf_object *obj,
 		      const struct exbpf_prog *p, bool strict, bool unpriv, uint32_t engine)
 {
@@ -120,17 +141,8 @@ static void test_prog(struct totals *t, const char *objname, const struct exbpf_
 	struct cli_load_mode mode = {0};
 	int err;
 
-	expectations_read(p, strict, unpriv, &e);
-	if (e.auxiliary)
+	if (!read_expectations(t, objname, p, strict, unpriv, &e))
 		return;
-	if (e.bad[0]) {
-		report(t, objname, name, 'F', "%s", e.bad);
-		return;
-	}
-	if (!e.runs) {
-		report(t, objname, name, 'S', "%s", no_run(unpriv));
-		return;
-	}
 	if (e.skip) {
 		report(t, objname, name, 'S', "%s", e.skip);
 		return;
@@ -224,17 +236,8 @@ static void test_prog_kernel(struct totals *t, const char *objname,
 	int err;
 
 	/* Linux's tags only: exbpf_* tags are exbpf's verdict */
-	expectations_read(p, true, unpriv, &e);
-	if (e.auxiliary)
+	if (!read_expectations(t, objname, p, true, unpriv, &e))
 		return;
-	if (e.bad[0]) {
-		report(t, objname, name, 'F', "%s", e.bad);
-		return;
-	}
-	if (!e.runs) {
-		report(t, objname, name, 'S', "%s", no_run(unpriv));
-		return;
-	}
 	if (unpriv) {
 		/* Linux's loader drops CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_PERFMON and CAP_BPF
 		 * for it, and skips it where unprivileged BPF is disabled. */
