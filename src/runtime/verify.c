@@ -213,6 +213,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	in.raw_args = prog->pt->type == EXBPF_PROG_TYPE_RAW;
 	in.ret_min = prog->pt->ret_min;
 	in.ret_max = prog->pt->ret_max;
+	in.nr_cpus = (uint32_t)exbpf_num_possible_cpus();
 	/* Egress cgroup_skb programs may also ask for congestion notification (bit 1). */
 	if (in.prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
 	    exbpf_prog__expected_attach_type(prog->spec) == BPF_CGROUP_INET_EGRESS)

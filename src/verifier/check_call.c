@@ -89,6 +89,7 @@ struct call_meta {
 	int callback_sub;
 	int cb_ctx_regno;
 	int timer_map; /* the map whose value holds the bpf_timer argument, -1 */
+	uint64_t msize_max; /* the largest size a size argument allowed */
 };
 
 static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_meta *m, bool uninit)
@@ -100,6 +101,7 @@ static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_m
 
 		return verr(e, -EACCES, "R%d type=%s expected=scalar", regno, reg_type_str(r, t, sizeof(t)));
 	}
+	m->msize_max = r->var.umax;
 	if (r->var.smin < 0)
 		return verr(e, -EACCES, "R%d min value is negative, either use unsigned or 'var &= const'",
 			    regno);
@@ -694,6 +696,13 @@ bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifie
 	return f != NULL;
 }
 
+static bool returns_copied_size(int32_t id)
+{
+	return id == BPF_FUNC_get_stack || id == BPF_FUNC_get_task_stack ||
+	       id == BPF_FUNC_probe_read_str || id == BPF_FUNC_probe_read_kernel_str ||
+	       id == BPF_FUNC_probe_read_user_str;
+}
+
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 {
 	struct vstate *st = e->cur;
@@ -901,6 +910,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		return verr(e, -EOPNOTSUPP, "exbpf: %s returns a pointer the verifier does not model", fn->name);
 	default:
 		reg_mark_unknown(r0);
+		if (!kfunc && insn->imm == BPF_FUNC_get_smp_processor_id && e->in->nr_cpus)
+			r0->var = scalar_urange(0, e->in->nr_cpus - 1);
+		/* Helpers that copy at most the size they were given return that many bytes or an
+		 * errno (Linux's do_refine_retval_range). */
+		else if (!kfunc && returns_copied_size(insn->imm))
+			r0->var = scalar_srange(-V_MAX_ERRNO, (int64_t)m.msize_max);
 		break;
 	}
 	st->insn_idx = idx + 1;

@@ -16,6 +16,7 @@
 #define V_NREGS 11
 #define V_MAX_VAR_OFF (1ll << 29) /* BPF_MAX_VAR_OFF */
 #define V_MAX_VAR_SIZ (1ll << 29) /* BPF_MAX_VAR_SIZ */
+#define V_MAX_ERRNO 4095	    /* MAX_ERRNO: helpers return -errno down to this */
 #define V_MAX_PACKET_OFF 0xffff
 #define V_MAX_REFS 64
 

@@ -63,6 +63,9 @@ struct verifier_input {
 	/* exbpf's raw type: r1 points at r2 readable and writable bytes. */
 	bool raw_args;
 	int64_t ret_min, ret_max; /* allowed return range of the main program; min > max: any */
+	/* bpf_get_smp_processor_id() returns less than this (Linux bounds it by its number of
+	 * possible CPUs, and so does the runtime's helper); 0: unbounded. */
+	uint32_t nr_cpus;
 
 	const struct verifier_map *maps;
 	size_t nmaps;

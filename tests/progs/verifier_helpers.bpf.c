@@ -326,3 +326,112 @@ __naked void strtoul_res_misaligned(void)
 {
 	STRTOUL_AT(-20);
 }
+
+/* bpf_get_smp_processor_id() is below the number of possible CPUs, as Linux bounds it: its
+ * result may index a value with a slot for each of up to 4096 CPUs without a check ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[4096]);
+} per_cpu_slots SEC(".maps");
+
+SEC("socket") __success __retval(0)
+__naked void cpu_id_indexes_value(void)
+{
+	asm volatile("*(u32 *)(r10 - 4) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[per_cpu_slots] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "call %[bpf_get_smp_processor_id];\n"
+		     "r0 <<= 3;\n"
+		     "r6 += r0;\n"
+		     "r0 = *(u64 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(per_cpu_slots), __imm(bpf_get_smp_processor_id),
+		        __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* ... while a random number may not. */
+SEC("socket") __failure __msg("math between map_value pointer and register with unbounded min value is not allowed")
+__naked void prandom_indexes_value(void)
+{
+	asm volatile("*(u32 *)(r10 - 4) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[per_cpu_slots] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "call %[bpf_get_prandom_u32];\n"
+		     "r0 <<= 3;\n"
+		     "r6 += r0;\n"
+		     "r0 = *(u64 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(per_cpu_slots), __imm(bpf_get_prandom_u32),
+		        __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* Helpers that copy a string return at most the size they were given, or an errno: a positive
+ * result indexes the buffer it filled ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[16]);
+} str_buf SEC(".maps");
+
+SEC("raw_tp") __success
+__naked void str_len_indexes_buffer(void)
+{
+	asm volatile("r7 = r1;\n"
+		     "*(u32 *)(r10 - 4) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[str_buf] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "r1 = r0;\n"
+		     "r2 = 16;\n"
+		     "r3 = r7;\n"
+		     "call %[bpf_probe_read_kernel_str];\n"
+		     "if r0 s< 1 goto 1f;\n"
+		     "r0 += -1;\n"
+		     "r6 += r0;\n"
+		     "r0 = *(u8 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(str_buf), __imm(bpf_probe_read_kernel_str),
+		        __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* ... but without the check for an error it may be negative. */
+SEC("raw_tp") __failure __msg("R6 min value is negative, either use unsigned index or do a if (index >=0) check.")
+__naked void str_errno_indexes_buffer(void)
+{
+	asm volatile("r7 = r1;\n"
+		     "*(u32 *)(r10 - 4) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[str_buf] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "r1 = r0;\n"
+		     "r2 = 16;\n"
+		     "r3 = r7;\n"
+		     "call %[bpf_probe_read_kernel_str];\n"
+		     "if r0 s> 15 goto 1f;\n"
+		     "r6 += r0;\n"
+		     "r0 = *(u8 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(str_buf), __imm(bpf_probe_read_kernel_str),
+		        __imm(bpf_map_lookup_elem) : __clobber_all);
+}
