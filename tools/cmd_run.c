@@ -14,7 +14,7 @@
 struct run_args {
 	const char *path, *prog, *data_path, *ctx_path;
 	size_t data_size;
-	bool data_size_set, json;
+	bool data_size_set, json, kernel_strict;
 	int engine;
 	unsigned long repeat;
 	char license[128]; /* the object's "license" section, for the kernel engine */
@@ -30,7 +30,7 @@ static int usage(void)
 	       "  `retval: N`, and for a throw the cookie, the throw site and the unwound frames.\n"
 	       "  --prog NAME             run only this program\n"
 	       "  --engine interp|jit|kernel  verified, then run on the interpreter or the x86-64\n"
-	       "                          JIT (default: the runtime's, the interpreter today), or\n"
+	       "                          JIT (default: the runtime's: the JIT on x86-64), or\n"
 	       "                          in the running Linux (root; a throw shows only in the\n"
 	       "                          return value: \"thrown\" is false in --json)\n"
 	       "  --data FILE             packet bytes for packet programs (default 64 zeros)\n"
@@ -38,7 +38,8 @@ static int usage(void)
 	       "  --ctx FILE              context bytes for other programs (raw_tp args, syscall)\n"
 	       "  --tail MAP:KEY:PROG     put program PROG at KEY of prog array MAP first\n"
 	       "  --repeat N              run N times; also print the mean ns/run\n"
-	       "  --kernel-strict         Linux's verdicts (verifier mode; no effect yet)\n"
+	       "  --kernel-strict         verify with Linux's verdicts (no exbpf extensions): a\n"
+	       "                          program Linux would reject is not run\n"
 	       "  --json                  one JSON object per program (../shared/spec/cli.md)\n");
 	return CLI_OK;
 }
@@ -97,7 +98,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		} else if (!strcmp(f, "--json"))
 			a->json = true;
 		else if (!strcmp(f, "--kernel-strict"))
-			continue; /* a verifier mode; nothing to change before the verifier lands */
+			a->kernel_strict = true;
 		else if (!strncmp(f, "--", 2))
 			return cli_error("run: unknown flag '%s'", f);
 		else if (a->path)
@@ -228,6 +229,7 @@ static int run_one(const struct exbpf_object *obj, const char *name, const struc
 	char log[1024] = "";
 	struct cli_load_mode mode = {
 		.also = (const char *const *)a->tail_progs,
+		.kernel_strict = a->kernel_strict,
 		.engine = a->engine == CLI_ENGINE_JIT	   ? EXBPF_ENGINE_JIT
 			  : a->engine == CLI_ENGINE_INTERP ? EXBPF_ENGINE_INTERP
 							   : EXBPF_ENGINE_DEFAULT,

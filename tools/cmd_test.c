@@ -44,7 +44,7 @@ static int usage(void)
 	       "  PASS/FAIL/SKIP line per program; the last line counts them. Exit 1 on a FAIL.\n"
 	       "  --prog NAME        check only this program\n"
 	       "  --engine interp|jit|all  the engine(s) programs load for and __retval programs\n"
-	       "                     run on (default: the runtime's, the interpreter today);\n"
+	       "                     run on (default: the runtime's: the JIT on x86-64);\n"
 	       "                     all: a line per program and engine\n"
 	       "  --engine kernel    check the Linux tags against the running kernel instead:\n"
 	       "                     each program loaded alone through bpf() (root), its verdict\n"

@@ -136,6 +136,11 @@ expect verify-strict 1 '^throw_holding_sample: rejected: bpf_throw would lead to
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_holding_sample --kernel-strict
 expect verify-default-extension 0 '^throw_holding_sample: accepted' \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --prog throw_holding_sample
+# run takes the same modes: in kernel-strict mode a program Linux rejects is not run.
+expect run-default-extension 0 '^exception: cookie=' \
+	"$EXBPF" run "$P/verifier_throw.bpf.o" --prog throw_holding_sample
+expect run-strict 1 'throw_holding_sample: .*rejected by the verifier at insn [0-9]+: bpf_throw would lead to reference leak' \
+	"$EXBPF" run "$P/verifier_throw.bpf.o" --prog throw_holding_sample --kernel-strict
 expect verify-bad-level 2 "^exbpf: verify: --log-level takes 0, 1 or 2, not '7'" \
 	"$EXBPF" verify "$P/verifier_throw.bpf.o" --log-level 7
 expect verify-unknown-prog 2 "^exbpf: .*: no program 'nosuch'" \
