@@ -119,4 +119,15 @@ void cfg_free(struct cfg *cfg);
 /* Index of the subprogram starting at insn, or -1. */
 int cfg_find_subprog(const struct cfg *cfg, uint32_t insn);
 
+/* scc.c. The instructions control may go to from insn idx, in Linux's order (the
+ * fall-through first, then the jump target; a call goes on to its next instruction, not into
+ * the callee). Returns how many (0, 1 or 2). */
+int cfg_successors(const struct bpf_insn *insns, size_t cnt, size_t idx, size_t succ[2]);
+
+/* Loop numbers per instruction, as Linux's log prints them: the strongly connected components
+ * of the instruction graph with more than one instruction or a self-edge, numbered in the
+ * order a depth-first walk from each instruction in turn (index order, successors in
+ * cfg_successors() order) completes them; 0 for an instruction on no loop. -ENOMEM or 0. */
+int cfg_scc(const struct bpf_insn *insns, size_t cnt, uint32_t *scc);
+
 #endif

@@ -662,6 +662,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		for (size_t s = 0; s < e.cfg.nsubs; s++)
 			log_printf(in->log, "func#%zu @%u\n", s, e.cfg.subs[s].start);
 	err = compute_liveness(&e);
+	if (!err && in->log_level >= 2)
+		err = vlog_live_regs(&e);
 	if (!err)
 		err = compute_might_throw(&e);
 	if (!err) {

@@ -9,6 +9,7 @@
 #define R(n) (1u << (n))
 #define ARGS(n) ((uint16_t)(((1u << ((n) + 1)) - 1) & ~1u)) /* R1..Rn */
 #define CALLER_SAVED 0x3f                               /* R0..R5 */
+#define JMP_JCOND 0xe0					/* BPF_JCOND: may_goto */
 
 /* Registers a call reads: a local call's five, a prototype's arguments (all five when the
  * callee is unknown: the walk reports it). */
@@ -61,7 +62,9 @@ static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, 
 		if (BPF_MODE(insn->code) == ISA_IMM) {
 			*def = R(insn->dst_reg);
 		} else {
-			*use |= R(BPF_REG_6) | (BPF_MODE(insn->code) == ISA_IND ? R(insn->src_reg) : 0);
+			/* Linux counts every register as read by a legacy packet load (its
+			 * log shows r0-r9 live before one): a little conservative for pruning. */
+			*use = 0x7ff;
 			*def = CALLER_SAVED;
 		}
 		break;
@@ -71,44 +74,18 @@ static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, 
 			*def = CALLER_SAVED;
 		} else if (op == BPF_EXIT) {
 			*use |= R(BPF_REG_0);
-		} else if (op != BPF_JA) {
+		} else if (op != BPF_JA && op != JMP_JCOND) { /* may_goto reads no register */
 			*use |= R(insn->dst_reg) | (x ? R(insn->src_reg) : 0);
 		}
 		break;
 	}
 }
 
-/* The instructions control may reach next from i (calls: the next one; the callee is a
- * function of its own). Returns how many (0, 1 or 2). */
-static int successors(const struct venv *e, size_t i, size_t succ[2])
-{
-	const struct bpf_insn *insn = &e->insns[i];
-	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-	size_t next = i + (cls == ISA_LD && BPF_MODE(insn->code) == ISA_IMM ? 2 : 1);
-	int n = 0;
-
-	if (cls == ISA_JMP || cls == ISA_JMP32) {
-		if (op == BPF_EXIT)
-			return 0;
-		if (op != BPF_CALL) {
-			int64_t t = (int64_t)i + (op == BPF_JA && cls == ISA_JMP32 ? insn->imm : insn->off) + 1;
-
-			if (t >= 0 && (size_t)t < e->cnt)
-				succ[n++] = (size_t)t;
-			if (op == BPF_JA)
-				return n;
-		}
-	}
-	if (next < e->cnt)
-		succ[n++] = next;
-	return n;
-}
-
 /* The union of a per-instruction set over the successors of instruction i. */
 static uint16_t out_of(const struct venv *e, const uint16_t *set, size_t i)
 {
 	size_t succ[2];
-	int n = successors(e, i, succ);
+	int n = cfg_successors(e->insns, e->cnt, i, succ);
 	uint16_t out = 0;
 
 	while (n--)
@@ -324,7 +301,7 @@ static int compute_taint(const struct venv *e, struct taint *in)
 			out = taint_step(e, &e->insns[i], in[i]);
 			out.regs |= R(BPF_REG_10);
 			out.ptrs |= R(BPF_REG_10);
-			for (int k = successors(e, i, succ); k--;)
+			for (int k = cfg_successors(e->insns, e->cnt, i, succ); k--;)
 				taint_to(in, succ[k], out, &changed);
 		}
 	}
@@ -334,7 +311,7 @@ static int compute_taint(const struct venv *e, struct taint *in)
 static uint64_t out_slots(const struct venv *e, const uint64_t *set, size_t i)
 {
 	size_t succ[2];
-	int n = successors(e, i, succ);
+	int n = cfg_successors(e->insns, e->cnt, i, succ);
 	uint64_t out = 0;
 
 	while (n--)

@@ -2,6 +2,7 @@
  * lines from BTF, register state as `R1=ctx() R2=scalar(smin=...) R10=fp0`. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "isa/isa.h"
@@ -198,6 +199,38 @@ static void insn_text(struct venv *e, uint32_t idx, bool newline)
 }
 
 void vlog_insn(struct venv *e, uint32_t idx) { insn_text(e, idx, true); }
+
+/* Level 2 opens with the registers live before each instruction (r0-r9, a digit when live)
+ * and, for instructions on a loop, the loop's number, as Linux prints them. */
+int vlog_live_regs(struct venv *e)
+{
+	uint32_t *scc = calloc(e->cnt ? e->cnt : 1, sizeof(*scc));
+	struct exbpf_disasm_opts o = {.sz = sizeof(o), .kfunc_name = kfunc_name, .ctx = e,
+				      .notation = EXBPF_DISASM_LINUX};
+
+	if (!scc || cfg_scc(e->insns, e->cnt, scc)) {
+		free(scc);
+		return -ENOMEM;
+	}
+	log_printf(e->in->log, "Live regs before insn:\n");
+	for (size_t i = 0; i < e->cnt; i++) {
+		char regs[BPF_REG_10 + 1], dis[160];
+
+		if (e->cfg.flags[i] & CFG_LDDW_HI)
+			continue;
+		for (int r = BPF_REG_0; r < BPF_REG_10; r++)
+			regs[r] = e->live[i] & (1u << r) ? (char)('0' + r) : '.';
+		regs[BPF_REG_10] = 0;
+		isa_disasm(e->insns, e->cnt, i, dis, sizeof(dis), &o);
+		if (scc[i])
+			log_printf(e->in->log, "%3u ", scc[i]);
+		else
+			log_printf(e->in->log, "    ");
+		log_printf(e->in->log, "%3zu: %s (%02x) %s\n", i, regs, e->insns[i].code, dis);
+	}
+	free(scc);
+	return 0;
+}
 
 /* What Linux calls the registers and stack slots an instruction scratched: every register it
  * reads or writes (r0-r5 for a call, r0 and r6 for a legacy packet load, r0 for cmpxchg),

@@ -127,6 +127,7 @@ int acquire_ref(struct venv *e, uint8_t kind, uint32_t *id);
 int compute_liveness(struct venv *e);
 /* vlog.c */
 void vlog_state(struct venv *e, const struct vstate *st, bool all);
+int vlog_live_regs(struct venv *e);
 void vlog_insn(struct venv *e, uint32_t idx);
 /* The one register printer, Linux's text of a register or spilled slot ("ctx()", "5",
  * "scalar(id=1,smin=...)", "fp[0]-8"); frameno: the frame it is printed in. */

@@ -6,13 +6,14 @@
 # know (kernel addresses in a lddw of a map, which exbpf prints as 0x0; kfuncs' BTF ids). The
 # rest is counted, not failed: the register state after an instruction (`; R1=...`) may
 # legitimately differ (exbpf tracks some values more precisely), and so may the paths (exbpf
-# prunes at its own checkpoints). Skipped: programs the two disagree on, and those whose walk
+# prunes at its own checkpoints). At level 2 the block of live registers must be identical.
+# Skipped: programs the two disagree on, and those whose walk
 # takes more than 100000 instructions. Skips, with the reason, when bpf() does not answer.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/../.."
 exbpf=$BUILD/exbpf
-pass=0 fail=0 skip=0 lines=0 same_state=0 paths=0
+pass=0 fail=0 skip=0 lines=0 same_state=0 paths=0 live_blocks=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,6 +23,12 @@ if ! grep -qE '^  kernel: (accepted|rejected)' <<<"$probe"; then
 	echo "log-agree: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
+# Level 2's block of registers live before each instruction (with loop numbers), lddw
+# constants and kfunc BTF ids masked: identical in both, line for line.
+live_regs() {
+	awk '/^Live regs before insn:/ { f = 1; next } f && /^ *([0-9]+ +)?[0-9]+: [0-9.][0-9.][0-9.][0-9.][0-9.][0-9.][0-9.][0-9.][0-9.][0-9.] \(/ { print; next } f { exit }' |
+		sed -E 's/(\(18\) r[0-9]+ = )0x[0-9a-f]+/\1ADDR/; s/(call [A-Za-z_0-9]+#)[0-9]+/\1ID/'
+}
 # Instruction lines, the lddw constant (a kernel address in Linux's log) masked.
 insns() { grep -E '^[0-9]+: \(' | sed -E 's/^([0-9]+: \(18\) r[0-9]+ = )0x[0-9a-f]+/\10xADDR/'; }
 for obj in "$BUILD"/progs/verifier_*.bpf.o; do
@@ -41,6 +48,16 @@ for obj in "$BUILD"/progs/verifier_*.bpf.o; do
 		if [ "$(grep -c '^processed [0-9]* insns' "$tmp/k")" = 0 ] || [ "${processed:-0}" -gt 100000 ]; then
 			skip=$((skip + 1))	# up to a million lines each, cut off at the buffer's end
 			continue
+		fi
+		if [ $level = 2 ]; then
+			live_regs <"$tmp/k" >"$tmp/kl"
+			live_regs <"$tmp/e" >"$tmp/el"
+			if ! [ -s "$tmp/kl" ] || ! cmp -s "$tmp/kl" "$tmp/el"; then
+				fail=$((fail + 1))
+				echo "FAIL log-agree:$base:$prog (live registers): $(diff "$tmp/kl" "$tmp/el" | grep -m 2 '^[<>]' | tr '\n' ' ')"
+				continue
+			fi
+			live_blocks=$((live_blocks + 1))
 		fi
 		insns <"$tmp/k" >"$tmp/ki"
 		insns <"$tmp/e" >"$tmp/ei"
@@ -70,5 +87,6 @@ for obj in "$BUILD"/progs/verifier_*.bpf.o; do
 done
 diff_state=$((lines - same_state))
 echo "log-agree: $lines instruction lines of exbpf, $same_state also in Linux's log with the same state, $diff_state not; $paths programs took other paths"
+echo "log-agree: $live_blocks level-2 logs open with the same live registers and loops as Linux's"
 echo "log-agree: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -432,3 +432,43 @@ TEST(cfg_empty) /* not a kernel message: bpf() rejects an empty program before v
 	CHECK(c.subs == NULL);
 	cfg_free(&c);
 }
+
+/* Loop numbers as Linux's level-2 log prints them (compute_scc): loops are numbered in the
+ * order the depth-first walk completes them, so the later of two loops in sequence is 1. */
+TEST(cfg_scc_numbering) /* kernel: the same numbers in its "Live regs before insn" block */
+{
+	struct bpf_insn seq[] = {MOV(6, 10), ADD(6, -1), I(BPF_JMP | BPF_JNE | BPF_K, 6, 0, -2, 0),
+				 MOV(6, 5),  ADD(6, -1), I(BPF_JMP | BPF_JNE | BPF_K, 6, 0, -2, 0),
+				 MOV(0, 0),  EXIT};
+	uint32_t want_seq[] = {0, 2, 2, 0, 1, 1, 0, 0}, scc[16];
+
+	CHECK_EQ(cfg_scc(seq, N(seq), scc), 0);
+	for (size_t i = 0; i < N(seq); i++)
+		CHECK_EQ(scc[i], want_seq[i]);
+
+	/* a jump to itself is a loop; an instruction alone is not */
+	struct bpf_insn self[] = {MOV(0, 0), JEQ(0, 0, -1), EXIT};
+	CHECK_EQ(cfg_scc(self, N(self), scc), 0);
+	CHECK_EQ(scc[0], 0);
+	CHECK_EQ(scc[1], 1);
+	CHECK_EQ(scc[2], 0);
+
+	/* nested loops are one component; an lddw's second slot is on none */
+	struct bpf_insn nest[] = {MOV(1, 0),	  LDDW(2, 0, 0),   ADD(2, 1), JLT(2, 3, -2),
+				  ADD(1, 1),	  JLT(1, 3, -6),   EXIT};
+	uint32_t want_nest[] = {0, 1, 0, 1, 1, 1, 1, 0};
+
+	CHECK_EQ(cfg_scc(nest, N(nest), scc), 0);
+	for (size_t i = 0; i < N(nest); i++)
+		CHECK_EQ(scc[i], want_nest[i]);
+
+	/* successors in Linux's order: the fall-through, then the target (once) */
+	size_t succ[2];
+	struct bpf_insn j0[] = {JEQ(0, 0, 0), EXIT};
+	CHECK_EQ(cfg_successors(j0, N(j0), 0, succ), 1);
+	CHECK_EQ(succ[0], 1);
+	CHECK_EQ(cfg_successors(seq, N(seq), 2, succ), 2);
+	CHECK_EQ(succ[0], 3);
+	CHECK_EQ(succ[1], 1);
+	CHECK_EQ(cfg_successors(seq, N(seq), 7, succ), 0);
+}
