@@ -81,6 +81,13 @@ enum exbpf_arg_kind {
 	EXBPF_ARG_PTR_TO_DYNPTR,
 	EXBPF_ARG_PTR_TO_PERCPU_BTF_ID,
 	EXBPF_ARG_PTR_TO_KPTR,
+	/* struct bpf_dynptr on the program's stack. PTR_TO_DYNPTR: an initialized one of any
+	 * kind, only read; the UNINIT kinds make one (local: over a map value; ringbuf: a
+	 * reserved sample, a reference); DYNPTR_RINGBUF: an initialized ring-buffer one (with
+	 * EXBPF_FN_RELEASE, released). */
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL,
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF,
+	EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF,
 };
 
 enum exbpf_ret_kind {
@@ -90,6 +97,9 @@ enum exbpf_ret_kind {
 	EXBPF_RET_MEM_OR_NULL,	     /* ret_size bytes, or the constant of argument 2 */
 	EXBPF_RET_OBJ_OR_NULL,	     /* an object to release later */
 	EXBPF_RET_OTHER,	     /* a pointer kind exbpf does not model (sockets, tasks, ...) */
+	/* A slice of the dynptr in argument 1: the constant of argument 3 bytes, or NULL; it
+	 * ends with the dynptr. */
+	EXBPF_RET_DYNPTR_MEM_OR_NULL,
 };
 
 enum exbpf_func_flags {

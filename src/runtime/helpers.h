@@ -20,6 +20,17 @@ RT_HELPER(rt_ringbuf_submit);
 RT_HELPER(rt_ringbuf_discard);
 RT_HELPER(rt_ringbuf_output);
 RT_HELPER(rt_ringbuf_query);
+/* A ring-buffer sample the run holds (released by submit or discard, or at a throw), or NULL
+ * (no room, or the run failed). */
+void *rt_ringbuf_reserve_held(struct exbpf_run *run, uint64_t map_arg, uint64_t size,
+			      uint64_t flags, const char *what);
+RT_HELPER(rt_dynptr_from_mem);
+RT_HELPER(rt_ringbuf_reserve_dynptr);
+RT_HELPER(rt_ringbuf_submit_dynptr);
+RT_HELPER(rt_ringbuf_discard_dynptr);
+RT_HELPER(rt_dynptr_read);
+RT_HELPER(rt_dynptr_write);
+RT_HELPER(rt_dynptr_data);
 RT_HELPER(rt_spin_lock);
 RT_HELPER(rt_spin_unlock);
 RT_HELPER(rt_loop);

@@ -135,32 +135,38 @@ bool rt_unhold_slow(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind,
 	return false;
 }
 
-H(rt_ringbuf_reserve)
+void *rt_ringbuf_reserve_held(struct exbpf_run *run, uint64_t map_arg, uint64_t size,
+			      uint64_t flags, const char *what)
 {
-	struct exbpf_map *map = rt_arg_map(run, r1);
+	struct exbpf_map *map = rt_arg_map(run, map_arg);
 	void *s;
 
-	(void)r4, (void)r5;
 	if (!map)
-		return 0;
+		return NULL;
 	if (map->attr.type != BPF_MAP_TYPE_RINGBUF) {
 		vm_run_fail(run, -EINVAL, "ringbuf_reserve on a map that is not a ring buffer");
-		return 0;
+		return NULL;
 	}
-	s = ringbuf_reserve(map, r2, r3);
+	s = ringbuf_reserve(map, size, flags);
 	if (!s)
-		return 0;
+		return NULL;
 	if (!rt_hold(run, s, RT_HELD_RINGBUF)) {
 		ringbuf_discard(s, 0);
-		return 0;
+		return NULL;
 	}
-	if (vm_run_add_region(run, (uintptr_t)s, (size_t)r2, true)) {
-		rt_unhold(run, (uintptr_t)s, RT_HELD_RINGBUF, "ringbuf_reserve");
+	if (vm_run_add_region(run, (uintptr_t)s, (size_t)size, true)) {
+		rt_unhold(run, (uintptr_t)s, RT_HELD_RINGBUF, what);
 		ringbuf_discard(s, 0);
 		vm_run_fail(run, -E2BIG, "too many distinct regions in one run");
-		return 0;
+		return NULL;
 	}
-	return (uintptr_t)s;
+	return s;
+}
+
+H(rt_ringbuf_reserve)
+{
+	(void)r4, (void)r5;
+	return (uintptr_t)rt_ringbuf_reserve_held(run, r1, r2, r3, "ringbuf_reserve");
 }
 
 H(rt_ringbuf_submit)

@@ -90,6 +90,7 @@ struct call_meta {
 	int cb_ctx_regno;
 	int timer_map; /* the map whose value holds the bpf_timer argument, -1 */
 	uint64_t msize_max; /* the largest size a size argument allowed */
+	struct dynptr_meta dynptr;
 };
 
 static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_meta *m, bool uninit)
@@ -260,6 +261,14 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 
 		return merr ? merr : check_strict_alignment(e, regno, 0, size);
 	}
+	case EXBPF_ARG_PTR_TO_DYNPTR:
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL:
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF:
+	case EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF:
+		err = check_dynptr_arg(e, regno, k, &m->dynptr);
+		if (!err && k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
+			m->release_id = m->dynptr.ref_obj_id;
+		return err;
 	case EXBPF_ARG_PTR_TO_CONST_STR:
 		if (r->type != PTR_TO_MAP_VALUE)
 			return expect(e, regno, "map_value");
@@ -798,6 +807,14 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
 			return err;
+	/* Linux lets a local dynptr cover a map value only (checked after the arguments). */
+	if (fn->proto.args[3] == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL &&
+	    vreg(st, BPF_REG_1)->type != PTR_TO_MAP_VALUE) {
+		char t[32];
+
+		return verr(e, -EACCES, "Unsupported reg type %s for bpf_dynptr_from_mem data",
+			    reg_type_str(vreg(st, BPF_REG_1), t, sizeof(t)));
+	}
 	if (!kfunc && insn->imm == BPF_FUNC_tail_call)
 		for (uint32_t fi = 0; fi <= st->curframe; fi++)
 			if ((int)st->frames[fi]->subprog == e->cfg.exception_cb)
@@ -906,6 +923,17 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		}
 		break;
 	}
+	case EXBPF_RET_DYNPTR_MEM_OR_NULL:
+		/* A slice: it ends with the dynptr (and with the dynptr's sample). */
+		reg_mark_not_init(r0);
+		r0->type = PTR_TO_MEM;
+		r0->flags = REG_MAYBE_NULL;
+		r0->aux = m.alloc_size > 0 ? (uint32_t)m.alloc_size : 0;
+		r0->var = scalar_const(0);
+		r0->id = vnew_id(e);
+		r0->dynptr_id = m.dynptr.id;
+		r0->ref_obj_id = m.dynptr.ref_obj_id;
+		break;
 	case EXBPF_RET_OTHER:
 		return verr(e, -EOPNOTSUPP, "exbpf: %s returns a pointer the verifier does not model", fn->name);
 	default:

@@ -14,7 +14,10 @@ void mark_ptr_or_null(const struct venv *e, struct vstate *st, uint32_t id, bool
 	for_each_reg(st, r, {
 		if (r->id == id && (r->flags & REG_MAYBE_NULL)) {
 			if (is_null) {
-				ref = r->ref_obj_id ? r->ref_obj_id : ref;
+				/* Only a pointer that is the reference itself takes it along
+				 * (a dynptr's slice is not its sample's reference). */
+				if (r->ref_obj_id && r->ref_obj_id == r->id)
+					ref = r->ref_obj_id;
 				reg_mark_const(r, 0);
 			} else {
 				r->flags &= (uint8_t)~REG_MAYBE_NULL;

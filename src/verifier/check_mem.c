@@ -192,6 +192,11 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 	if (err)
 		return err;
 	note_depth(e, f, min_off);
+	/* A store into a dynptr's bytes ends it (and is refused for a referenced one). */
+	for (int64_t o = min_off; o < max_off; o++)
+		if ((o == min_off || !((-o) % V_REG_SIZE)) &&
+		    (err = dynptr_overwrite(e, f, (-o - 1) / V_REG_SIZE)))
+			return err;
 	if (!scalar_is_const(&r->var))
 		return stack_mark(e, f, min_off, max_off, STACK_MISC);
 	/* Part of a spilled pointer overwritten: its other bytes would leak (Linux:
@@ -236,6 +241,13 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 	}
 	return stack_mark(e, f, min_off, max_off,
 			  val && reg_is_const(val, 0) ? STACK_ZERO : STACK_MISC);
+}
+
+int stack_write_unknown(struct venv *e, int regno, int64_t off, int size)
+{
+	const struct reg *r = vreg(e->cur, regno);
+
+	return stack_write(e, regno, r, r->off + off, size, NULL);
 }
 
 static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t off, int size,
@@ -292,8 +304,8 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 				return verr(e, -EACCES, "invalid read from stack R%d off %lld+%lld size %d",
 					    regno, (long long)min_off, (long long)(o - min_off), size);
 		}
-		if (t == STACK_INVALID) {
-			if (!e->allow_uninit_stack) {
+		if (t == STACK_INVALID || t == STACK_DYNPTR) {
+			if (!e->allow_uninit_stack || t == STACK_DYNPTR) {
 				if (how == ACC_HELPER)
 					return verr(e, -EACCES, "invalid read from stack R%d off %lld+%lld size %d",
 						    regno, (long long)min_off, (long long)(o - min_off), size);
@@ -739,6 +751,8 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 		if (size == 0)
 			return 0;
 		note_depth(e, f, min_off);
+		if ((raw_uninit || write) && (err = dynptr_helper_write(e, f, min_off, max_off)))
+			return err;
 		if (raw_uninit || write)
 			return stack_mark(e, f, min_off, max_off, STACK_MISC);
 		return stack_read(e, regno, &r, off, (int)size, NULL, ACC_HELPER);

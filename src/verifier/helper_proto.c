@@ -18,7 +18,7 @@
  * byte output (ARG_PTR_TO_FIXED_SIZE_MEM|MEM_ALIGNED, formerly ARG_PTR_TO_LONG/INT) ->
  * PTR_TO_LONG (INT); ARG_PTR_TO_BTF_ID_SOCK_COMMON -> PTR_TO_SOCK_COMMON; other BTF object
  * arguments -> PTR_TO_BTF_ID; ARG_PTR_TO_RINGBUF_MEM|OBJ_RELEASE -> PTR_TO_ALLOC_MEM. Helpers
- * that take or return what exbpf's verifier does not model (kernel objects, dynptrs, per-cpu
+ * that take or return what exbpf's verifier does not model (kernel objects, skb/xdp dynptrs, per-cpu
  * pointers, kptrs, fixed-size memory) are listed with their real arguments and marked
  * unsupported.
  *
@@ -26,7 +26,8 @@
  * the one of the packet types (noted at the entry). VPT_EXBPF (exbpf's raw and embedder
  * types) gets the generic helpers of bpf_base_func_proto that do not reach into the kernel:
  * maps, time, random numbers, CPU ids, tail calls, spin locks, ring buffers, loops, timers,
- * printing and string helpers, the current pid/uid/comm and dynptrs (unsupported). */
+ * printing and string helpers, the current pid/uid/comm and dynptrs (local and ring-buffer
+ * ones). */
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <string.h>
@@ -475,20 +476,25 @@ static const struct verifier_helper helpers[HELPER_MAX_ID + 1] = {
 	  P(MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
 	H(BPF_FUNC_skc_to_mptcp_sock, skc_to_mptcp_sock, SF | CLS | ACT | XDP | CSKB | TRC | SYS, ANYL, UNSUP,
 	  P(OTHER, 0, A(PTR_TO_SOCK_COMMON))),
-	H(BPF_FUNC_dynptr_from_mem, dynptr_from_mem, LNX | EX, ANYL, UNSUP,
-	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING), A(PTR_TO_DYNPTR))),
-	H(BPF_FUNC_ringbuf_reserve_dynptr, ringbuf_reserve_dynptr, LNX | EX, ANYL, UNSUP,
-	  P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING), A(ANYTHING), A(PTR_TO_DYNPTR))),
-	H(BPF_FUNC_ringbuf_submit_dynptr, ringbuf_submit_dynptr, LNX | EX, ANYL, UNSUP,
-	  P(VOID, 0, A(PTR_TO_DYNPTR), A(ANYTHING))),
-	H(BPF_FUNC_ringbuf_discard_dynptr, ringbuf_discard_dynptr, LNX | EX, ANYL, UNSUP,
-	  P(VOID, 0, A(PTR_TO_DYNPTR), A(ANYTHING))),
-	H(BPF_FUNC_dynptr_read, dynptr_read, LNX | EX, ANYL, UNSUP,
-	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(PTR_TO_DYNPTR), A(ANYTHING), A(ANYTHING))),
-	H(BPF_FUNC_dynptr_write, dynptr_write, LNX | EX, ANYL, UNSUP,
-	  P(INTEGER, 0, A(PTR_TO_DYNPTR), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
-	H(BPF_FUNC_dynptr_data, dynptr_data, LNX | EX, ANYL, UNSUP,
-	  P(OTHER, 0, A(PTR_TO_DYNPTR), A(ANYTHING), A(CONST_ALLOC_SIZE_OR_ZERO))),
+	H(BPF_FUNC_dynptr_from_mem, dynptr_from_mem, LNX | EX, ANYL, OK,
+	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING),
+	    A(PTR_TO_UNINIT_DYNPTR_LOCAL))),
+	H(BPF_FUNC_ringbuf_reserve_dynptr, ringbuf_reserve_dynptr, LNX | EX, ANYL, OK,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING), A(ANYTHING),
+	    A(PTR_TO_UNINIT_DYNPTR_RINGBUF))),
+	H(BPF_FUNC_ringbuf_submit_dynptr, ringbuf_submit_dynptr, LNX | EX, ANYL, OK,
+	  REL(VOID, 0, A(PTR_TO_DYNPTR_RINGBUF), A(ANYTHING))),
+	H(BPF_FUNC_ringbuf_discard_dynptr, ringbuf_discard_dynptr, LNX | EX, ANYL, OK,
+	  REL(VOID, 0, A(PTR_TO_DYNPTR_RINGBUF), A(ANYTHING))),
+	H(BPF_FUNC_dynptr_read, dynptr_read, LNX | EX, ANYL, OK,
+	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(PTR_TO_DYNPTR),
+	    A(ANYTHING), A(ANYTHING))),
+	H(BPF_FUNC_dynptr_write, dynptr_write, LNX | EX, ANYL, OK,
+	  P(INTEGER, 0, A(PTR_TO_DYNPTR), A(ANYTHING), A(PTR_TO_MEM),
+	    A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(BPF_FUNC_dynptr_data, dynptr_data, LNX | EX, ANYL, OK,
+	  P(DYNPTR_MEM_OR_NULL, 0, A(PTR_TO_DYNPTR), A(ANYTHING),
+	    A(CONST_ALLOC_SIZE_OR_ZERO))),
 	/* arg 1: a fixed-size (struct iphdr) memory argument, which exbpf does not model */
 	H(BPF_FUNC_tcp_raw_gen_syncookie_ipv4, tcp_raw_gen_syncookie_ipv4, CLS | ACT | XDP, GPL, UNSUP,
 	  P(INTEGER, 0, A(PTR_TO_MEM), A(PTR_TO_MEM), A(CONST_SIZE))),

@@ -39,7 +39,8 @@ static bool reg_exact(const struct reg *o, const struct reg *c, struct idmap *m)
 	return o->type == c->type && o->flags == c->flags && o->frameno == c->frameno &&
 	       o->off == c->off && o->aux == c->aux && o->range == c->range &&
 	       (o->type == NOT_INIT || scalar_equal(&o->var, &c->var)) &&
-	       id_match(m, o->id, c->id) && id_match(m, o->ref_obj_id, c->ref_obj_id);
+	       id_match(m, o->id, c->id) && id_match(m, o->ref_obj_id, c->ref_obj_id) &&
+	       id_match(m, o->dynptr_id, c->dynptr_id);
 }
 
 static bool reg_covers(const struct reg *o, const struct reg *c, struct idmap *m, bool exact,
@@ -75,7 +76,7 @@ static bool reg_covers(const struct reg *o, const struct reg *c, struct idmap *m
 	}
 	return o->off == c->off && o->aux == c->aux && o->frameno == c->frameno &&
 	       scalar_in(&o->var, &c->var) && id_match(m, o->id, c->id) &&
-	       id_match(m, o->ref_obj_id, c->ref_obj_id);
+	       id_match(m, o->ref_obj_id, c->ref_obj_id) && id_match(m, o->dynptr_id, c->dynptr_id);
 }
 
 static uint8_t slot_byte(const struct vframe *f, uint32_t slot, int b)
@@ -90,7 +91,8 @@ static bool spill_is_zero(const struct vslot *s)
 
 static bool holds_pointer(const struct vslot *s)
 {
-	return s && s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE;
+	return s && ((s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE) ||
+		     s->type[0] == STACK_DYNPTR);
 }
 
 /* relevant: the slots whose contents may still matter (live.c); the others hold any data. */
@@ -107,7 +109,8 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 			for (int b = 0; b < V_REG_SIZE; b++)
 				if (slot_byte(o, i, b) != slot_byte(c, i, b))
 					return false;
-			if (os && os->type[0] == STACK_SPILL && !reg_exact(&os->spill, &cs->spill, m))
+			if (os && (os->type[0] == STACK_SPILL || os->type[0] == STACK_DYNPTR) &&
+			    !reg_exact(&os->spill, &cs->spill, m))
 				return false;
 			continue;
 		}
@@ -115,6 +118,15 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 			continue; /* old never wrote there: it read nothing that matters */
 		if (i < 64 && !(relevant & (1ull << i)) && !holds_pointer(os) && !holds_pointer(cs))
 			continue;
+		/* A dynptr: the same one (kind, slot, ids), its bytes untouched. */
+		if (os->type[0] == STACK_DYNPTR) {
+			if (!cs || !reg_exact(&os->spill, &cs->spill, m))
+				return false;
+			for (int b = 0; b < V_REG_SIZE; b++)
+				if (cs->type[b] != STACK_DYNPTR || os->type[b] != STACK_DYNPTR)
+					return false;
+			continue;
+		}
 		if (os->type[0] == STACK_SPILL) {
 			if (!cs || cs->type[0] != STACK_SPILL ||
 			    !reg_covers(&os->spill, &cs->spill, m, false, true, scalars_equal))

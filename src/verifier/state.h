@@ -41,6 +41,13 @@ enum reg_flag {
 	REG_RDONLY = 1u << 1,
 	REG_RINGBUF = 1u << 2,
 	REG_ALLOC = 1u << 3,
+	REG_DYNPTR_FIRST = 1u << 4, /* a dynptr slot's spill: the dynptr's lower slot */
+};
+
+/* A dynptr's kind (the aux of its slots' spill). */
+enum dynptr_kind {
+	DYNPTR_LOCAL = 1,
+	DYNPTR_RINGBUF,
 };
 
 struct reg {
@@ -56,6 +63,7 @@ struct reg {
 	 * PTR_TO_OBJ: size in bytes; PTR_TO_FUNC: subprogram index. */
 	uint32_t aux;
 	uint32_t range; /* packet pointers: bytes known to be in the packet from off */
+	uint32_t dynptr_id; /* PTR_TO_MEM: the dynptr this is a slice of (0: none) */
 };
 
 enum slot_type {
@@ -63,6 +71,8 @@ enum slot_type {
 	STACK_SPILL,	   /* part of a spilled register */
 	STACK_MISC,	   /* some scalar bytes */
 	STACK_ZERO,	   /* known zero bytes */
+	STACK_DYNPTR,	   /* part of a struct bpf_dynptr (two slots): the slot's spill says
+			      which (aux: enum dynptr_kind, id, ref_obj_id, REG_DYNPTR_FIRST) */
 };
 
 /* 8 bytes of stack: slot i covers fp-8*(i+1) .. fp-8*i. */

@@ -73,6 +73,20 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 	char types[V_REG_SIZE + 1];
 	bool any = false;
 
+	/* A dynptr prints once, at its lower slot. */
+	if (s->type[0] == STACK_DYNPTR) {
+		int n;
+
+		if (!(s->spill.flags & REG_DYNPTR_FIRST))
+			return false;
+		n = snprintf(b, size, "dynptr_%s(id=%u", s->spill.aux == DYNPTR_RINGBUF ? "ringbuf" : "local",
+			     s->spill.id);
+		if (s->spill.ref_obj_id && n > 0 && (size_t)n < size)
+			n += snprintf(b + n, size - (size_t)n, ",ref_id=%u", s->spill.ref_obj_id);
+		if (n > 0 && (size_t)n < size)
+			snprintf(b + n, size - (size_t)n, ")");
+		return true;
+	}
 	if (s->type[0] == STACK_SPILL) {
 		/* A spill narrower than the slot: the bytes above it first ("????0"). */
 		int k = V_REG_SIZE - 1, n = 0;

@@ -98,6 +98,20 @@ int check_ctx_ptr_off(struct venv *e, int regno, const struct reg *r);
 int check_strict_alignment(struct venv *e, int regno, int off, int size);
 int check_map_value_range(struct venv *e, int regno, const struct reg *r);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
+/* A write of size unknown bytes at the stack pointer in regno plus off (an instruction's). */
+int stack_write_unknown(struct venv *e, int regno, int64_t off, int size);
+/* check_dynptr.c */
+struct dynptr_meta {
+	uint32_t id, ref_obj_id; /* the dynptr argument's (0: none) */
+};
+/* A dynptr argument of kind k in regno: checked, made (UNINIT kinds) or released
+ * (DYNPTR_RINGBUF); m gets its identity. */
+int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dynptr_meta *m);
+/* A store reaches stack slot `slot` of f: a local dynptr there ends, a referenced one may not
+ * be overwritten. */
+int dynptr_overwrite(struct venv *e, struct vframe *f, int64_t slot);
+/* A helper would write [min_off, max_off) of f's stack: not into a dynptr. */
+int dynptr_helper_write(struct venv *e, struct vframe *f, int64_t min_off, int64_t max_off);
 /* check_call.c */
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);

@@ -1,0 +1,164 @@
+/* struct bpf_dynptr on the stack: two slots the verifier owns (STACK_DYNPTR), made by a
+ * constructor helper, read by the others, released (a ring-buffer one) by submit or discard.
+ * The program may not read those bytes; a store into them ends a local dynptr and its slices
+ * and is refused for a ring-buffer one (its sample would leak); a helper may not write them.
+ * Linux's process_dynptr_func() and friends, with its messages. */
+#include <stdio.h>
+
+#include "verifier/vpriv.h"
+
+#define DYNPTR_SLOTS 2
+
+static struct vslot *slot_at(struct vframe *f, int64_t i)
+{
+	return i >= 0 && (uint32_t)i < f->nslots ? &f->slots[i] : NULL;
+}
+
+static bool is_dynptr(const struct vslot *s)
+{
+	if (!s)
+		return false;
+	for (int b = 0; b < V_REG_SIZE; b++)
+		if (s->type[b] != STACK_DYNPTR)
+			return false;
+	return true;
+}
+
+/* Linux's dynptr_get_spi(): the index of the dynptr's lower slot; -EINVAL with the reason in
+ * why, or -ERANGE when the frame's stack does not reach that far yet. */
+static int64_t dynptr_slot(const struct venv *e, const struct reg *r, char *why, size_t n)
+{
+	int64_t off, i;
+
+	if (!scalar_is_const(&r->var)) {
+		snprintf(why, n, "dynptr has to be at a constant offset");
+		return -EINVAL;
+	}
+	off = r->off + (int64_t)r->var.var_off.value;
+	i = (-off - 1) / V_REG_SIZE;
+	if (off % V_REG_SIZE || i + 1 < DYNPTR_SLOTS) {
+		snprintf(why, n, "cannot pass in dynptr at an offset=%lld", (long long)off);
+		return -EINVAL;
+	}
+	if ((uint64_t)i >= e->cur->frames[r->frameno]->nslots)
+		return -ERANGE;
+	return i;
+}
+
+/* A PTR_TO_MEM slice of the dynptr `id` stops being memory. */
+static void end_slices(struct venv *e, uint32_t id)
+{
+	for_each_reg(e->cur, r, {
+		if (r->type == PTR_TO_MEM && r->dynptr_id == id) {
+			if (e->allow_ptr_leaks)
+				reg_mark_unknown(r);
+			else
+				reg_mark_not_init(r);
+		}
+	});
+}
+
+static void clear_dynptr(struct vframe *f, int64_t first)
+{
+	for (int64_t i = first - 1; i <= first; i++) {
+		for (int b = 0; b < V_REG_SIZE; b++)
+			f->slots[i].type[b] = STACK_INVALID;
+		reg_mark_not_init(&f->slots[i].spill);
+	}
+}
+
+int dynptr_overwrite(struct venv *e, struct vframe *f, int64_t slot)
+{
+	struct vslot *s = slot_at(f, slot);
+	int64_t first;
+
+	if (!s || s->type[0] != STACK_DYNPTR)
+		return 0;
+	first = (s->spill.flags & REG_DYNPTR_FIRST) ? slot : slot + 1;
+	s = slot_at(f, first);
+	if (!s)
+		return 0;
+	if (s->spill.ref_obj_id)
+		return verr(e, -EINVAL, "cannot overwrite referenced dynptr");
+	end_slices(e, s->spill.id);
+	clear_dynptr(f, first);
+	return 0;
+}
+
+int dynptr_helper_write(struct venv *e, struct vframe *f, int64_t min_off, int64_t max_off)
+{
+	for (int64_t o = min_off; o < max_off; o++) {
+		struct vslot *s = slot_at(f, (-o - 1) / V_REG_SIZE);
+
+		if (s && s->type[V_REG_SIZE - 1 - (-o - 1) % V_REG_SIZE] == STACK_DYNPTR)
+			return verr(e, -EACCES, "potential write to dynptr at off=%lld disallowed", (long long)o);
+	}
+	return 0;
+}
+
+static const char *kind_name(enum exbpf_arg_kind k)
+{
+	return k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF
+		       ? "ringbuf"
+		       : "local";
+}
+
+int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dynptr_meta *m)
+{
+	struct reg *r = vreg(e->cur, regno);
+	struct vframe *f;
+	char why[64] = "", t[32];
+	int64_t first;
+	int err;
+
+	if (r->type != PTR_TO_STACK)
+		return verr(e, -EACCES, "R%d type=%s expected=fp, dynptr_ptr", regno,
+			    reg_type_str(r, t, sizeof(t)));
+	f = e->cur->frames[r->frameno];
+	first = dynptr_slot(e, r, why, sizeof(why));
+	if (first == -EINVAL)
+		vlog_note(e, "%s", why);
+	if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF) {
+		struct reg d = {.type = NOT_INIT};
+
+		if (first == -EINVAL)
+			return verr(e, -EINVAL, "Dynptr has to be an uninitialized dynptr");
+		/* Linux writes the 16 bytes as two stores first (which ends a local dynptr there,
+		 * and refuses to overwrite a referenced one). */
+		for (int64_t o = 0; o < DYNPTR_SLOTS * V_REG_SIZE; o += V_REG_SIZE)
+			if ((err = stack_write_unknown(e, regno, o, V_REG_SIZE)))
+				return err;
+		first = dynptr_slot(e, r, why, sizeof(why));
+		if (first < 0)
+			return verr(e, -EFAULT, "verifier bug: dynptr slots not allocated");
+		if ((err = dynptr_overwrite(e, f, first)) || (err = dynptr_overwrite(e, f, first - 1)))
+			return err;
+		d.aux = k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ? DYNPTR_RINGBUF : DYNPTR_LOCAL;
+		d.id = vnew_id(e);
+		if (d.aux == DYNPTR_RINGBUF && (err = acquire_ref(e, REF_PTR, &d.ref_obj_id)))
+			return err;
+		for (int64_t i = first - 1; i <= first; i++) {
+			for (int b = 0; b < V_REG_SIZE; b++)
+				f->slots[i].type[b] = STACK_DYNPTR;
+			f->slots[i].spill = d;
+			if (i == first)
+				f->slots[i].spill.flags = REG_DYNPTR_FIRST;
+		}
+		return 0;
+	}
+	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF && (first < 0 || !f->slots[first].spill.ref_obj_id))
+		return verr(e, -EINVAL, "arg %d is an unacquired reference", regno);
+	if (first < 0 || !(f->slots[first].spill.flags & REG_DYNPTR_FIRST) ||
+	    !is_dynptr(&f->slots[first]) || !is_dynptr(&f->slots[first - 1]))
+		return verr(e, -EINVAL, "Expected an initialized dynptr as arg #%d", regno - 1);
+	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF && f->slots[first].spill.aux != DYNPTR_RINGBUF)
+		return verr(e, -EINVAL, "Expected a dynptr of type %s as arg #%d", kind_name(k), regno - 1);
+	m->id = f->slots[first].spill.id;
+	m->ref_obj_id = f->slots[first].spill.ref_obj_id;
+	/* Released: the slots are free again (the reference goes with the call). */
+	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF) {
+		end_slices(e, m->id);
+		clear_dynptr(f, first);
+	}
+	return 0;
+}

@@ -1,0 +1,438 @@
+/* Dynamic pointers (struct bpf_dynptr): local ones over a map value (bpf_dynptr_from_mem)
+ * and ring-buffer ones (bpf_ringbuf_reserve_dynptr, released by submit or discard), read and
+ * written through bpf_dynptr_read/write or a slice (bpf_dynptr_data). The dynptr's 16 stack
+ * bytes belong to the verifier: a program may not read them, may overwrite a local dynptr
+ * (which ends it and its slices) but not a ring-buffer one, and a helper may not write them.
+ * Every verdict and message checked against Linux (`exbpf test --engine kernel`). */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_exceptions.h>
+#include <bpf/exbpf_test.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[4]);
+} vals SEC(".maps");
+
+static __u64 *value(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&vals, &key);
+}
+
+/* Write through the dynptr, read back through it. */
+SEC("tc") __success __retval(7)
+int local_roundtrip(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *buf = value(), in = 0x1122334455667788ull, out = 0;
+
+	if (!buf)
+		return 0;
+	bpf_dynptr_from_mem(buf, 16, 0, &ptr);
+	bpf_dynptr_write(&ptr, 8, &in, sizeof(in), 0);
+	bpf_dynptr_read(&out, sizeof(out), &ptr, 8, 0);
+	return out == in ? 7 : 1;
+}
+
+/* A read past the end fails at run time with -E2BIG, and a flag other than 0 with -EINVAL. */
+SEC("tc") __success __retval(0)
+int local_bounds(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *buf = value(), out;
+
+	if (!buf)
+		return 0;
+	bpf_dynptr_from_mem(buf, 16, 0, &ptr);
+	if (bpf_dynptr_read(&out, sizeof(out), &ptr, 9, 0) != -7)
+		return 1;
+	if (bpf_dynptr_read(&out, sizeof(out), &ptr, 8, 1) != -22)
+		return 2;
+	if (bpf_dynptr_write(&ptr, 16, &out, 1, 0) != -7)
+		return 3;
+	return 0;
+}
+
+/* A slice of a map value: writes through it land in the map. */
+SEC("tc") __success __retval(42)
+int local_slice(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u32 key = 0;
+	__u64 *v = bpf_map_lookup_elem(&vals, &key), *p;
+
+	if (!v)
+		return 1;
+	bpf_dynptr_from_mem(v, 32, 0, &ptr);
+	p = bpf_dynptr_data(&ptr, 16, 8);
+	if (!p)
+		return 2;
+	*p = 42;
+	return v[2];
+}
+
+/* A slice that does not fit is NULL. */
+SEC("tc") __success __retval(0)
+int local_slice_too_far(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *buf = value();
+
+	if (!buf)
+		return 0;
+	bpf_dynptr_from_mem(buf, 16, 0, &ptr);
+	return bpf_dynptr_data(&ptr, 12, 8) != 0;
+}
+
+/* A ring-buffer sample, written through a slice and submitted. */
+SEC("tc") __success __retval(0)
+int ringbuf_submit(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *p;
+	int err = bpf_ringbuf_reserve_dynptr(&rb, 16, 0, &ptr);
+
+	p = bpf_dynptr_data(&ptr, 0, 8);
+	if (p)
+		*p = 0xfeed;
+	bpf_ringbuf_submit_dynptr(&ptr, 0);
+	return err;
+}
+
+/* A failed reservation still has to be released; it reads as an error. */
+SEC("tc") __success __retval(-22)
+int ringbuf_too_big(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 out;
+	int err = bpf_ringbuf_reserve_dynptr(&rb, 8192, 0, &ptr);
+
+	if (bpf_dynptr_read(&out, sizeof(out), &ptr, 0, 0) != -22)
+		err = 1;
+	bpf_ringbuf_discard_dynptr(&ptr, 0);
+	return err;
+}
+
+/* A local dynptr may be made again over itself. */
+SEC("tc") __success __retval(0)
+int local_twice(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *v = value(), a = 0;
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &ptr);
+	bpf_dynptr_from_mem(v + 1, 8, 0, &ptr);
+	return bpf_dynptr_write(&ptr, 0, &a, sizeof(a), 0);
+}
+
+/* Throwing while a sample is held: Linux refuses it; exbpf discards the sample. */
+SEC("tc") __failure __msg("Unreleased reference id=2 alloc_insn=")
+__exbpf_success __exbpf_retval(9)
+int ringbuf_throw(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &ptr);
+	bpf_throw(9);
+	bpf_ringbuf_discard_dynptr(&ptr, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("Unreleased reference id=2 alloc_insn=")
+int ringbuf_leak(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &ptr);
+	return 0;
+}
+
+SEC("tc") __failure __msg("Expected an initialized dynptr as arg #2")
+int read_uninit(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 out;
+
+	return bpf_dynptr_read(&out, sizeof(out), &ptr, 0, 0);
+}
+
+SEC("tc") __failure __msg("arg 1 is an unacquired reference")
+int submit_local(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &ptr);
+	bpf_ringbuf_submit_dynptr(&ptr, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("arg 1 is an unacquired reference")
+int submit_twice(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &ptr);
+	bpf_ringbuf_submit_dynptr(&ptr, 0);
+	bpf_ringbuf_submit_dynptr(&ptr, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("cannot overwrite referenced dynptr")
+int reserve_over_reserved(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &ptr);
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &ptr);
+	bpf_ringbuf_discard_dynptr(&ptr, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("cannot overwrite referenced dynptr")
+__naked void store_over_reserved(void)
+{
+	asm volatile("r1 = %[rb] ll;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_ringbuf_reserve_dynptr];\n"
+		     "r0 = 0;\n"
+		     "*(u64 *)(r10 - 8) = r0;\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r2 = 0;\n"
+		     "call %[bpf_ringbuf_discard_dynptr];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(rb), __imm(bpf_ringbuf_reserve_dynptr),
+		        __imm(bpf_ringbuf_discard_dynptr) : __clobber_all);
+}
+
+/* Overwriting a local dynptr ends it: it cannot be used afterwards ... */
+SEC("tc") __failure __msg("Expected an initialized dynptr as arg #2")
+__naked void store_over_local(void)
+{
+	asm volatile("*(u32 *)(r10 - 24) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -24;\n"
+		     "r1 = %[vals] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 2f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_dynptr_from_mem];\n"
+		     "r0 = 0;\n"
+		     "*(u32 *)(r10 - 12) = r0;\n"
+		     "r1 = r10;\n"
+		     "r1 += -32;\n"
+		     "r2 = 8;\n"
+		     "r3 = r10;\n"
+		     "r3 += -16;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_dynptr_read];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     "2: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(vals), __imm(bpf_map_lookup_elem), __imm(bpf_dynptr_from_mem), __imm(bpf_dynptr_read) : __clobber_all);
+}
+
+/* ... nor can its slices. */
+SEC("tc") __failure __msg("R6 invalid mem access 'scalar'")
+__naked void slice_after_overwrite(void)
+{
+	asm volatile("*(u32 *)(r10 - 24) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -24;\n"
+		     "r1 = %[vals] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 2f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_dynptr_from_mem];\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r2 = 0;\n"
+		     "r3 = 8;\n"
+		     "call %[bpf_dynptr_data];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "r0 = 0;\n"
+		     "*(u64 *)(r10 - 16) = r0;\n"
+		     "r0 = *(u64 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     "2: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(vals), __imm(bpf_map_lookup_elem), __imm(bpf_dynptr_from_mem), __imm(bpf_dynptr_data) : __clobber_all);
+}
+
+/* A slice of a sample ends with the sample. */
+SEC("tc") __failure __msg("R6 invalid mem access 'scalar'")
+__naked void slice_after_submit(void)
+{
+	asm volatile("r1 = %[rb] ll;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_ringbuf_reserve_dynptr];\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r2 = 0;\n"
+		     "r3 = 8;\n"
+		     "call %[bpf_dynptr_data];\n"
+		     "r6 = r0;\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r2 = 0;\n"
+		     "call %[bpf_ringbuf_submit_dynptr];\n"
+		     "if r6 == 0 goto 1f;\n"
+		     "r0 = *(u64 *)(r6 + 0);\n"
+		     "1: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(rb), __imm(bpf_ringbuf_reserve_dynptr), __imm(bpf_dynptr_data),
+		        __imm(bpf_ringbuf_submit_dynptr) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid read from stack off -16+0 size 8")
+__naked void read_dynptr_bytes(void)
+{
+	asm volatile("*(u32 *)(r10 - 24) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -24;\n"
+		     "r1 = %[vals] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 2f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_dynptr_from_mem];\n"
+		     "r0 = *(u64 *)(r10 - 16);\n"
+		     "exit;\n"
+		     "2: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(vals), __imm(bpf_map_lookup_elem), __imm(bpf_dynptr_from_mem) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("invalid access to memory, mem_size=8 off=8 size=1")
+int slice_past_end(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 *buf = value();
+	char *p;
+
+	if (!buf)
+		return 0;
+	bpf_dynptr_from_mem(buf, 16, 0, &ptr);
+	p = bpf_dynptr_data(&ptr, 0, 8);
+	if (!p)
+		return 0;
+	return p[8];
+}
+
+SEC("tc") __failure __msg("cannot pass in dynptr at an offset=-12")
+__naked void unaligned_dynptr(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -32;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -12;\n"
+		     "call %[bpf_dynptr_from_mem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_dynptr_from_mem) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("Unsupported reg type fp for bpf_dynptr_from_mem data")
+int local_over_stack(struct __sk_buff *skb)
+{
+	struct bpf_dynptr ptr;
+	__u64 buf = 0;
+
+	return bpf_dynptr_from_mem(&buf, sizeof(buf), 0, &ptr);
+}
+
+SEC("tc") __failure __msg("potential write to dynptr at off=-16 disallowed")
+__naked void helper_writes_dynptr(void)
+{
+	asm volatile("*(u32 *)(r10 - 24) = 0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -24;\n"
+		     "r1 = %[vals] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 2f;\n"
+		     "r1 = r0;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = r10;\n"
+		     "r4 += -16;\n"
+		     "call %[bpf_dynptr_from_mem];\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r2 = 8;\n"
+		     "r3 = r10;\n"
+		     "r3 += -16;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_dynptr_read];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     "2: r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_addr(vals), __imm(bpf_map_lookup_elem), __imm(bpf_dynptr_from_mem), __imm(bpf_dynptr_read) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("R3 type=scalar expected=fp, dynptr_ptr")
+__naked void scalar_as_dynptr(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -8;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_dynptr_read];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_dynptr_read) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("R1 type=map_value expected=fp, dynptr_ptr")
+int map_value_as_dynptr(struct __sk_buff *skb)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_ringbuf_submit_dynptr((struct bpf_dynptr *)v, 0);
+	return 0;
+}
