@@ -705,6 +705,71 @@ bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifie
 	return f != NULL;
 }
 
+/* Linux's check_map_func_compatibility(), for the map types exbpf has: a prog array serves
+ * tail calls only, a ring buffer its own helpers only, and helpers made for one kind of map
+ * take no other. */
+static bool map_fits_helper(uint32_t map_type, int32_t id)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		if (id != BPF_FUNC_tail_call)
+			return false;
+		break;
+	case BPF_MAP_TYPE_RINGBUF:
+		if (id != BPF_FUNC_ringbuf_output && id != BPF_FUNC_ringbuf_reserve &&
+		    id != BPF_FUNC_ringbuf_query && id != BPF_FUNC_ringbuf_reserve_dynptr)
+			return false;
+		break;
+	default:
+		break;
+	}
+	switch (id) {
+	case BPF_FUNC_tail_call:
+		return map_type == BPF_MAP_TYPE_PROG_ARRAY;
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_query:
+	case BPF_FUNC_ringbuf_reserve_dynptr:
+		return map_type == BPF_MAP_TYPE_RINGBUF;
+	case BPF_FUNC_perf_event_read:
+	case BPF_FUNC_perf_event_output:
+	case BPF_FUNC_perf_event_read_value:
+	case BPF_FUNC_skb_output:
+	case BPF_FUNC_xdp_output:
+		return map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	case BPF_FUNC_user_ringbuf_drain:
+		return map_type == BPF_MAP_TYPE_USER_RINGBUF;
+	case BPF_FUNC_get_stackid:
+		return map_type == BPF_MAP_TYPE_STACK_TRACE;
+	case BPF_FUNC_current_task_under_cgroup:
+	case BPF_FUNC_skb_under_cgroup:
+		return map_type == BPF_MAP_TYPE_CGROUP_ARRAY;
+	case BPF_FUNC_map_pop_elem:
+		return map_type == BPF_MAP_TYPE_QUEUE || map_type == BPF_MAP_TYPE_STACK;
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_map_push_elem:
+		return map_type == BPF_MAP_TYPE_QUEUE || map_type == BPF_MAP_TYPE_STACK ||
+		       map_type == BPF_MAP_TYPE_BLOOM_FILTER;
+	case BPF_FUNC_map_lookup_percpu_elem:
+		return map_type == BPF_MAP_TYPE_PERCPU_ARRAY || map_type == BPF_MAP_TYPE_PERCPU_HASH ||
+		       map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	case BPF_FUNC_redirect_map:
+		return map_type == BPF_MAP_TYPE_DEVMAP || map_type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		       map_type == BPF_MAP_TYPE_CPUMAP || map_type == BPF_MAP_TYPE_XSKMAP;
+	case BPF_FUNC_get_local_storage:
+		return map_type == BPF_MAP_TYPE_CGROUP_STORAGE ||
+		       map_type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+	case BPF_FUNC_sk_storage_get:
+	case BPF_FUNC_sk_storage_delete:
+		return map_type == BPF_MAP_TYPE_SK_STORAGE;
+	case BPF_FUNC_task_storage_get:
+	case BPF_FUNC_task_storage_delete:
+		return map_type == BPF_MAP_TYPE_TASK_STORAGE;
+	default:
+		return true;
+	}
+}
+
 static bool returns_copied_size(int32_t id)
 {
 	return id == BPF_FUNC_get_stack || id == BPF_FUNC_get_task_stack ||
@@ -807,6 +872,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
 			return err;
+	/* (Linux's record_func_key() finds a tail call's map first.) */
+	if (!kfunc && insn->imm == BPF_FUNC_tail_call && m.map >= 0 &&
+	    e->in->maps[m.map].type != BPF_MAP_TYPE_PROG_ARRAY)
+		return verr(e, -EINVAL, "expected prog array map for tail call");
+	if (!kfunc && m.map >= 0 && !map_fits_helper(e->in->maps[m.map].type, insn->imm))
+		return verr(e, -EINVAL, "cannot pass map_type %u into func %s#%d", e->in->maps[m.map].type,
+			    fn->name, insn->imm);
 	/* Linux lets a local dynptr cover a map value only (checked after the arguments). */
 	if (fn->proto.args[3] == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL &&
 	    vreg(st, BPF_REG_1)->type != PTR_TO_MAP_VALUE) {

@@ -748,6 +748,8 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 
 		if (err)
 			return err;
+		if (size == 0 && !zero_ok)
+			return verr(e, -EACCES, "invalid zero-sized read");
 		if (size == 0)
 			return 0;
 		note_depth(e, f, min_off);

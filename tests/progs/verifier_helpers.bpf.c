@@ -435,3 +435,66 @@ __naked void str_errno_indexes_buffer(void)
 		     :: __imm_addr(str_buf), __imm(bpf_probe_read_kernel_str),
 		        __imm(bpf_map_lookup_elem) : __clobber_all);
 }
+
+/* Maps and the helpers made for them (Linux's check_map_func_compatibility): a ring buffer
+ * serves its own helpers only, a prog array tail calls only, and a ring-buffer helper takes
+ * no other map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} compat_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} compat_progs SEC(".maps");
+
+SEC("tc") __failure __msg("cannot pass map_type 2 into func bpf_ringbuf_reserve#131")
+int reserve_from_array(struct __sk_buff *skb)
+{
+	__u64 *s = bpf_ringbuf_reserve(&array, 8, 0);
+
+	if (s)
+		bpf_ringbuf_discard(s, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("cannot pass map_type 2 into func bpf_ringbuf_output#130")
+int output_to_array(struct __sk_buff *skb)
+{
+	__u64 v = 0;
+
+	return bpf_ringbuf_output(&array, &v, sizeof(v), 0);
+}
+
+SEC("tc") __failure __msg("cannot pass map_type 3 into func bpf_map_lookup_elem#1")
+int lookup_in_prog_array(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&compat_progs, &k) != 0;
+}
+
+SEC("tc") __failure __msg("expected prog array map for tail call")
+int tail_call_through_array(struct __sk_buff *skb)
+{
+	bpf_tail_call(skb, &array, 0);
+	return 0;
+}
+
+/* A ring buffer has no keys: a lookup's key is a zero-sized read. */
+SEC("tc") __failure __msg("invalid zero-sized read")
+int lookup_in_ringbuf(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&compat_rb, &k) != 0;
+}
+
+SEC("tc") __success __retval(0)
+int query_ringbuf(struct __sk_buff *skb)
+{
+	return bpf_ringbuf_query(&compat_rb, 0) > 4096;
+}
