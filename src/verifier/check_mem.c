@@ -684,6 +684,11 @@ int check_ld_imm64(struct venv *e, const struct bpf_insn *insn)
 		d->var = scalar_const(0);
 		return 0;
 	}
+	case ISA_PSEUDO_MAP_FD:
+	case ISA_PSEUDO_MAP_VALUE:
+		/* The loader turns every relocated map reference into an index: a file
+		 * descriptor left in the instruction names no map of this object. */
+		return verr(e, -EINVAL, "fd %d is not pointing to valid bpf_map", insn->imm);
 	default:
 		return verr(e, -EINVAL, "exbpf: lddw with src %d (ksym variables) is not supported",
 			    insn->src_reg);

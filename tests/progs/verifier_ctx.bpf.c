@@ -335,3 +335,42 @@ __naked void ctx_null_test_walks_both(void)
 		     "1:\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A socket filter reads tc_index but none of the socket's addresses and ports (family ..
+ * local_port) nor wire_len; a cgroup skb program reads tc_index but not wire_len. */
+SEC("socket") __success __retval(0)
+__naked void socket_read_tc_index(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[tc_index]);\n"
+		     "exit;\n" :: SKB(tc_index) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid bpf_context access off=88 size=4")
+__naked void socket_read_family(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[family]);\n"
+		     "exit;\n" :: SKB(family) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid bpf_context access off=160 size=4")
+__naked void socket_read_wire_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[wire_len]);\n"
+		     "exit;\n" :: SKB(wire_len) : __clobber_all);
+}
+
+SEC("cgroup/skb") __success __retval(0)
+__naked void cgroup_skb_read_tc_index(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[tc_index]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(tc_index) : __clobber_all);
+}
+
+SEC("cgroup/skb") __failure __msg("invalid bpf_context access off=160 size=4")
+__naked void cgroup_skb_read_wire_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[wire_len]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(wire_len) : __clobber_all);
+}

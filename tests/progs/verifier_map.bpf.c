@@ -515,3 +515,14 @@ __naked void map_value_atomic_misaligned(void)
 		     "r0 = 0;\n"
 		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
 }
+
+/* A map file descriptor left in an lddw (no relocation names a map of the object) is no map:
+ * `r1 = map_fd(0)` (standard input), encoded by hand as a compiler never emits it. */
+SEC("socket") __failure __msg("fd 0 is not pointing to valid bpf_map")
+__naked void raw_map_fd(void)
+{
+	asm volatile(".8byte 0x0000000000001118;\n"
+		     ".8byte 0;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
