@@ -825,7 +825,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			if (st->nrefs == V_MAX_REFS)
 				return verr(e, -EINVAL, "too many references held");
 			st->refs[st->nrefs++] = (struct vref){.id = r->id ? r->id : vnew_id(e), .insn = idx,
-							      .kind = REF_LOCK, .lock_map = map, .lock_off = off};
+							      .kind = REF_LOCK, .lock_map = map, .lock_off = off,
+							      .lock_noid = !r->id};
 		} else {
 			uint32_t i;
 
@@ -833,7 +834,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				;
 			if (i == st->nrefs)
 				return verr(e, -EINVAL, "bpf_spin_unlock without taking a lock");
-			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off)
+			/* The lock is the one of the value the locking pointer came from (its id:
+			 * Linux's identity), not any value of the same map: two lookups may find
+			 * two elements. */
+			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off ||
+			    (r->id ? st->refs[i].lock_noid || st->refs[i].id != r->id
+				   : !st->refs[i].lock_noid))
 				return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
 			st->refs[i] = st->refs[--st->nrefs];
 		}
