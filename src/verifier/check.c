@@ -261,6 +261,23 @@ static int next_path(struct venv *e)
 	return 1;
 }
 
+/* A register field names one of r0-r10 (Linux's check_reg_arg, source first): the 4-bit fields
+ * can name 11-15, which no state has. */
+static int check_reg_fields(struct venv *e, const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	bool src_reg = cls == ISA_LDX || cls == ISA_STX ||
+		       (cls == ISA_LD && BPF_MODE(insn->code) == BPF_IND) ||
+		       ((cls == ISA_ALU || cls == ISA_ALU64 || cls == ISA_JMP || cls == ISA_JMP32) &&
+			BPF_SRC(insn->code) == BPF_X);
+
+	if (src_reg && insn->src_reg > BPF_REG_10)
+		return verr(e, -EINVAL, "R%d is invalid", insn->src_reg);
+	if (insn->dst_reg > BPF_REG_10)
+		return verr(e, -EINVAL, "R%d is invalid", insn->dst_reg);
+	return 0;
+}
+
 static int do_step(struct venv *e, bool *path_end)
 {
 	struct vstate *st = e->cur;
@@ -270,6 +287,8 @@ static int do_step(struct venv *e, bool *path_end)
 	int err = 0;
 
 	*path_end = false;
+	if ((err = check_reg_fields(e, insn)))
+		return err;
 	switch (cls) {
 	case ISA_ALU:
 	case ISA_ALU64:

@@ -143,6 +143,10 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		return 0;
 	if ((err = check_reg_init(e, regno)))
 		return err;
+	/* Linux asks before the argument's type: most helpers cannot take packet memory. */
+	if (k != EXBPF_ARG_ANYTHING && fn->no_pkt &&
+	    (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META))
+		return verr(e, -EACCES, "helper access to the packet is not allowed");
 	switch (k) {
 	case EXBPF_ARG_ANYTHING:
 		if (reg_is_pointer(r) && !e->allow_ptr_leaks)
@@ -686,7 +690,8 @@ bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifie
 	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL) {
 		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
 	} else if ((h = verifier_helper_proto(insn->imm))) {
-		*out = (struct verifier_func){.name = h->name, .proto = h->proto};
+		*out = (struct verifier_func){.name = h->name, .proto = h->proto,
+					      .no_pkt = !verifier_helper_pkt_access(insn->imm)};
 		return true;
 	} else if (e->in->helper) {
 		f = e->in->helper(e->in->ctx, insn->imm);
@@ -701,6 +706,31 @@ static bool returns_copied_size(int32_t id)
 	return id == BPF_FUNC_get_stack || id == BPF_FUNC_get_task_stack ||
 	       id == BPF_FUNC_probe_read_str || id == BPF_FUNC_probe_read_kernel_str ||
 	       id == BPF_FUNC_probe_read_user_str;
+}
+
+/* The map argument of a Linux helper, after the arguments (Linux's record_func_map,
+ * record_func_key and check_map_func_compatibility, in that order). */
+static int check_map_func(struct venv *e, int32_t id, int map)
+{
+	const struct verifier_helper *h = verifier_helper_proto(id);
+	const struct verifier_map *mp;
+
+	if (!h)
+		return 0;
+	if (map < 0)
+		return id == BPF_FUNC_tail_call
+			       ? verr(e, -EINVAL, "expected prog array map for tail call") : 0;
+	mp = &e->in->maps[map];
+	if ((mp->map_flags & BPF_F_RDONLY_PROG) &&
+	    (id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem ||
+	     id == BPF_FUNC_map_push_elem || id == BPF_FUNC_map_pop_elem))
+		return verr(e, -EACCES, "write into map forbidden");
+	if (id == BPF_FUNC_tail_call && mp->type != BPF_MAP_TYPE_PROG_ARRAY)
+		return verr(e, -EINVAL, "expected prog array map for tail call");
+	if (!verifier_map_func_compatible(mp->type, id))
+		return verr(e, -EINVAL, "cannot pass map_type %u into func %s#%d", mp->type, h->name,
+			    id);
+	return 0;
 }
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
@@ -798,6 +828,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
 			return err;
+	if (!kfunc && (err = check_map_func(e, insn->imm, m.map)))
+		return err;
 	if (!kfunc && insn->imm == BPF_FUNC_tail_call)
 		for (uint32_t fi = 0; fi <= st->curframe; fi++)
 			if ((int)st->frames[fi]->subprog == e->cfg.exception_cb)

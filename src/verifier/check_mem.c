@@ -736,9 +736,13 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 	case PTR_TO_STACK: {
 		struct vframe *f = stack_frame(e, &r);
 		int64_t min_off, max_off;
-		int err = stack_bounds(e, regno, &r, off, size, write || raw_uninit ? ACC_WRITE : ACC_READ,
-				       true, &min_off, &max_off);
+		int err;
 
+		/* A map's zero-sized key (a ring buffer's, say) read from the stack. */
+		if (size == 0 && !zero_ok)
+			return verr(e, -EACCES, "invalid zero-sized read");
+		err = stack_bounds(e, regno, &r, off, size, write || raw_uninit ? ACC_WRITE : ACC_READ,
+				   true, &min_off, &max_off);
 		if (err)
 			return err;
 		if (size == 0)
