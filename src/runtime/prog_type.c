@@ -290,11 +290,14 @@ int prog_type_build_bytes(const struct prog_type *pt, const struct run_input *in
 		log_printf(log, "%s programs take a context (--ctx), not packet data\n", pt->name);
 		return -EINVAL;
 	}
-	if (in->ctx_size > size) {
-		log_printf(log, "%s context: %zu bytes, at most %zu\n", pt->name, in->ctx_size, size);
+	if (in->ctx_size > size ||
+	    (pt->type == BPF_PROG_TYPE_SYSCALL && in->ctx_size > RT_SYSCALL_CTX_MAX)) {
+		log_printf(log, "%s context: %zu bytes, at most %zu\n", pt->name, in->ctx_size,
+			   pt->type == BPF_PROG_TYPE_SYSCALL ? (size_t)RT_SYSCALL_CTX_MAX : size);
 		return -EINVAL;
 	}
-	rc->ctx = calloc(1, size ? size : 1);
+	rc->ctx = calloc(1, pt->type == BPF_PROG_TYPE_SYSCALL ? RT_SYSCALL_CTX_MAX + 1
+							   : (size ? size : 1));
 	if (!rc->ctx)
 		return -ENOMEM;
 	rc->ctx_size = size;

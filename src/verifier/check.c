@@ -618,6 +618,36 @@ static int unpriv_load_check(struct venv *e)
 	return 0;
 }
 
+/* Maps whose values hold a lock or a timer cannot be used by every program type (Linux's
+ * check_map_prog_compatibility(), when an lddw names the map, reachable or not). */
+static int check_map_prog_compat(struct venv *e)
+{
+	uint32_t t = e->in->prog_type;
+	bool tracing = t == BPF_PROG_TYPE_KPROBE || t == BPF_PROG_TYPE_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_PERF_EVENT || t == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE;
+
+	for (size_t i = 0; i + 1 < e->cnt; i++) {
+		const struct bpf_insn *insn = &e->insns[i];
+		const struct verifier_map *m;
+
+		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		i++;
+		if ((insn->src_reg != ISA_PSEUDO_MAP_IDX && insn->src_reg != ISA_PSEUDO_MAP_IDX_VALUE) ||
+		    (uint32_t)insn->imm >= e->in->nmaps)
+			continue;
+		m = &e->in->maps[insn->imm];
+		if (m->spin_lock_off >= 0 && t == BPF_PROG_TYPE_SOCKET_FILTER)
+			return verr(e, -EINVAL, "socket filter progs cannot use bpf_spin_lock yet");
+		if (m->spin_lock_off >= 0 && tracing)
+			return verr(e, -EINVAL, "tracing progs cannot use bpf_spin_lock yet");
+		if (m->timer_off >= 0 && tracing)
+			return verr(e, -EINVAL, "tracing progs cannot use bpf_timer yet");
+	}
+	return 0;
+}
+
 int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 {
 	struct venv e = {.in = in, .res = res, .insns = in->insns, .cnt = in->cnt};
@@ -633,6 +663,10 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.cb_throw_insn = -1;
 	e.sanitize = in->unpriv;
 	if (in->unpriv && (err = unpriv_load_check(&e))) {
+		res->verify_ns = now_ns() - t0;
+		return err;
+	}
+	if ((err = check_map_prog_compat(&e))) {
 		res->verify_ns = now_ns() - t0;
 		return err;
 	}

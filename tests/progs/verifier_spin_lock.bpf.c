@@ -265,3 +265,29 @@ __naked void unlock_copy_of_locking_pointer(void)
 		     :: __imm(bpf_map_lookup_elem), __imm(bpf_spin_lock), __imm(bpf_spin_unlock),
 		        __imm_addr(hlocks) : __clobber_all);
 }
+
+/* Socket filters and tracing programs may not name a map whose values hold a lock at all (an
+ * lddw of it, before the walk); tc may. */
+SEC("socket") __failure __msg("socket filter progs cannot use bpf_spin_lock yet")
+__naked void socket_filter_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}
+
+SEC("raw_tp") __failure __msg("tracing progs cannot use bpf_spin_lock yet")
+__naked void raw_tp_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void tc_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}
