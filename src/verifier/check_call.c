@@ -385,27 +385,67 @@ static void widen_after_callback(struct vstate *st)
 
 /* ---- Global functions: their arguments from BTF. */
 
-static const struct btf_type *func_proto_of(struct venv *e, uint32_t sub)
+/* The BTF FUNC of subprogram `sub`, or 0. */
+static uint32_t func_id_of(struct venv *e, uint32_t sub)
 {
 	const struct verifier_input *in = e->in;
 
 	if (!in->btf || !in->func_btf_ids)
-		return NULL;
+		return 0;
 	for (size_t i = 0; i < in->nfuncs; i++)
 		if (in->funcs[i].start == e->cfg.subs[sub].start) {
 			const struct btf_type *fn = exbpf_btf__type_by_id(in->btf, in->func_btf_ids[i]);
 
-			if (!fn || exbpf_btf_kind(fn) != BTF_KIND_FUNC)
-				return NULL;
-			fn = exbpf_btf__type_by_id(in->btf, fn->type);
-			return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC_PROTO ? fn : NULL;
+			return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC ? in->func_btf_ids[i] : 0;
 		}
-	return NULL;
+	return 0;
 }
 
-enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM };
+static const struct btf_type *func_proto_of(struct venv *e, uint32_t sub)
+{
+	uint32_t id = func_id_of(e, sub);
+	const struct btf_type *fn = id ? exbpf_btf__type_by_id(e->in->btf, id) : NULL;
 
-static enum garg global_arg(struct venv *e, const struct btf_type *proto, int i, uint32_t *size)
+	fn = fn ? exbpf_btf__type_by_id(e->in->btf, fn->type) : NULL;
+	return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC_PROTO ? fn : NULL;
+}
+
+/* Whether argument `arg` of subprogram `sub` carries the decl tag "arg:<tag>" (libbpf's
+ * __arg_ctx, __arg_nonnull, ...). */
+static bool arg_tagged(struct venv *e, uint32_t sub, int arg, const char *tag)
+{
+	uint32_t fid = func_id_of(e, sub), n = e->in->btf ? exbpf_btf__type_cnt(e->in->btf) : 0;
+
+	for (uint32_t id = 1; fid && id < n; id++) {
+		const struct btf_type *t = exbpf_btf__type_by_id(e->in->btf, id);
+		const char *v;
+
+		if (!t || exbpf_btf_kind(t) != BTF_KIND_DECL_TAG || t->type != fid ||
+		    exbpf_btf_decl_tag(t)->component_idx != arg)
+			continue;
+		v = exbpf_btf__name_by_offset(e->in->btf, t->name_off);
+		if (v && !strncmp(v, "arg:", 4) && !strcmp(v + 4, tag))
+			return true;
+	}
+	return false;
+}
+
+enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM, GARG_MEM_NONNULL, GARG_BAD };
+
+/* Linux's btf_type_str(): the kind's name, "UNKNOWN" for void. */
+static const char *btf_kind_str(const struct btf_type *t)
+{
+	static const char *const names[] = {
+	    "UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",
+	    "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT",
+	    "DECL_TAG", "TYPE_TAG", "ENUM64"};
+	unsigned k = t ? exbpf_btf_kind(t) : 0;
+
+	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "UNKNOWN";
+}
+
+static enum garg global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i,
+			    uint32_t *size)
 {
 	const struct btf_param *p = (const struct btf_param *)(proto + 1);
 	uint32_t id;
@@ -415,14 +455,19 @@ static enum garg global_arg(struct venv *e, const struct btf_type *proto, int i,
 
 	if (!t || exbpf_btf_kind(t) != BTF_KIND_PTR)
 		return GARG_SCALAR;
+	if (arg_tagged(e, sub, i, "ctx"))
+		return GARG_CTX;
 	pt = exbpf_btf__skip_mods(e->in->btf, t->type, &id);
 	name = pt ? exbpf_btf__name_by_offset(e->in->btf, pt->name_off) : NULL;
 	if (pt && exbpf_btf_kind(pt) == BTF_KIND_STRUCT && name &&
 	    (!strcmp(name, "__sk_buff") || !strcmp(name, "xdp_md") || !strcmp(name, "bpf_raw_tracepoint_args")))
 		return GARG_CTX;
-	sz = pt ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
-	*size = sz > 0 ? (uint32_t)sz : 0;
-	return GARG_MEM;
+	/* Memory whose size the pointee's type gives: void and incomplete types give none. */
+	sz = pt && id ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
+	if (sz < 0)
+		return GARG_BAD;
+	*size = (uint32_t)sz;
+	return arg_tagged(e, sub, i, "nonnull") ? GARG_MEM_NONNULL : GARG_MEM;
 }
 
 int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f);
@@ -434,17 +479,18 @@ int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f)
 	for (int i = 0; i < n && i < 5; i++) {
 		struct reg *r = &f->regs[BPF_REG_1 + i];
 		uint32_t size = 0;
-		enum garg k = proto ? global_arg(e, proto, i, &size) : GARG_SCALAR;
+		enum garg k = proto ? global_arg(e, sub, proto, i, &size) : GARG_SCALAR;
 
 		reg_mark_not_init(r);
 		r->var = scalar_const(0);
 		if (k == GARG_CTX) {
 			r->type = PTR_TO_CTX;
-		} else if (k == GARG_MEM) {
+		} else if (k == GARG_MEM || k == GARG_MEM_NONNULL) {
+			/* Memory of the pointee's size, NULL unless the argument is __arg_nonnull. */
 			r->type = PTR_TO_MEM;
-			r->flags = REG_MAYBE_NULL;
+			r->flags = k == GARG_MEM ? REG_MAYBE_NULL : 0;
 			r->aux = size;
-			r->id = vnew_id(e);
+			r->id = k == GARG_MEM ? vnew_id(e) : 0;
 		} else {
 			reg_mark_unknown(r);
 		}
@@ -513,6 +559,50 @@ static int exception_exit_leaks(struct venv *e)
 	return resource_leak(e, "bpf_throw", false);
 }
 
+/* Argument i of a call of global function `sub` against its BTF signature (Linux's
+ * btf_check_func_arg_match()). */
+static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i)
+{
+	int regno = BPF_REG_1 + i, err;
+	struct reg *r = vreg(e->cur, regno);
+	uint32_t size = 0;
+	enum garg k = global_arg(e, sub, proto, i, &size);
+	char t[32];
+
+	if (k == GARG_BAD) {
+		const struct btf_param *p = (const struct btf_param *)(proto + 1);
+		const struct btf_type *pt = exbpf_btf__skip_mods(e->in->btf, p[i].type, NULL);
+		uint32_t ref = pt ? pt->type : 0;
+		const struct btf_type *rt = ref ? exbpf_btf__skip_mods(e->in->btf, ref, NULL) : NULL;
+		const char *rn = rt ? exbpf_btf__name_by_offset(e->in->btf, rt->name_off) : NULL;
+
+		return verr(e, -EINVAL, "arg#%d reference type('%s %s') size cannot be determined: %d",
+			    i, btf_kind_str(rt), rn ? rn : "", -EINVAL);
+	}
+	if ((err = check_reg_init(e, regno)))
+		return err;
+	if (k == GARG_CTX && r->type != PTR_TO_CTX)
+		return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
+	if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
+		return verr(e, -EINVAL, "R%d is not a scalar", regno);
+	if (k != GARG_MEM && k != GARG_MEM_NONNULL)
+		return 0;
+	if (reg_is_const(r, 0))
+		return 0;
+	if (r->type != PTR_TO_STACK && r->type != PTR_TO_MAP_VALUE && r->type != PTR_TO_MAP_KEY &&
+	    r->type != PTR_TO_MEM && r->type != PTR_TO_OBJ && r->type != PTR_TO_PACKET &&
+	    r->type != PTR_TO_PACKET_META)
+		return verr(e, -EACCES, "R%d type=%s expected=fp", regno, reg_type_str(r, t, sizeof(t)));
+	if (k == GARG_MEM_NONNULL && (r->flags & REG_MAYBE_NULL))
+		return verr(e, -EINVAL, "arg#%d is expected to be non-NULL", i);
+	/* The callee may read and write the memory: what the caller had there (a spilled
+	 * pointer, say) is some bytes afterwards. */
+	if ((err = check_helper_mem(e, regno, size, false, true, false)) ||
+	    (err = check_helper_mem(e, regno, size, true, true, false)))
+		return err;
+	return 0;
+}
+
 static int call_global(struct venv *e, uint32_t sub)
 {
 	const struct btf_type *proto = func_proto_of(e, sub);
@@ -526,25 +616,13 @@ static int call_global(struct venv *e, uint32_t sub)
 	 * global functions something calls). */
 	e->global_called[sub] = 1;
 
-	for (int i = 0; i < n && i < 5; i++) {
-		int regno = BPF_REG_1 + i;
-		struct reg *r = &f->regs[regno];
-		uint32_t size = 0;
-		enum garg k = global_arg(e, proto, i, &size);
-
-		if ((err = check_reg_init(e, regno)))
+	for (int i = 0; i < n && i < 5; i++)
+		if ((err = check_global_arg(e, sub, proto, i))) {
+			/* Linux ends with the call, after the argument's own message. */
+			log_printf(e->in->log, "Caller passes invalid args into func#%u ('%s')\n", sub,
+				   vsub_name(e, sub));
 			return err;
-		if (k == GARG_CTX && r->type != PTR_TO_CTX)
-			return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
-		if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
-			return verr(e, -EINVAL, "R%d is not a scalar", regno);
-		/* The callee may read and write the memory: what the caller had there (a
-		 * spilled pointer, say) is some bytes afterwards. */
-		if (k == GARG_MEM && !reg_is_const(r, 0) &&
-		    ((err = check_helper_mem(e, regno, size, false, true, false)) ||
-		     (err = check_helper_mem(e, regno, size, true, true, false))))
-			return err;
-	}
+		}
 	/* A global function that may throw is verified apart, so its throw is checked here, as
 	 * an exceptional exit of the caller (Linux: might_throw). exbpf releases instead. */
 	if (e->in->kernel_strict && e->sub_might_throw[sub] && (err = exception_exit_leaks(e)))
