@@ -80,6 +80,7 @@ static const struct ctx_field skb_cgroup[] = {
 	FLD(__sk_buff, priority, RW),
 	FLD(__sk_buff, ingress_ifindex, R),
 	FLD(__sk_buff, ifindex, R),
+	FLD(__sk_buff, tc_index, R),
 	FLD(__sk_buff, cb, RW),
 	FLD(__sk_buff, hash, R),
 	PKT(__sk_buff, rt_skb, data, CTX_PKT_DATA, data),
@@ -93,7 +94,6 @@ static const struct ctx_field skb_cgroup[] = {
 	FLD(__sk_buff, remote_port, R),
 	FLD(__sk_buff, local_port, R),
 	FLD(__sk_buff, tstamp, CTX_READ | CTX_WRITE),
-	FLD(__sk_buff, wire_len, R),
 	FLD(__sk_buff, gso_segs, R),
 	FLD(__sk_buff, gso_size, R),
 	FLD(__sk_buff, hwtstamp, CTX_READ),
@@ -112,17 +112,10 @@ static const struct ctx_field skb_socket[] = {
 	FLD(__sk_buff, priority, R),
 	FLD(__sk_buff, ingress_ifindex, R),
 	FLD(__sk_buff, ifindex, R),
+	FLD(__sk_buff, tc_index, R),
 	FLD(__sk_buff, cb, RW),
 	FLD(__sk_buff, hash, R),
 	FLD(__sk_buff, napi_id, R),
-	FLD(__sk_buff, family, R),
-	FLD(__sk_buff, remote_ip4, R),
-	FLD(__sk_buff, local_ip4, R),
-	FLD(__sk_buff, remote_ip6, R),
-	FLD(__sk_buff, local_ip6, R),
-	FLD(__sk_buff, remote_port, R),
-	FLD(__sk_buff, local_port, R),
-	FLD(__sk_buff, wire_len, R),
 	FLD(__sk_buff, gso_segs, R),
 	FLD(__sk_buff, gso_size, R),
 };
@@ -297,11 +290,14 @@ int prog_type_build_bytes(const struct prog_type *pt, const struct run_input *in
 		log_printf(log, "%s programs take a context (--ctx), not packet data\n", pt->name);
 		return -EINVAL;
 	}
-	if (in->ctx_size > size) {
-		log_printf(log, "%s context: %zu bytes, at most %zu\n", pt->name, in->ctx_size, size);
+	if (in->ctx_size > size ||
+	    (pt->type == BPF_PROG_TYPE_SYSCALL && in->ctx_size > RT_SYSCALL_CTX_MAX)) {
+		log_printf(log, "%s context: %zu bytes, at most %zu\n", pt->name, in->ctx_size,
+			   pt->type == BPF_PROG_TYPE_SYSCALL ? (size_t)RT_SYSCALL_CTX_MAX : size);
 		return -EINVAL;
 	}
-	rc->ctx = calloc(1, size ? size : 1);
+	rc->ctx = calloc(1, pt->type == BPF_PROG_TYPE_SYSCALL ? RT_SYSCALL_CTX_MAX + 1
+							   : (size ? size : 1));
 	if (!rc->ctx)
 		return -ENOMEM;
 	rc->ctx_size = size;

@@ -69,6 +69,11 @@ struct prog_type {
 		     struct log *log);
 };
 
+/* A syscall program's context is the caller's buffer, of at most U16_MAX bytes (Linux); the
+ * runtime's copy of it always spans them all, so that no verified access leaves it whatever
+ * buffer a run (or a tail call into another syscall program) was given. */
+#define RT_SYSCALL_CTX_MAX 65535u
+
 /* Contexts that are plain caller bytes (raw_tp arguments, syscall buffers, embedder types). */
 int prog_type_build_bytes(const struct prog_type *pt, const struct run_input *in,
 			  struct run_ctx *rc, struct log *log);

@@ -242,6 +242,11 @@ int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
 		log_printf(&log, "%s programs take a context, not packet data\n", prog->pt->name);
 		return -EINVAL;
 	}
+	if (prog->pt->type == BPF_PROG_TYPE_SYSCALL && o->ctx_size_in < prog->max_ctx_off) {
+		log_printf(&log, "the program reads %u bytes of its context, the run gives %zu "
+				 "(Linux: EINVAL)\n", prog->max_ctx_off, o->ctx_size_in);
+		return -EINVAL;
+	}
 	/* As BPF_PROG_TEST_RUN: one context, the program run `repeat` times on it (what a run
 	 * writes, the next one sees), only the runs timed. */
 	err = prog->pt->build(prog->pt, &in, &rc, &log);

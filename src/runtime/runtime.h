@@ -55,6 +55,8 @@ struct exbpf_program {
 	/* Per instruction, where it comes from, for throw reports: built at load so that a
 	 * throw costs a lookup per frame, not a search. */
 	struct rt_insn_src *src;
+	/* A syscall program's furthest context byte (+1): runs need that much context. */
+	uint32_t max_ctx_off;
 };
 
 struct rt_insn_src {

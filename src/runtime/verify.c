@@ -20,13 +20,23 @@ struct vctx {
 
 static enum verifier_ctx_kind vctx_access(void *p, uint32_t off, uint32_t size, bool write)
 {
-	const struct prog_type *pt = ((struct vctx *)p)->prog->pt;
+	struct exbpf_program *prog = ((struct vctx *)p)->prog;
+	const struct prog_type *pt = prog->pt;
 	const struct ctx_field *f;
 
+	if (pt->type == BPF_PROG_TYPE_SYSCALL) {
+		/* The caller's buffer, of any size up to U16_MAX: every aligned access below it
+		 * is allowed, and a run needs a buffer that covers the furthest one (Linux's
+		 * max_ctx_offset). */
+		if (off >= RT_SYSCALL_CTX_MAX || off % size)
+			return VCTX_DENY;
+		if (off + size > prog->max_ctx_off)
+			prog->max_ctx_off = off + size;
+		return VCTX_SCALAR;
+	}
 	if (!pt->fields) {
-		/* Flat contexts: raw_tp arguments, syscall buffers, embedder types. */
-		if ((uint64_t)off + size > pt->ctx_size || off % size ||
-		    (write && pt->type != BPF_PROG_TYPE_SYSCALL))
+		/* Flat contexts: raw_tp arguments, embedder types. */
+		if ((uint64_t)off + size > pt->ctx_size || off % size || write)
 			return VCTX_DENY;
 		return VCTX_SCALAR;
 	}

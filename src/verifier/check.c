@@ -261,6 +261,23 @@ static int next_path(struct venv *e)
 	return 1;
 }
 
+/* A register field names one of r0-r10 (Linux's check_reg_arg, source first): the 4-bit fields
+ * can name 11-15, which no state has. */
+static int check_reg_fields(struct venv *e, const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	bool src_reg = cls == ISA_LDX || cls == ISA_STX ||
+		       (cls == ISA_LD && BPF_MODE(insn->code) == BPF_IND) ||
+		       ((cls == ISA_ALU || cls == ISA_ALU64 || cls == ISA_JMP || cls == ISA_JMP32) &&
+			BPF_SRC(insn->code) == BPF_X);
+
+	if (src_reg && insn->src_reg > BPF_REG_10)
+		return verr(e, -EINVAL, "R%d is invalid", insn->src_reg);
+	if (insn->dst_reg > BPF_REG_10)
+		return verr(e, -EINVAL, "R%d is invalid", insn->dst_reg);
+	return 0;
+}
+
 static int do_step(struct venv *e, bool *path_end)
 {
 	struct vstate *st = e->cur;
@@ -270,6 +287,8 @@ static int do_step(struct venv *e, bool *path_end)
 	int err = 0;
 
 	*path_end = false;
+	if ((err = check_reg_fields(e, insn)))
+		return err;
 	switch (cls) {
 	case ISA_ALU:
 	case ISA_ALU64:
@@ -599,6 +618,36 @@ static int unpriv_load_check(struct venv *e)
 	return 0;
 }
 
+/* Maps whose values hold a lock or a timer cannot be used by every program type (Linux's
+ * check_map_prog_compatibility(), when an lddw names the map, reachable or not). */
+static int check_map_prog_compat(struct venv *e)
+{
+	uint32_t t = e->in->prog_type;
+	bool tracing = t == BPF_PROG_TYPE_KPROBE || t == BPF_PROG_TYPE_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_PERF_EVENT || t == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE;
+
+	for (size_t i = 0; i + 1 < e->cnt; i++) {
+		const struct bpf_insn *insn = &e->insns[i];
+		const struct verifier_map *m;
+
+		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		i++;
+		if ((insn->src_reg != ISA_PSEUDO_MAP_IDX && insn->src_reg != ISA_PSEUDO_MAP_IDX_VALUE) ||
+		    (uint32_t)insn->imm >= e->in->nmaps)
+			continue;
+		m = &e->in->maps[insn->imm];
+		if (m->spin_lock_off >= 0 && t == BPF_PROG_TYPE_SOCKET_FILTER)
+			return verr(e, -EINVAL, "socket filter progs cannot use bpf_spin_lock yet");
+		if (m->spin_lock_off >= 0 && tracing)
+			return verr(e, -EINVAL, "tracing progs cannot use bpf_spin_lock yet");
+		if (m->timer_off >= 0 && tracing)
+			return verr(e, -EINVAL, "tracing progs cannot use bpf_timer yet");
+	}
+	return 0;
+}
+
 int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 {
 	struct venv e = {.in = in, .res = res, .insns = in->insns, .cnt = in->cnt};
@@ -614,6 +663,10 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	e.cb_throw_insn = -1;
 	e.sanitize = in->unpriv;
 	if (in->unpriv && (err = unpriv_load_check(&e))) {
+		res->verify_ns = now_ns() - t0;
+		return err;
+	}
+	if ((err = check_map_prog_compat(&e))) {
 		res->verify_ns = now_ns() - t0;
 		return err;
 	}

@@ -144,6 +144,10 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		return 0;
 	if ((err = check_reg_init(e, regno)))
 		return err;
+	/* Linux asks before the argument's type: most helpers cannot take packet memory. */
+	if (k != EXBPF_ARG_ANYTHING && fn->no_pkt &&
+	    (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META))
+		return verr(e, -EACCES, "helper access to the packet is not allowed");
 	switch (k) {
 	case EXBPF_ARG_ANYTHING:
 		if (reg_is_pointer(r) && !e->allow_ptr_leaks)
@@ -390,27 +394,67 @@ static void widen_after_callback(struct vstate *st)
 
 /* ---- Global functions: their arguments from BTF. */
 
-static const struct btf_type *func_proto_of(struct venv *e, uint32_t sub)
+/* The BTF FUNC of subprogram `sub`, or 0. */
+static uint32_t func_id_of(struct venv *e, uint32_t sub)
 {
 	const struct verifier_input *in = e->in;
 
 	if (!in->btf || !in->func_btf_ids)
-		return NULL;
+		return 0;
 	for (size_t i = 0; i < in->nfuncs; i++)
 		if (in->funcs[i].start == e->cfg.subs[sub].start) {
 			const struct btf_type *fn = exbpf_btf__type_by_id(in->btf, in->func_btf_ids[i]);
 
-			if (!fn || exbpf_btf_kind(fn) != BTF_KIND_FUNC)
-				return NULL;
-			fn = exbpf_btf__type_by_id(in->btf, fn->type);
-			return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC_PROTO ? fn : NULL;
+			return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC ? in->func_btf_ids[i] : 0;
 		}
-	return NULL;
+	return 0;
 }
 
-enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM };
+static const struct btf_type *func_proto_of(struct venv *e, uint32_t sub)
+{
+	uint32_t id = func_id_of(e, sub);
+	const struct btf_type *fn = id ? exbpf_btf__type_by_id(e->in->btf, id) : NULL;
 
-static enum garg global_arg(struct venv *e, const struct btf_type *proto, int i, uint32_t *size)
+	fn = fn ? exbpf_btf__type_by_id(e->in->btf, fn->type) : NULL;
+	return fn && exbpf_btf_kind(fn) == BTF_KIND_FUNC_PROTO ? fn : NULL;
+}
+
+/* Whether argument `arg` of subprogram `sub` carries the decl tag "arg:<tag>" (libbpf's
+ * __arg_ctx, __arg_nonnull, ...). */
+static bool arg_tagged(struct venv *e, uint32_t sub, int arg, const char *tag)
+{
+	uint32_t fid = func_id_of(e, sub), n = e->in->btf ? exbpf_btf__type_cnt(e->in->btf) : 0;
+
+	for (uint32_t id = 1; fid && id < n; id++) {
+		const struct btf_type *t = exbpf_btf__type_by_id(e->in->btf, id);
+		const char *v;
+
+		if (!t || exbpf_btf_kind(t) != BTF_KIND_DECL_TAG || t->type != fid ||
+		    exbpf_btf_decl_tag(t)->component_idx != arg)
+			continue;
+		v = exbpf_btf__name_by_offset(e->in->btf, t->name_off);
+		if (v && !strncmp(v, "arg:", 4) && !strcmp(v + 4, tag))
+			return true;
+	}
+	return false;
+}
+
+enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM, GARG_MEM_NONNULL, GARG_BAD };
+
+/* Linux's btf_type_str(): the kind's name, "UNKNOWN" for void. */
+static const char *btf_kind_str(const struct btf_type *t)
+{
+	static const char *const names[] = {
+	    "UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",
+	    "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT",
+	    "DECL_TAG", "TYPE_TAG", "ENUM64"};
+	unsigned k = t ? exbpf_btf_kind(t) : 0;
+
+	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "UNKNOWN";
+}
+
+static enum garg global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i,
+			    uint32_t *size)
 {
 	const struct btf_param *p = (const struct btf_param *)(proto + 1);
 	uint32_t id;
@@ -420,14 +464,19 @@ static enum garg global_arg(struct venv *e, const struct btf_type *proto, int i,
 
 	if (!t || exbpf_btf_kind(t) != BTF_KIND_PTR)
 		return GARG_SCALAR;
+	if (arg_tagged(e, sub, i, "ctx"))
+		return GARG_CTX;
 	pt = exbpf_btf__skip_mods(e->in->btf, t->type, &id);
 	name = pt ? exbpf_btf__name_by_offset(e->in->btf, pt->name_off) : NULL;
 	if (pt && exbpf_btf_kind(pt) == BTF_KIND_STRUCT && name &&
 	    (!strcmp(name, "__sk_buff") || !strcmp(name, "xdp_md") || !strcmp(name, "bpf_raw_tracepoint_args")))
 		return GARG_CTX;
-	sz = pt ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
-	*size = sz > 0 ? (uint32_t)sz : 0;
-	return GARG_MEM;
+	/* Memory whose size the pointee's type gives: void and incomplete types give none. */
+	sz = pt && id ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
+	if (sz < 0)
+		return GARG_BAD;
+	*size = (uint32_t)sz;
+	return arg_tagged(e, sub, i, "nonnull") ? GARG_MEM_NONNULL : GARG_MEM;
 }
 
 int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f);
@@ -439,17 +488,18 @@ int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f)
 	for (int i = 0; i < n && i < 5; i++) {
 		struct reg *r = &f->regs[BPF_REG_1 + i];
 		uint32_t size = 0;
-		enum garg k = proto ? global_arg(e, proto, i, &size) : GARG_SCALAR;
+		enum garg k = proto ? global_arg(e, sub, proto, i, &size) : GARG_SCALAR;
 
 		reg_mark_not_init(r);
 		r->var = scalar_const(0);
 		if (k == GARG_CTX) {
 			r->type = PTR_TO_CTX;
-		} else if (k == GARG_MEM) {
+		} else if (k == GARG_MEM || k == GARG_MEM_NONNULL) {
+			/* Memory of the pointee's size, NULL unless the argument is __arg_nonnull. */
 			r->type = PTR_TO_MEM;
-			r->flags = REG_MAYBE_NULL;
+			r->flags = k == GARG_MEM ? REG_MAYBE_NULL : 0;
 			r->aux = size;
-			r->id = vnew_id(e);
+			r->id = k == GARG_MEM ? vnew_id(e) : 0;
 		} else {
 			reg_mark_unknown(r);
 		}
@@ -518,6 +568,50 @@ static int exception_exit_leaks(struct venv *e)
 	return resource_leak(e, "bpf_throw", false);
 }
 
+/* Argument i of a call of global function `sub` against its BTF signature (Linux's
+ * btf_check_func_arg_match()). */
+static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i)
+{
+	int regno = BPF_REG_1 + i, err;
+	struct reg *r = vreg(e->cur, regno);
+	uint32_t size = 0;
+	enum garg k = global_arg(e, sub, proto, i, &size);
+	char t[32];
+
+	if (k == GARG_BAD) {
+		const struct btf_param *p = (const struct btf_param *)(proto + 1);
+		const struct btf_type *pt = exbpf_btf__skip_mods(e->in->btf, p[i].type, NULL);
+		uint32_t ref = pt ? pt->type : 0;
+		const struct btf_type *rt = ref ? exbpf_btf__skip_mods(e->in->btf, ref, NULL) : NULL;
+		const char *rn = rt ? exbpf_btf__name_by_offset(e->in->btf, rt->name_off) : NULL;
+
+		return verr(e, -EINVAL, "arg#%d reference type('%s %s') size cannot be determined: %d",
+			    i, btf_kind_str(rt), rn ? rn : "", -EINVAL);
+	}
+	if ((err = check_reg_init(e, regno)))
+		return err;
+	if (k == GARG_CTX && r->type != PTR_TO_CTX)
+		return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
+	if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
+		return verr(e, -EINVAL, "R%d is not a scalar", regno);
+	if (k != GARG_MEM && k != GARG_MEM_NONNULL)
+		return 0;
+	if (reg_is_const(r, 0))
+		return 0;
+	if (r->type != PTR_TO_STACK && r->type != PTR_TO_MAP_VALUE && r->type != PTR_TO_MAP_KEY &&
+	    r->type != PTR_TO_MEM && r->type != PTR_TO_OBJ && r->type != PTR_TO_PACKET &&
+	    r->type != PTR_TO_PACKET_META)
+		return verr(e, -EACCES, "R%d type=%s expected=fp", regno, reg_type_str(r, t, sizeof(t)));
+	if (k == GARG_MEM_NONNULL && (r->flags & REG_MAYBE_NULL))
+		return verr(e, -EINVAL, "arg#%d is expected to be non-NULL", i);
+	/* The callee may read and write the memory: what the caller had there (a spilled
+	 * pointer, say) is some bytes afterwards. */
+	if ((err = check_helper_mem(e, regno, size, false, true, false)) ||
+	    (err = check_helper_mem(e, regno, size, true, true, false)))
+		return err;
+	return 0;
+}
+
 static int call_global(struct venv *e, uint32_t sub)
 {
 	const struct btf_type *proto = func_proto_of(e, sub);
@@ -531,25 +625,13 @@ static int call_global(struct venv *e, uint32_t sub)
 	 * global functions something calls). */
 	e->global_called[sub] = 1;
 
-	for (int i = 0; i < n && i < 5; i++) {
-		int regno = BPF_REG_1 + i;
-		struct reg *r = &f->regs[regno];
-		uint32_t size = 0;
-		enum garg k = global_arg(e, proto, i, &size);
-
-		if ((err = check_reg_init(e, regno)))
+	for (int i = 0; i < n && i < 5; i++)
+		if ((err = check_global_arg(e, sub, proto, i))) {
+			/* Linux ends with the call, after the argument's own message. */
+			log_printf(e->in->log, "Caller passes invalid args into func#%u ('%s')\n", sub,
+				   vsub_name(e, sub));
 			return err;
-		if (k == GARG_CTX && r->type != PTR_TO_CTX)
-			return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
-		if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
-			return verr(e, -EINVAL, "R%d is not a scalar", regno);
-		/* The callee may read and write the memory: what the caller had there (a
-		 * spilled pointer, say) is some bytes afterwards. */
-		if (k == GARG_MEM && !reg_is_const(r, 0) &&
-		    ((err = check_helper_mem(e, regno, size, false, true, false)) ||
-		     (err = check_helper_mem(e, regno, size, true, true, false))))
-			return err;
-	}
+		}
 	/* A global function that may throw is verified apart, so its throw is checked here, as
 	 * an exceptional exit of the caller (Linux: might_throw). exbpf releases instead. */
 	if (e->in->kernel_strict && e->sub_might_throw[sub] && (err = exception_exit_leaks(e)))
@@ -695,7 +777,8 @@ bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifie
 	if (insn->src_reg == ISA_PSEUDO_KFUNC_CALL) {
 		f = e->in->kfunc ? e->in->kfunc(e->in->ctx, insn->imm) : NULL;
 	} else if ((h = verifier_helper_proto(insn->imm))) {
-		*out = (struct verifier_func){.name = h->name, .proto = h->proto};
+		*out = (struct verifier_func){.name = h->name, .proto = h->proto,
+					      .no_pkt = !verifier_helper_pkt_access(insn->imm)};
 		return true;
 	} else if (e->in->helper) {
 		f = e->in->helper(e->in->ctx, insn->imm);
@@ -705,76 +788,36 @@ bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifie
 	return f != NULL;
 }
 
-/* Linux's check_map_func_compatibility(), for the map types exbpf has: a prog array serves
- * tail calls only, a ring buffer its own helpers only, and helpers made for one kind of map
- * take no other. */
-static bool map_fits_helper(uint32_t map_type, int32_t id)
-{
-	switch (map_type) {
-	case BPF_MAP_TYPE_PROG_ARRAY:
-		if (id != BPF_FUNC_tail_call)
-			return false;
-		break;
-	case BPF_MAP_TYPE_RINGBUF:
-		if (id != BPF_FUNC_ringbuf_output && id != BPF_FUNC_ringbuf_reserve &&
-		    id != BPF_FUNC_ringbuf_query && id != BPF_FUNC_ringbuf_reserve_dynptr)
-			return false;
-		break;
-	default:
-		break;
-	}
-	switch (id) {
-	case BPF_FUNC_tail_call:
-		return map_type == BPF_MAP_TYPE_PROG_ARRAY;
-	case BPF_FUNC_ringbuf_output:
-	case BPF_FUNC_ringbuf_reserve:
-	case BPF_FUNC_ringbuf_query:
-	case BPF_FUNC_ringbuf_reserve_dynptr:
-		return map_type == BPF_MAP_TYPE_RINGBUF;
-	case BPF_FUNC_perf_event_read:
-	case BPF_FUNC_perf_event_output:
-	case BPF_FUNC_perf_event_read_value:
-	case BPF_FUNC_skb_output:
-	case BPF_FUNC_xdp_output:
-		return map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
-	case BPF_FUNC_user_ringbuf_drain:
-		return map_type == BPF_MAP_TYPE_USER_RINGBUF;
-	case BPF_FUNC_get_stackid:
-		return map_type == BPF_MAP_TYPE_STACK_TRACE;
-	case BPF_FUNC_current_task_under_cgroup:
-	case BPF_FUNC_skb_under_cgroup:
-		return map_type == BPF_MAP_TYPE_CGROUP_ARRAY;
-	case BPF_FUNC_map_pop_elem:
-		return map_type == BPF_MAP_TYPE_QUEUE || map_type == BPF_MAP_TYPE_STACK;
-	case BPF_FUNC_map_peek_elem:
-	case BPF_FUNC_map_push_elem:
-		return map_type == BPF_MAP_TYPE_QUEUE || map_type == BPF_MAP_TYPE_STACK ||
-		       map_type == BPF_MAP_TYPE_BLOOM_FILTER;
-	case BPF_FUNC_map_lookup_percpu_elem:
-		return map_type == BPF_MAP_TYPE_PERCPU_ARRAY || map_type == BPF_MAP_TYPE_PERCPU_HASH ||
-		       map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	case BPF_FUNC_redirect_map:
-		return map_type == BPF_MAP_TYPE_DEVMAP || map_type == BPF_MAP_TYPE_DEVMAP_HASH ||
-		       map_type == BPF_MAP_TYPE_CPUMAP || map_type == BPF_MAP_TYPE_XSKMAP;
-	case BPF_FUNC_get_local_storage:
-		return map_type == BPF_MAP_TYPE_CGROUP_STORAGE ||
-		       map_type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
-	case BPF_FUNC_sk_storage_get:
-	case BPF_FUNC_sk_storage_delete:
-		return map_type == BPF_MAP_TYPE_SK_STORAGE;
-	case BPF_FUNC_task_storage_get:
-	case BPF_FUNC_task_storage_delete:
-		return map_type == BPF_MAP_TYPE_TASK_STORAGE;
-	default:
-		return true;
-	}
-}
-
 static bool returns_copied_size(int32_t id)
 {
 	return id == BPF_FUNC_get_stack || id == BPF_FUNC_get_task_stack ||
 	       id == BPF_FUNC_probe_read_str || id == BPF_FUNC_probe_read_kernel_str ||
 	       id == BPF_FUNC_probe_read_user_str;
+}
+
+/* The map argument of a Linux helper, after the arguments (Linux's record_func_map,
+ * record_func_key and check_map_func_compatibility, in that order). */
+static int check_map_func(struct venv *e, int32_t id, int map)
+{
+	const struct verifier_helper *h = verifier_helper_proto(id);
+	const struct verifier_map *mp;
+
+	if (!h)
+		return 0;
+	if (map < 0)
+		return id == BPF_FUNC_tail_call
+			       ? verr(e, -EINVAL, "expected prog array map for tail call") : 0;
+	mp = &e->in->maps[map];
+	if ((mp->map_flags & BPF_F_RDONLY_PROG) &&
+	    (id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem ||
+	     id == BPF_FUNC_map_push_elem || id == BPF_FUNC_map_pop_elem))
+		return verr(e, -EACCES, "write into map forbidden");
+	if (id == BPF_FUNC_tail_call && mp->type != BPF_MAP_TYPE_PROG_ARRAY)
+		return verr(e, -EINVAL, "expected prog array map for tail call");
+	if (!verifier_map_func_compatible(mp->type, id))
+		return verr(e, -EINVAL, "cannot pass map_type %u into func %s#%d", mp->type, h->name,
+			    id);
+	return 0;
 }
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
@@ -872,13 +915,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
 			return err;
-	/* (Linux's record_func_key() finds a tail call's map first.) */
-	if (!kfunc && insn->imm == BPF_FUNC_tail_call && m.map >= 0 &&
-	    e->in->maps[m.map].type != BPF_MAP_TYPE_PROG_ARRAY)
-		return verr(e, -EINVAL, "expected prog array map for tail call");
-	if (!kfunc && m.map >= 0 && !map_fits_helper(e->in->maps[m.map].type, insn->imm))
-		return verr(e, -EINVAL, "cannot pass map_type %u into func %s#%d", e->in->maps[m.map].type,
-			    fn->name, insn->imm);
+	if (!kfunc && (err = check_map_func(e, insn->imm, m.map)))
+		return err;
 	/* Linux lets a local dynptr cover a map value only (checked after the arguments). */
 	if (fn->proto.args[3] == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL &&
 	    vreg(st, BPF_REG_1)->type != PTR_TO_MAP_VALUE) {
@@ -914,7 +952,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			if (st->nrefs == V_MAX_REFS)
 				return verr(e, -EINVAL, "too many references held");
 			st->refs[st->nrefs++] = (struct vref){.id = r->id ? r->id : vnew_id(e), .insn = idx,
-							      .kind = REF_LOCK, .lock_map = map, .lock_off = off};
+							      .kind = REF_LOCK, .lock_map = map, .lock_off = off,
+							      .lock_noid = !r->id};
 		} else {
 			uint32_t i;
 
@@ -922,7 +961,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				;
 			if (i == st->nrefs)
 				return verr(e, -EINVAL, "bpf_spin_unlock without taking a lock");
-			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off)
+			/* The lock is the one of the value the locking pointer came from (its id:
+			 * Linux's identity), not any value of the same map: two lookups may find
+			 * two elements. */
+			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off ||
+			    (r->id ? st->refs[i].lock_noid || st->refs[i].id != r->id
+				   : !st->refs[i].lock_noid))
 				return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
 			st->refs[i] = st->refs[--st->nrefs];
 		}

@@ -696,6 +696,11 @@ int check_ld_imm64(struct venv *e, const struct bpf_insn *insn)
 		d->var = scalar_const(0);
 		return 0;
 	}
+	case ISA_PSEUDO_MAP_FD:
+	case ISA_PSEUDO_MAP_VALUE:
+		/* The loader turns every relocated map reference into an index: a file
+		 * descriptor left in the instruction names no map of this object. */
+		return verr(e, -EINVAL, "fd %d is not pointing to valid bpf_map", insn->imm);
 	default:
 		return verr(e, -EINVAL, "exbpf: lddw with src %d (ksym variables) is not supported",
 			    insn->src_reg);
@@ -743,13 +748,15 @@ int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool z
 	case PTR_TO_STACK: {
 		struct vframe *f = stack_frame(e, &r);
 		int64_t min_off, max_off;
-		int err = stack_bounds(e, regno, &r, off, size, write || raw_uninit ? ACC_WRITE : ACC_READ,
-				       true, &min_off, &max_off);
+		int err;
 
-		if (err)
-			return err;
+		/* A map's zero-sized key (a ring buffer's, say) read from the stack. */
 		if (size == 0 && !zero_ok)
 			return verr(e, -EACCES, "invalid zero-sized read");
+		err = stack_bounds(e, regno, &r, off, size, write || raw_uninit ? ACC_WRITE : ACC_READ,
+				   true, &min_off, &max_off);
+		if (err)
+			return err;
 		if (size == 0)
 			return 0;
 		note_depth(e, f, min_off);

@@ -66,7 +66,7 @@
 	[ID] = {.id = (ID), .name = "bpf_" #NAME, .proto = PROTO, .prog_types = (TYPES),            \
 		.gpl_only = (GPL_ONLY), .unsupported = (UNSUPPORTED)}
 
-#define HELPER_MAX_ID 211 /* BPF_FUNC_cgrp_storage_delete, the last of Linux 6.18 */
+#define HELPER_MAX_ID 211 /* FUNC_CGRP_STORAGE_DELETE, the last of Linux 6.18 */
 
 static const struct verifier_helper helpers[HELPER_MAX_ID + 1] = {
 	H(BPF_FUNC_map_lookup_elem, map_lookup_elem, LNX | EX, ANYL, OK,
@@ -557,6 +557,159 @@ uint32_t verifier_prog_type_bit(uint32_t prog_type)
  * (the second), and the socket casts bpf_sk_base_func_proto() offers only with CAP_PERFMON:
  * without them the program types that have them in Linux 6.18 do not (Linux: "program of
  * this type cannot use helper"). */
+/* Linux 6.18's helpers with .pkt_access among those exbpf checks (the socket lookups also have
+ * it, but take kernel objects exbpf does not model); every other helper given a packet
+ * pointer was checked to be refused by the running kernel. */
+bool verifier_helper_pkt_access(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_update_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_lookup_percpu_elem:
+	case BPF_FUNC_csum_diff:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Newer than the system's UAPI header (Linux 6.2). */
+#define MAP_TYPE_CGRP_STORAGE 32
+#define FUNC_CGRP_STORAGE_GET 210
+#define FUNC_CGRP_STORAGE_DELETE 211
+
+/* The helpers a map of type `map_type` may be given to, when Linux restricts them (its
+ * check_map_func_compatibility(), first table). */
+static bool map_allows_func(uint32_t map_type, int32_t f)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		return f == BPF_FUNC_tail_call;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		return f == BPF_FUNC_perf_event_read || f == BPF_FUNC_perf_event_output ||
+		       f == BPF_FUNC_perf_event_read_value || f == BPF_FUNC_skb_output ||
+		       f == BPF_FUNC_xdp_output;
+	case BPF_MAP_TYPE_RINGBUF:
+		return f == BPF_FUNC_ringbuf_output || f == BPF_FUNC_ringbuf_reserve ||
+		       f == BPF_FUNC_ringbuf_query || f == BPF_FUNC_ringbuf_reserve_dynptr ||
+		       f == BPF_FUNC_ringbuf_submit_dynptr || f == BPF_FUNC_ringbuf_discard_dynptr;
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		return f == BPF_FUNC_user_ringbuf_drain;
+	case BPF_MAP_TYPE_STACK_TRACE:
+		return f == BPF_FUNC_get_stackid;
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+		return f == BPF_FUNC_skb_under_cgroup || f == BPF_FUNC_current_task_under_cgroup;
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return f == BPF_FUNC_get_local_storage;
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_XSKMAP:
+		return f == BPF_FUNC_redirect_map || f == BPF_FUNC_map_lookup_elem;
+	case BPF_MAP_TYPE_CPUMAP:
+		return f == BPF_FUNC_redirect_map;
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return f == BPF_FUNC_map_lookup_elem;
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+		return f == BPF_FUNC_map_peek_elem || f == BPF_FUNC_map_pop_elem ||
+		       f == BPF_FUNC_map_push_elem;
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+		return f == BPF_FUNC_map_peek_elem || f == BPF_FUNC_map_push_elem;
+	case BPF_MAP_TYPE_SK_STORAGE:
+		return f == BPF_FUNC_sk_storage_get || f == BPF_FUNC_sk_storage_delete;
+	case BPF_MAP_TYPE_INODE_STORAGE:
+		return f == BPF_FUNC_inode_storage_get || f == BPF_FUNC_inode_storage_delete;
+	case BPF_MAP_TYPE_TASK_STORAGE:
+		return f == BPF_FUNC_task_storage_get || f == BPF_FUNC_task_storage_delete;
+	case MAP_TYPE_CGRP_STORAGE:
+		return f == FUNC_CGRP_STORAGE_GET || f == FUNC_CGRP_STORAGE_DELETE;
+	default:
+		return true;
+	}
+}
+
+/* The map types helper `f` takes, when Linux restricts them (second table). */
+static bool func_allows_map(int32_t f, uint32_t t)
+{
+	switch (f) {
+	case BPF_FUNC_tail_call:
+		return t == BPF_MAP_TYPE_PROG_ARRAY;
+	case BPF_FUNC_perf_event_read:
+	case BPF_FUNC_perf_event_output:
+	case BPF_FUNC_perf_event_read_value:
+	case BPF_FUNC_skb_output:
+	case BPF_FUNC_xdp_output:
+		return t == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_query:
+	case BPF_FUNC_ringbuf_reserve_dynptr:
+	case BPF_FUNC_ringbuf_submit_dynptr:
+	case BPF_FUNC_ringbuf_discard_dynptr:
+		return t == BPF_MAP_TYPE_RINGBUF;
+	case BPF_FUNC_user_ringbuf_drain:
+		return t == BPF_MAP_TYPE_USER_RINGBUF;
+	case BPF_FUNC_get_stackid:
+		return t == BPF_MAP_TYPE_STACK_TRACE;
+	case BPF_FUNC_current_task_under_cgroup:
+	case BPF_FUNC_skb_under_cgroup:
+		return t == BPF_MAP_TYPE_CGROUP_ARRAY;
+	case BPF_FUNC_redirect_map:
+		return t == BPF_MAP_TYPE_DEVMAP || t == BPF_MAP_TYPE_DEVMAP_HASH ||
+		       t == BPF_MAP_TYPE_CPUMAP || t == BPF_MAP_TYPE_XSKMAP;
+	case BPF_FUNC_sk_redirect_map:
+	case BPF_FUNC_msg_redirect_map:
+	case BPF_FUNC_sock_map_update:
+		return t == BPF_MAP_TYPE_SOCKMAP;
+	case BPF_FUNC_sk_redirect_hash:
+	case BPF_FUNC_msg_redirect_hash:
+	case BPF_FUNC_sock_hash_update:
+		return t == BPF_MAP_TYPE_SOCKHASH;
+	case BPF_FUNC_get_local_storage:
+		return t == BPF_MAP_TYPE_CGROUP_STORAGE || t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+	case BPF_FUNC_sk_select_reuseport:
+		return t == BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || t == BPF_MAP_TYPE_SOCKMAP ||
+		       t == BPF_MAP_TYPE_SOCKHASH;
+	case BPF_FUNC_map_pop_elem:
+		return t == BPF_MAP_TYPE_QUEUE || t == BPF_MAP_TYPE_STACK;
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_map_push_elem:
+		return t == BPF_MAP_TYPE_QUEUE || t == BPF_MAP_TYPE_STACK ||
+		       t == BPF_MAP_TYPE_BLOOM_FILTER;
+	case BPF_FUNC_map_lookup_percpu_elem:
+		return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+		       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	case BPF_FUNC_sk_storage_get:
+	case BPF_FUNC_sk_storage_delete:
+		return t == BPF_MAP_TYPE_SK_STORAGE;
+	case BPF_FUNC_inode_storage_get:
+	case BPF_FUNC_inode_storage_delete:
+		return t == BPF_MAP_TYPE_INODE_STORAGE;
+	case BPF_FUNC_task_storage_get:
+	case BPF_FUNC_task_storage_delete:
+		return t == BPF_MAP_TYPE_TASK_STORAGE;
+	case FUNC_CGRP_STORAGE_GET:
+	case FUNC_CGRP_STORAGE_DELETE:
+		return t == MAP_TYPE_CGRP_STORAGE;
+	default:
+		return true;
+	}
+}
+
+bool verifier_map_func_compatible(uint32_t map_type, int32_t func_id)
+{
+	/* Sockmaps and sockhashes take lookups, updates and deletes under conditions of the
+	 * program type that exbpf does not model (it has no such maps). */
+	if (map_type == BPF_MAP_TYPE_SOCKMAP || map_type == BPF_MAP_TYPE_SOCKHASH ||
+	    map_type == BPF_MAP_TYPE_REUSEPORT_SOCKARRAY)
+		return func_allows_map(func_id, map_type);
+	return map_allows_func(map_type, func_id) && func_allows_map(func_id, map_type);
+}
+
 bool verifier_helper_needs_caps(int32_t id)
 {
 	static const char *const names[] = {

@@ -116,7 +116,11 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 		}
 		if (!os)
 			continue; /* old never wrote there: it read nothing that matters */
-		if (i < 64 && !(relevant & (1ull << i)) && !holds_pointer(os) && !holds_pointer(cs))
+		/* An irrelevant slot is any data, unless cur holds a pointer there: a later
+		 * operation refused on a pointer (arithmetic, say) may reach it although its value
+		 * never matters. A pointer in old only is fine: whatever cur has there is a
+		 * scalar, which every operation that accepts a pointer accepts too. */
+		if (i < 64 && !(relevant & (1ull << i)) && !holds_pointer(cs))
 			continue;
 		/* A dynptr: the same one (kind, slot, ids), its bytes untouched. */
 		if (os->type[0] == STACK_DYNPTR) {
@@ -172,6 +176,7 @@ bool vstate_covers(const struct vstate *old, const struct vstate *cur, const uin
 		const struct vref *a = &old->refs[i], *b = &cur->refs[i];
 
 		if (a->kind != b->kind || a->lock_map != b->lock_map || a->lock_off != b->lock_off ||
+		    a->lock_noid != b->lock_noid ||
 		    !id_match(&m, a->id, b->id))
 			return false;
 	}

@@ -107,6 +107,9 @@ struct vref {
 	uint8_t kind;  /* enum ref_kind */
 	uint32_t lock_map; /* REF_LOCK: the map of the lock (its identity with lock_off) */
 	int32_t lock_off;
+	/* REF_LOCK taken through a map value pointer without an id (global data): id is then
+	 * a fresh one, and only such a pointer unlocks it. */
+	bool lock_noid;
 };
 
 struct vstate {

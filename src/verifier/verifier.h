@@ -48,6 +48,8 @@ enum verifier_ctx_kind {
 struct verifier_func {
 	const char *name;
 	struct exbpf_func_proto proto;
+	/* A Linux helper without .pkt_access: no packet pointer as an argument. */
+	bool no_pkt;
 };
 
 struct verifier_input {
@@ -159,6 +161,10 @@ enum verifier_prog_type_bit {
 
 /* The prototype of helper `id`, or NULL when Linux has no such helper. */
 const struct verifier_helper *verifier_helper_proto(int32_t id);
+/* Whether Linux's helper `id` takes packet pointers as memory arguments (.pkt_access). */
+bool verifier_helper_pkt_access(int32_t id);
+/* Whether Linux lets a map of type `map_type` be the map argument of helper `func_id`. */
+bool verifier_map_func_compatible(uint32_t map_type, int32_t func_id);
 /* Whether Linux offers helper `id` only to loaders with CAP_BPF or CAP_PERFMON. */
 bool verifier_helper_needs_caps(int32_t id);
 /* The VPT_* bit of a program type (enum bpf_prog_type, or an exbpf type: VPT_EXBPF). */

@@ -149,5 +149,17 @@ expect verify-missing-file 2 '^exbpf: /nonexistent.o' "$EXBPF" verify /nonexiste
 expect run-rejected 1 'rejected by the verifier at insn [0-9]+: At program exit the register R1' \
 	"$EXBPF" run "$P/verifier_throw.bpf.o" --prog cgroup_throw_2
 
+# A syscall program's context is the caller's buffer: a run must give as many bytes as the
+# program reads (Linux: EINVAL otherwise); the program reads the word at 8.
+printf '\001\000\000\000\002\000\000\000\007\000\000\000' >"$tmp/ctx12"
+printf '\001\000\000\000' >"$tmp/ctx4"
+for engine in interp jit; do
+	expect "run-syscall-ctx-$engine" 0 '^retval: 7' "$EXBPF" run "$P/verifier_ctx.bpf.o" \
+		--prog syscall_ctx_reads_12 --engine "$engine" --ctx "$tmp/ctx12"
+	expect "run-syscall-ctx-short-$engine" 2 'reads 12 bytes of its context, the run gives 4' \
+		"$EXBPF" run "$P/verifier_ctx.bpf.o" --prog syscall_ctx_reads_12 --engine "$engine" \
+		--ctx "$tmp/ctx4"
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -335,3 +335,79 @@ __naked void ctx_null_test_walks_both(void)
 		     "1:\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A socket filter reads tc_index but none of the socket's addresses and ports (family ..
+ * local_port) nor wire_len; a cgroup skb program reads tc_index but not wire_len. */
+SEC("socket") __success __retval(0)
+__naked void socket_read_tc_index(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[tc_index]);\n"
+		     "exit;\n" :: SKB(tc_index) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid bpf_context access off=88 size=4")
+__naked void socket_read_family(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[family]);\n"
+		     "exit;\n" :: SKB(family) : __clobber_all);
+}
+
+SEC("socket") __failure __msg("invalid bpf_context access off=160 size=4")
+__naked void socket_read_wire_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[wire_len]);\n"
+		     "exit;\n" :: SKB(wire_len) : __clobber_all);
+}
+
+SEC("cgroup/skb") __success __retval(0)
+__naked void cgroup_skb_read_tc_index(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[tc_index]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(tc_index) : __clobber_all);
+}
+
+SEC("cgroup/skb") __failure __msg("invalid bpf_context access off=160 size=4")
+__naked void cgroup_skb_read_wire_len(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + %[wire_len]);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(wire_len) : __clobber_all);
+}
+
+/* A syscall program's context is the caller's buffer, of any size up to U16_MAX: aligned
+ * reads and writes at any offset an instruction can name are allowed (a run must give a
+ * buffer that covers them, see tests/cli/basics.sh); below it, or misaligned, they are not. */
+SEC("syscall") __success
+__naked void syscall_ctx_rw(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + 4);\n"
+		     "*(u32 *)(r1 + 8) = r2;\n"
+		     "r0 = *(u64 *)(r1 + 32760);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("syscall") __failure __msg("invalid bpf_context access off=-1 size=1")
+__naked void syscall_ctx_below(void)
+{
+	asm volatile("r0 = *(u8 *)(r1 - 1);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("syscall") __failure __msg("invalid bpf_context access off=2 size=4")
+__naked void syscall_ctx_misaligned(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + 2);\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Runs of this one need 12 bytes of context (tests/cli/basics.sh). */
+SEC("syscall")
+__naked void syscall_ctx_reads_12(void)
+{
+	asm volatile("r0 = *(u32 *)(r1 + 8);\n"
+		     "exit;\n" ::: __clobber_all);
+}

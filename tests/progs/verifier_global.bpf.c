@@ -152,3 +152,86 @@ int rcu_across_throwing_global(struct __sk_buff *skb)
 	bpf_rcu_read_unlock();
 	return r;
 }
+
+/* Argument tags (libbpf's __arg_ctx, __arg_nonnull): a tagged `void *` is the context, a
+ * __arg_nonnull pointer needs no NULL check in the callee and a possibly-NULL one is refused
+ * at the call; untagged, the pointer may be NULL, is no context, and must point to a type of
+ * known size (not void). */
+#define ARG_CTX __attribute__((btf_decl_tag("arg:ctx")))
+#define ARG_NONNULL __attribute__((btf_decl_tag("arg:nonnull")))
+
+__noinline int global_ctx_len(void *ctx ARG_CTX)
+{
+	return ((struct __sk_buff *)ctx)->len;
+}
+
+SEC("?tc") __success __retval(64)
+int calls_arg_ctx(struct __sk_buff *skb)
+{
+	return global_ctx_len(skb);
+}
+
+__noinline int global_void_ptr(void *p)
+{
+	return p != 0;
+}
+
+SEC("?tc") __failure __msg("arg#0 reference type('UNKNOWN ') size cannot be determined: -22")
+__msg("Caller passes invalid args into func#1 ('global_void_ptr')")
+int calls_untagged_void_ptr(struct __sk_buff *skb)
+{
+	return global_void_ptr(skb);
+}
+
+__noinline int global_int_ptr(int *p)
+{
+	return p != 0;
+}
+
+SEC("?tc") __failure __msg("R1 type=ctx expected=fp")
+__msg("Caller passes invalid args into func#1 ('global_int_ptr')")
+int passes_ctx_as_mem(struct __sk_buff *skb)
+{
+	return global_int_ptr((int *)skb);
+}
+
+__noinline int global_deref_nonnull(int *p ARG_NONNULL)
+{
+	return *p;
+}
+
+SEC("?tc") __success __retval(7)
+int calls_arg_nonnull(struct __sk_buff *skb)
+{
+	int v = 7;
+
+	return global_deref_nonnull(&v);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, int);
+	__type(value, int);
+} nonnull_vals SEC(".maps");
+
+SEC("?tc") __failure __msg("arg#0 is expected to be non-NULL")
+int passes_maybe_null_to_nonnull(struct __sk_buff *skb)
+{
+	int k = 0;
+
+	return global_deref_nonnull(bpf_map_lookup_elem(&nonnull_vals, &k));
+}
+
+__noinline int global_deref_untagged(int *p)
+{
+	return *p;
+}
+
+SEC("?tc") __failure __msg("invalid mem access 'mem_or_null'")
+int untagged_pointer_may_be_null(struct __sk_buff *skb)
+{
+	int v = 7;
+
+	return global_deref_untagged(&v);
+}

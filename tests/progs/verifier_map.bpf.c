@@ -515,3 +515,90 @@ __naked void map_value_atomic_misaligned(void)
 		     "r0 = 0;\n"
 		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
 }
+
+/* A map file descriptor left in an lddw (no relocation names a map of the object) is no map:
+ * `r1 = map_fd(0)` (standard input), encoded by hand as a compiler never emits it. */
+SEC("socket") __failure __msg("fd 0 is not pointing to valid bpf_map")
+__naked void raw_map_fd(void)
+{
+	asm volatile(".8byte 0x0000000000001118;\n"
+		     ".8byte 0;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* Maps and helpers go in Linux's pairs: a prog array only to bpf_tail_call, a ring buffer only
+ * to the ring buffer helpers, bpf_tail_call only a prog array. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} progs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ring SEC(".maps");
+
+SEC("tc") __failure __msg("cannot pass map_type 3 into func bpf_map_lookup_elem#1")
+__naked void lookup_in_prog_array(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "*(u32 *)(r10 - 4) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[progs] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(progs), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void tail_call_prog_array(void)
+{
+	asm volatile("r2 = %[progs] ll;\n"
+		     "r3 = 1;\n"
+		     "call %[bpf_tail_call];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(progs), __imm(bpf_tail_call) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("expected prog array map for tail call")
+__naked void tail_call_hash_map(void)
+{
+	asm volatile("r2 = %[hash] ll;\n"
+		     "r3 = 0;\n"
+		     "call %[bpf_tail_call];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(hash), __imm(bpf_tail_call) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("cannot pass map_type 1 into func bpf_ringbuf_output#130")
+__naked void ringbuf_output_to_hash(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "*(u64 *)(r10 - 8) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[hash] ll;\n"
+		     "r3 = 8;\n"
+		     "r4 = 0;\n"
+		     "call %[bpf_ringbuf_output];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(hash), __imm(bpf_ringbuf_output) : __clobber_all);
+}
+
+/* A ring buffer's key is zero bytes: a lookup reads none, which Linux refuses first. */
+SEC("tc") __failure __msg("invalid zero-sized read")
+__naked void lookup_in_ringbuf(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "*(u64 *)(r10 - 8) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[ring] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(ring), __imm(bpf_map_lookup_elem) : __clobber_all);
+}

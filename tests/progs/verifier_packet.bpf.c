@@ -344,3 +344,42 @@ __naked void tc_packet_length(void)
 		     "l0_%=:\n"
 		     "exit;\n" :: SKB(data), SKB(data_end) : __clobber_all);
 }
+
+/* Packet memory as a helper's memory argument: only the helpers Linux marks for it (map
+ * lookups and updates, csum_diff) take it, even when the range is proven; the others are
+ * refused before the argument's type is looked at. */
+SEC("tc") __success __retval(0)
+__naked void pkt_to_csum_diff(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 = *(u32 *)(r1 + %[data_end]);\n"
+		     "r1 = r2;\n"
+		     "r1 += 8;\n"
+		     "if r1 > r3 goto 1f;\n"
+		     "r1 = r2;\n"
+		     "r2 = 8;\n"
+		     "r3 = 0;\n"
+		     "r4 = 0;\n"
+		     "r5 = 0;\n"
+		     "call %[bpf_csum_diff];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(data), SKB(data_end), __imm(bpf_csum_diff) : __clobber_all);
+}
+
+SEC("tc") __failure __msg("helper access to the packet is not allowed")
+__naked void pkt_to_skb_load_bytes(void)
+{
+	asm volatile("r2 = *(u32 *)(r1 + %[data]);\n"
+		     "r3 = *(u32 *)(r1 + %[data_end]);\n"
+		     "r4 = r2;\n"
+		     "r4 += 8;\n"
+		     "if r4 > r3 goto 1f;\n"
+		     "r3 = r2;\n"
+		     "r2 = 0;\n"
+		     "r4 = 8;\n"
+		     "call %[bpf_skb_load_bytes];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: SKB(data), SKB(data_end), __imm(bpf_skb_load_bytes) : __clobber_all);
+}

@@ -209,3 +209,85 @@ int lock_wrong_offset(struct __sk_buff *skb)
 	bpf_spin_unlock((struct bpf_spin_lock *)&l->n);
 	return 0;
 }
+
+/* The lock is the one of the value the pointer came from: two lookups may find two elements,
+ * so unlocking through the other lookup's pointer is refused (it would leave the first lock
+ * held), while a copy of the locking pointer unlocks. */
+SEC("tc") __failure __msg("bpf_spin_unlock of different lock")
+__naked void unlock_other_lookup(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "*(u32 *)(r10 - 4) = r1;\n"
+		     "r1 = 1;\n"
+		     "*(u32 *)(r10 - 8) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[hlocks] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "r2 = r10;\n"
+		     "r2 += -8;\n"
+		     "r1 = %[hlocks] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r7 = r0;\n"
+		     "r1 = r6;\n"
+		     "call %[bpf_spin_lock];\n"
+		     "r1 = r7;\n"
+		     "call %[bpf_spin_unlock];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_map_lookup_elem), __imm(bpf_spin_lock), __imm(bpf_spin_unlock),
+		        __imm_addr(hlocks) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void unlock_copy_of_locking_pointer(void)
+{
+	asm volatile("r1 = 0;\n"
+		     "*(u32 *)(r10 - 4) = r1;\n"
+		     "r2 = r10;\n"
+		     "r2 += -4;\n"
+		     "r1 = %[hlocks] ll;\n"
+		     "call %[bpf_map_lookup_elem];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r6 = r0;\n"
+		     "r7 = r0;\n"
+		     "r1 = r6;\n"
+		     "call %[bpf_spin_lock];\n"
+		     "r1 = r7;\n"
+		     "call %[bpf_spin_unlock];\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm(bpf_map_lookup_elem), __imm(bpf_spin_lock), __imm(bpf_spin_unlock),
+		        __imm_addr(hlocks) : __clobber_all);
+}
+
+/* Socket filters and tracing programs may not name a map whose values hold a lock at all (an
+ * lddw of it, before the walk); tc may. */
+SEC("socket") __failure __msg("socket filter progs cannot use bpf_spin_lock yet")
+__naked void socket_filter_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}
+
+SEC("raw_tp") __failure __msg("tracing progs cannot use bpf_spin_lock yet")
+__naked void raw_tp_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}
+
+SEC("tc") __success __retval(0)
+__naked void tc_names_lock_map(void)
+{
+	asm volatile("r1 = %[locks] ll;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(locks) : __clobber_all);
+}

@@ -330,3 +330,23 @@ __naked void zero_sized_arg_at_fp(void)
 {
 	CSUM_DIFF_AT(0);
 }
+
+/* A pointer spilled on one path only, and dead after the join: the other path's state at the
+ * join is covered by the first one's (whatever is in the slot now is a scalar, which nothing
+ * after the join reads), so the walk stops there as Linux's does. */
+SEC("socket") __success __log_level(1) __msg("processed 11 insns")
+__naked void dead_spilled_pointer_prunes(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "call %[bpf_get_prandom_u32];\n"
+		     "if r0 == 0 goto 1f;\n"
+		     "r0 = 0;\n"
+		     "*(u64 *)(r10 - 16) = r6;\n"
+		     "r6 = *(u64 *)(r10 - 16);\n"
+		     "1:\n"
+		     "if r0 != 0 goto 2f;\n"
+		     "2:\n"
+		     "if r0 != 0 goto 3f;\n"
+		     "3:\n"
+		     "exit;\n" :: __imm(bpf_get_prandom_u32) : __clobber_all);
+}

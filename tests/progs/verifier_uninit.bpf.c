@@ -201,3 +201,12 @@ __naked void jump_on_init(void)
 		     "l0_%=:\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A register field names r0-r10 only: `r0 = r15` (encoded by hand, an assembler refuses it)
+ * names no register. */
+SEC("socket") __failure __msg("R15 is invalid")
+__naked void mov_from_r15(void)
+{
+	asm volatile(".8byte 0x000000000000f0bf;\n"
+		     "exit;\n" ::: __clobber_all);
+}
