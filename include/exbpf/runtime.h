@@ -88,6 +88,12 @@ enum exbpf_arg_kind {
 	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL,
 	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF,
 	EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF,
+	/* A new dynptr of the kind of the previous PTR_TO_DYNPTR argument, sharing its
+	 * reference (bpf_dynptr_clone). */
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE,
+	/* A known constant: the size of the previous PTR_TO_MEM_OR_NULL argument and of the
+	 * memory the call returns (a kfunc's __szk). */
+	EXBPF_ARG_CONST_SIZE_K,
 };
 
 enum exbpf_ret_kind {
@@ -100,6 +106,7 @@ enum exbpf_ret_kind {
 	/* A slice of the dynptr in argument 1: the constant of argument 3 bytes, or NULL; it
 	 * ends with the dynptr. */
 	EXBPF_RET_DYNPTR_MEM_OR_NULL,
+	EXBPF_RET_DYNPTR_RDONLY_MEM_OR_NULL, /* the same, read-only */
 };
 
 enum exbpf_func_flags {

@@ -98,5 +98,7 @@ int rt_register_builtins(struct exbpf_env *env)
 		if (err)
 			return err;
 	}
-	return rt_register_kfuncs(env);
+	int err = rt_register_kfuncs(env);
+
+	return err ? err : rt_register_dynptr_kfuncs(env);
 }

@@ -181,3 +181,125 @@ H(rt_dynptr_data)
 		return 0;
 	return (uintptr_t)bytes(run, p, r2, r3, true);
 }
+
+/* ---- The dynptr kfuncs (registered by name, like every kfunc). */
+
+#undef H
+#define H(name) static RT_HELPER(name)
+
+H(rt_dynptr_size)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, false);
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!p)
+		return 0;
+	return p->data ? size_of(p) : (uint64_t)-EINVAL;
+}
+
+H(rt_dynptr_is_null)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, false);
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return p && !p->data;
+}
+
+/* Local and ring-buffer dynptrs are never read-only. */
+H(rt_dynptr_is_rdonly)
+{
+	(void)dynptr_arg(run, r1, false);
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return 0;
+}
+
+/* [start, end) of the dynptr becomes the dynptr: -ERANGE past its end, -EINVAL reversed. */
+H(rt_dynptr_adjust)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, true);
+	uint32_t start = (uint32_t)r2, end = (uint32_t)r3, size;
+
+	(void)r4, (void)r5;
+	if (!p)
+		return 0;
+	if (!p->data)
+		return (uint64_t)-EINVAL;
+	size = size_of(p);
+	if (start > size || end > size)
+		return (uint64_t)-ERANGE;
+	if (start > end)
+		return (uint64_t)-EINVAL;
+	p->offset += start;
+	p->size = (end - start) | (p->size & ~DYNPTR_SIZE_MASK);
+	return 0;
+}
+
+H(rt_dynptr_clone)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, false), *c = dynptr_arg(run, r2, true);
+
+	(void)r3, (void)r4, (void)r5;
+	if (!p || !c)
+		return 0;
+	if (!p->data) {
+		set(c, NULL, 0, 0);
+		return (uint64_t)-EINVAL;
+	}
+	*c = *p;
+	return 0;
+}
+
+/* A slice of [offset, offset + len) in place (the buffer serves dynptrs whose memory is not
+ * contiguous, which local and ring-buffer ones always are), or NULL when it does not fit. */
+H(rt_dynptr_slice)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, false);
+
+	(void)r3, (void)r5;
+	if (!p || !p->data || check_off_len(p, r2, (uint32_t)r4))
+		return 0;
+	return (uintptr_t)bytes(run, p, r2, (uint32_t)r4, false);
+}
+
+H(rt_dynptr_slice_rdwr)
+{
+	struct rt_dynptr *p = dynptr_arg(run, r1, false);
+
+	(void)r3, (void)r5;
+	if (!p || !p->data || check_off_len(p, r2, (uint32_t)r4))
+		return 0;
+	return (uintptr_t)bytes(run, p, r2, (uint32_t)r4, true);
+}
+
+#define A(k) EXBPF_ARG_##k
+#define NS EXBPF_FN_NEVER_STOPS
+#define P(RET, ...) {.ret = EXBPF_RET_##RET, .flags = NS, .args = {__VA_ARGS__}}
+
+static const struct {
+	const char *name;
+	exbpf_helper_fn fn;
+	struct exbpf_func_proto proto;
+} dynptr_kfuncs[] = {
+	{"bpf_dynptr_size", rt_dynptr_size, P(INTEGER, A(PTR_TO_DYNPTR))},
+	{"bpf_dynptr_is_null", rt_dynptr_is_null, P(INTEGER, A(PTR_TO_DYNPTR))},
+	{"bpf_dynptr_is_rdonly", rt_dynptr_is_rdonly, P(INTEGER, A(PTR_TO_DYNPTR))},
+	{"bpf_dynptr_adjust", rt_dynptr_adjust, P(INTEGER, A(PTR_TO_DYNPTR), A(SCALAR), A(SCALAR))},
+	{"bpf_dynptr_clone", rt_dynptr_clone, P(INTEGER, A(PTR_TO_DYNPTR), A(PTR_TO_UNINIT_DYNPTR_CLONE))},
+	{"bpf_dynptr_slice", rt_dynptr_slice,
+	 P(DYNPTR_RDONLY_MEM_OR_NULL, A(PTR_TO_DYNPTR), A(SCALAR), A(PTR_TO_MEM_OR_NULL),
+	   A(CONST_SIZE_K))},
+	{"bpf_dynptr_slice_rdwr", rt_dynptr_slice_rdwr,
+	 P(DYNPTR_MEM_OR_NULL, A(PTR_TO_DYNPTR), A(SCALAR), A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_K))},
+};
+
+int rt_register_dynptr_kfuncs(struct exbpf_env *env)
+{
+	for (size_t i = 0; i < sizeof(dynptr_kfuncs) / sizeof(dynptr_kfuncs[0]); i++) {
+		int err = exbpf_env__register_kfunc(env, dynptr_kfuncs[i].name, dynptr_kfuncs[i].fn,
+						    &dynptr_kfuncs[i].proto);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}

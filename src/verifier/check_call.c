@@ -91,6 +91,7 @@ struct call_meta {
 	int timer_map; /* the map whose value holds the bpf_timer argument, -1 */
 	uint64_t msize_max; /* the largest size a size argument allowed */
 	struct dynptr_meta dynptr;
+	bool kfunc;
 };
 
 static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_meta *m, bool uninit)
@@ -196,6 +197,17 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		err = check_size_arg(e, regno, k == EXBPF_ARG_CONST_SIZE_OR_ZERO, m, *uninit_mem);
 		m->mem_regno = -1;
 		return err;
+	case EXBPF_ARG_CONST_SIZE_K: {
+		int mem = m->mem_regno;
+
+		if (r->type != SCALAR_VALUE || !scalar_is_const(&r->var))
+			return verr(e, -EINVAL, "R%d must be a known constant", regno);
+		m->alloc_size = (int64_t)r->var.var_off.value;
+		m->mem_regno = -1;
+		if (mem < 0 || reg_is_const(vreg(e->cur, mem), 0))
+			return 0;
+		return check_helper_mem(e, mem, m->alloc_size, true, true, true);
+	}
 	case EXBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
 		if (r->type != SCALAR_VALUE || !scalar_is_const(&r->var))
 			return verr(e, -EACCES, "R%d is not a known constant'", regno);
@@ -269,7 +281,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL:
 	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF:
 	case EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF:
-		err = check_dynptr_arg(e, regno, k, &m->dynptr);
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE:
+		err = check_dynptr_arg(e, regno, k, m->kfunc, &m->dynptr);
 		if (!err && k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
 			m->release_id = m->dynptr.ref_obj_id;
 		return err;
@@ -826,9 +839,9 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	uint32_t idx = st->insn_idx;
 	struct verifier_func fnv;
 	const struct verifier_func *fn = &fnv;
-	struct call_meta m = {.map = -1, .mem_regno = -1, .callback_sub = -1, .cb_ctx_regno = -1,
-			      .timer_map = -1};
 	bool kfunc = insn->src_reg == ISA_PSEUDO_KFUNC_CALL, uninit = false;
+	struct call_meta m = {.map = -1, .mem_regno = -1, .callback_sub = -1, .cb_ctx_regno = -1,
+			      .timer_map = -1, .kfunc = kfunc};
 	struct vframe *f;
 	int err;
 
@@ -1040,10 +1053,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		break;
 	}
 	case EXBPF_RET_DYNPTR_MEM_OR_NULL:
+	case EXBPF_RET_DYNPTR_RDONLY_MEM_OR_NULL:
 		/* A slice: it ends with the dynptr (and with the dynptr's sample). */
 		reg_mark_not_init(r0);
 		r0->type = PTR_TO_MEM;
-		r0->flags = REG_MAYBE_NULL;
+		r0->flags = REG_MAYBE_NULL |
+			    (fn->proto.ret == EXBPF_RET_DYNPTR_RDONLY_MEM_OR_NULL ? REG_RDONLY : 0);
 		r0->aux = m.alloc_size > 0 ? (uint32_t)m.alloc_size : 0;
 		r0->var = scalar_const(0);
 		r0->id = vnew_id(e);

@@ -103,7 +103,23 @@ static const char *kind_name(enum exbpf_arg_kind k)
 		       : "local";
 }
 
-int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dynptr_meta *m)
+/* A ring-buffer dynptr released: it and every clone (same reference), in every frame. */
+static void release_clones(struct venv *e, uint32_t ref_obj_id)
+{
+	for (uint32_t fr = 0; fr <= e->cur->curframe; fr++) {
+		struct vframe *f = e->cur->frames[fr];
+
+		for (uint32_t i = 1; i < f->nslots; i++)
+			if (is_dynptr(&f->slots[i]) && (f->slots[i].spill.flags & REG_DYNPTR_FIRST) &&
+			    f->slots[i].spill.ref_obj_id == ref_obj_id) {
+				end_slices(e, f->slots[i].spill.id);
+				clear_dynptr(f, i);
+			}
+	}
+}
+
+int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfunc,
+		     struct dynptr_meta *m)
 {
 	struct reg *r = vreg(e->cur, regno);
 	struct vframe *f;
@@ -111,6 +127,9 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dy
 	int64_t first;
 	int err;
 
+	if (r->type != PTR_TO_STACK && kfunc)
+		return verr(e, -EINVAL, "arg#%d expected pointer to stack or const struct bpf_dynptr",
+			    regno - 1);
 	if (r->type != PTR_TO_STACK)
 		return verr(e, -EACCES, "R%d type=%s expected=fp, dynptr_ptr", regno,
 			    reg_type_str(r, t, sizeof(t)));
@@ -118,7 +137,8 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dy
 	first = dynptr_slot(e, r, why, sizeof(why));
 	if (first == -EINVAL)
 		vlog_note(e, "%s", why);
-	if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF) {
+	if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ||
+	    k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE) {
 		struct reg d = {.type = NOT_INIT};
 
 		if (first == -EINVAL)
@@ -133,9 +153,14 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dy
 			return verr(e, -EFAULT, "verifier bug: dynptr slots not allocated");
 		if ((err = dynptr_overwrite(e, f, first)) || (err = dynptr_overwrite(e, f, first - 1)))
 			return err;
-		d.aux = k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ? DYNPTR_RINGBUF : DYNPTR_LOCAL;
+		d.aux = k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ? DYNPTR_RINGBUF
+			: k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE   ? m->kind
+								       : DYNPTR_LOCAL;
 		d.id = vnew_id(e);
-		if (d.aux == DYNPTR_RINGBUF && (err = acquire_ref(e, REF_PTR, &d.ref_obj_id)))
+		/* A clone shares its original's reference: releasing either ends both. */
+		if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE)
+			d.ref_obj_id = m->ref_obj_id;
+		else if (d.aux == DYNPTR_RINGBUF && (err = acquire_ref(e, REF_PTR, &d.ref_obj_id)))
 			return err;
 		for (int64_t i = first - 1; i <= first; i++) {
 			for (int b = 0; b < V_REG_SIZE; b++)
@@ -155,10 +180,10 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dy
 		return verr(e, -EINVAL, "Expected a dynptr of type %s as arg #%d", kind_name(k), regno - 1);
 	m->id = f->slots[first].spill.id;
 	m->ref_obj_id = f->slots[first].spill.ref_obj_id;
-	/* Released: the slots are free again (the reference goes with the call). */
-	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF) {
-		end_slices(e, m->id);
-		clear_dynptr(f, first);
-	}
+	m->kind = (uint8_t)f->slots[first].spill.aux;
+	/* Released: its slots and its clones' are free again (the reference goes with the
+	 * call). */
+	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
+		release_clones(e, m->ref_obj_id);
 	return 0;
 }

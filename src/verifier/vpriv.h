@@ -103,10 +103,13 @@ int stack_write_unknown(struct venv *e, int regno, int64_t off, int size);
 /* check_dynptr.c */
 struct dynptr_meta {
 	uint32_t id, ref_obj_id; /* the dynptr argument's (0: none) */
+	uint8_t kind;		 /* its enum dynptr_kind */
 };
-/* A dynptr argument of kind k in regno: checked, made (UNINIT kinds) or released
- * (DYNPTR_RINGBUF); m gets its identity. */
-int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dynptr_meta *m);
+/* A dynptr argument of kind k in regno (of a kfunc: Linux words some errors differently):
+ * checked, made (UNINIT kinds; a clone of the dynptr m names) or released (DYNPTR_RINGBUF,
+ * with every clone); m gets its identity. */
+int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfunc,
+		     struct dynptr_meta *m);
 /* A store reaches stack slot `slot` of f: a local dynptr there ends, a referenced one may not
  * be overwritten. */
 int dynptr_overwrite(struct venv *e, struct vframe *f, int64_t slot);

@@ -436,3 +436,125 @@ int map_value_as_dynptr(struct __sk_buff *skb)
 	bpf_ringbuf_submit_dynptr((struct bpf_dynptr *)v, 0);
 	return 0;
 }
+
+/* The dynptr kfuncs. */
+extern __u32 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym;
+extern int bpf_dynptr_adjust(const struct bpf_dynptr *p, __u32 start, __u32 end) __ksym;
+extern bool bpf_dynptr_is_null(const struct bpf_dynptr *p) __ksym;
+extern bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p) __ksym;
+extern void *bpf_dynptr_slice(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt,
+			      __u32 buffer__szk) __ksym;
+extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt,
+				   __u32 buffer__szk) __ksym;
+extern int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit) __ksym;
+
+SEC("tc") __success __retval(32)
+int size_local(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value();
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	return bpf_dynptr_size(&p);
+}
+SEC("tc") __success __retval(8)
+int adjust_local(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value();
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	if (bpf_dynptr_adjust(&p, 8, 16)) return 1;
+	if (bpf_dynptr_adjust(&p, 4, 2) != -22) return 2;
+	if (bpf_dynptr_adjust(&p, 0, 9) != -34) return 3;
+	return bpf_dynptr_size(&p);
+}
+SEC("tc") __success __retval(-22)
+int null_rdonly(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	int r = bpf_ringbuf_reserve_dynptr(&rb, 100000, 0, &p);
+
+	if (!bpf_dynptr_is_null(&p) || bpf_dynptr_is_rdonly(&p))
+		r = 1;
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return r;
+}
+SEC("tc") __success __retval(42)
+int slice_rdwr_local(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value(), *s;
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	s = bpf_dynptr_slice_rdwr(&p, 8, NULL, 8);
+	if (!s) return 1;
+	*s = 42;
+	return v[1];
+}
+SEC("tc") __failure __msg("R0 cannot write into rdonly_mem")
+int slice_ro_write(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value(), *s;
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	s = bpf_dynptr_slice(&p, 8, NULL, 8);
+	if (!s) return 1;
+	*s = 42;
+	return 0;
+}
+SEC("tc") __success __retval(0)
+int slice_too_far(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value(); char buf[8];
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	return bpf_dynptr_slice(&p, 28, buf, 8) != 0;
+}
+SEC("tc") __success __retval(5)
+int clone_ringbuf(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p, c; __u64 *s;
+	if (bpf_ringbuf_reserve_dynptr(&rb, 16, 0, &p)) { bpf_ringbuf_discard_dynptr(&p, 0); return 0; }
+	bpf_dynptr_clone(&p, &c);
+	bpf_dynptr_adjust(&c, 8, 16);
+	s = bpf_dynptr_slice_rdwr(&c, 0, NULL, 8);
+	if (s) *s = 5;
+	bpf_ringbuf_submit_dynptr(&p, 0);
+	return 5;
+}
+SEC("tc") __failure __msg("arg 1 is an unacquired reference")
+int clone_after_release(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p, c;
+	bpf_ringbuf_reserve_dynptr(&rb, 16, 0, &p);
+	bpf_dynptr_clone(&p, &c);
+	bpf_ringbuf_submit_dynptr(&p, 0);
+	bpf_ringbuf_discard_dynptr(&c, 0);
+	return 0;
+}
+SEC("tc") __failure __msg("R4 must be a known constant")
+int slice_var_size(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value(); char buf[16];
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	return bpf_dynptr_slice(&p, 0, buf, skb->len & 15) != 0;
+}
+SEC("tc") __failure __msg("invalid access to memory, mem_size=4 off=4 size=1")
+int slice_past(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p; __u64 *v = value(); char *s;
+	if (!v) return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	s = bpf_dynptr_slice(&p, 0, NULL, 4);
+	if (!s) return 0;
+	return s[4];
+}
+
+SEC("tc") __failure __msg("arg#0 expected pointer to stack or const struct bpf_dynptr")
+int size_of_map_value(struct __sk_buff *skb)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	return bpf_dynptr_size((struct bpf_dynptr *)v);
+}
