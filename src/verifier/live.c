@@ -71,7 +71,7 @@ static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, 
 			*def = CALLER_SAVED;
 		} else if (op == BPF_EXIT) {
 			*use |= R(BPF_REG_0);
-		} else if (op != BPF_JA) {
+		} else if (op != BPF_JA && !insn_is_may_goto(insn)) {
 			*use |= R(insn->dst_reg) | (x ? R(insn->src_reg) : 0);
 		}
 		break;
@@ -424,7 +424,7 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 			if (e->cfg.insn_sub[i] != 0 || e->in->ret_min <= e->in->ret_max)
 				u |= R(BPF_REG_0);
 			*sin = 0;
-		} else if (op != BPF_JA) {
+		} else if (op != BPF_JA && !insn_is_may_goto(insn)) {
 			u |= d | (x ? s : 0);
 		}
 		break;

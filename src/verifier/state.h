@@ -104,6 +104,9 @@ struct vstate {
 	struct vref refs[V_MAX_REFS];
 	uint32_t nrefs;
 	uint32_t rcu_depth, preempt_depth;
+	/* may_goto fall-throughs taken on this path (Linux's may_goto_depth): a loop bounded
+	 * only by may_goto converges on states that differ in it (see state_visited()). */
+	uint32_t may_goto_depth;
 	/* Exploration bookkeeping (not part of the abstract value). */
 	struct vstate *parent; /* the checkpoint this path descends from */
 	uint32_t branches;     /* unfinished paths below this checkpoint */

@@ -79,6 +79,12 @@ static inline uint32_t vinsn(const struct venv *e) { return e->cur->insn_idx; }
 
 static inline uint32_t vnew_id(struct venv *e) { return ++e->id_gen; }
 
+/* Linux's BPF_JCOND (may_goto): a jump class of its own, with no register operand. */
+static inline bool insn_is_may_goto(const struct bpf_insn *insn)
+{
+	return insn->code == (ISA_JMP | ISA_JCOND);
+}
+
 /* check_alu.c */
 int check_alu(struct venv *e, const struct bpf_insn *insn);
 /* check_mem.c */
@@ -123,6 +129,13 @@ static inline bool map_value_has_lock(const struct venv *e, const struct reg *r)
 void release_ref_regs(struct venv *e, uint32_t ref_obj_id);
 int release_ref(struct venv *e, uint32_t ref_obj_id);
 int acquire_ref(struct venv *e, uint8_t kind, uint32_t *id);
+/* check.c: the state q that goes on to the next round of a loop bounded at instruction idx
+ * (may_goto, an iterator's next()), widened against the previous round. */
+void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q);
+/* check_iter.c */
+/* At an iterator's next() call: the iterator R1 points to is active (Linux's rule for
+ * pruning inside a loop the iterator bounds). */
+bool iter_next_active(const struct venv *e, const struct vstate *st);
 /* live.c */
 int compute_liveness(struct venv *e);
 /* vlog.c */
