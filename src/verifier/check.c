@@ -685,6 +685,8 @@ static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 		return CFG_CALL_SYNC_CB;
 	if (f.proto.flags & EXBPF_FN_ASYNC_CALLBACK)
 		return CFG_CALL_ASYNC_CB;
+	if (f.proto.flags & EXBPF_FN_ITER_NEXT)
+		return CFG_CALL_ITER_NEXT;
 	return CFG_CALL_PLAIN;
 }
 

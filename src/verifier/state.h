@@ -62,6 +62,13 @@ enum slot_type {
 	STACK_SPILL,	   /* part of a spilled register */
 	STACK_MISC,	   /* some scalar bytes */
 	STACK_ZERO,	   /* known zero bytes */
+	STACK_ITER,	   /* part of an open-coded iterator (check_iter.c) */
+};
+
+/* An iterator's state (its first slot's spill.aux). */
+enum iter_state {
+	ITER_ACTIVE = 1, /* next() may return a value */
+	ITER_DRAINED,	 /* next() returned NULL: it returns nothing else */
 };
 
 /* 8 bytes of stack: slot i covers fp-8*(i+1) .. fp-8*i. */

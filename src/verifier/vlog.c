@@ -72,6 +72,12 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 	char types[V_REG_SIZE + 1];
 	bool any = false;
 
+	if (s->type[0] == STACK_ITER && s->spill.aux) {
+		/* Linux names the type; exbpf's only iterator type is num. */
+		snprintf(b, size, "iter_num(ref_id=%u,state=%s,depth=%u)", s->spill.ref_obj_id,
+			 s->spill.aux == ITER_ACTIVE ? "active" : "drained", s->spill.range);
+		return true;
+	}
 	if (s->type[0] == STACK_SPILL) {
 		/* A spill narrower than the slot: the bytes above it first ("????0"). */
 		int k = V_REG_SIZE - 1, n = 0;

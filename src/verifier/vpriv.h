@@ -136,6 +136,11 @@ void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q);
 /* At an iterator's next() call: the iterator R1 points to is active (Linux's rule for
  * pruning inside a loop the iterator bounds). */
 bool iter_next_active(const struct venv *e, const struct vstate *st);
+/* An EXBPF_ARG_PTR_TO_ITER argument in regno: new() starts the iterator, next() and destroy()
+ * need one (destroy() ends it: *release_id, its reference). */
+int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, uint32_t *release_id);
+/* next()'s outcomes once R0 is set; arg: R1 before the call. */
+int iter_next(struct venv *e, const struct verifier_func *fn, uint32_t idx, const struct reg *arg);
 /* live.c */
 int compute_liveness(struct venv *e);
 /* vlog.c */
