@@ -311,10 +311,10 @@ static const struct vstate *prev_round(const struct vstate *st, uint32_t idx)
 	return NULL;
 }
 
-static void widen_scalar(const struct reg *old, struct reg *r)
+static void widen_scalar(const struct reg *old, struct reg *r, bool keep_const)
 {
 	if (old->type != SCALAR_VALUE || r->type != SCALAR_VALUE ||
-	    (scalar_is_const(&old->var) && scalar_is_const(&r->var)) ||
+	    (keep_const && scalar_is_const(&old->var) && scalar_is_const(&r->var)) ||
 	    (scalar_equal(&old->var, &r->var) && old->id == r->id && old->off == r->off))
 		return;
 	reg_mark_unknown(r);
@@ -323,9 +323,9 @@ static void widen_scalar(const struct reg *old, struct reg *r)
 /* The next round of a loop that may_goto or an iterator bounds (Linux's
  * widen_imprecise_scalars()): a scalar that changed since the previous round becomes unknown,
  * so that the rounds converge instead of stepping through every value. Linux keeps the
- * scalars its backtracking marked precise; exbpf keeps those that were constants in both
- * rounds (counters a decided comparison reads: Linux marks those precise) and widens the
- * rest. */
+ * scalars its backtracking marked precise; exbpf keeps the constants (in both rounds) whose
+ * value may still reach a jump, a call or the exit (e->lprec: where Linux's marks come from,
+ * a decided comparison of a counter above all) and widens the rest. */
 void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q)
 {
 	const struct vstate *prev = prev_round(e->cur, idx);
@@ -335,12 +335,17 @@ void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q)
 	for (uint32_t fi = 0; fi <= q->curframe; fi++) {
 		const struct vframe *of = prev->frames[fi];
 		struct vframe *f = q->frames[fi];
+		/* Callers' frames: every constant kept. */
+		bool cur = fi == q->curframe;
+		uint16_t keep = cur ? e->lprec[q->insn_idx] : 0xffff;
+		uint64_t skeep = cur ? e->lsprec[q->insn_idx] : ~0ull;
 
 		for (int i = 0; i < BPF_REG_10; i++)
-			widen_scalar(&of->regs[i], &f->regs[i]);
+			widen_scalar(&of->regs[i], &f->regs[i], keep >> i & 1);
 		for (uint32_t sl = 0; sl < f->nslots && sl < of->nslots; sl++)
 			if (f->slots[sl].type[0] == STACK_SPILL && of->slots[sl].type[0] == STACK_SPILL)
-				widen_scalar(&of->slots[sl].spill, &f->slots[sl].spill);
+				widen_scalar(&of->slots[sl].spill, &f->slots[sl].spill,
+					     sl >= 64 || (skeep >> sl & 1));
 	}
 }
 
@@ -854,6 +859,8 @@ out:
 	free_explored(&e);
 	free(e.stack);
 	free(e.live);
+	free(e.lprec);
+	free(e.lsprec);
 	free(e.prec);
 	free(e.sprec);
 	free(e.stack_depth);

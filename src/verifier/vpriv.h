@@ -26,6 +26,12 @@ struct venv {
 	uint16_t *live;		  /* per instruction: registers live before it */
 	uint16_t *prec;		  /* per instruction: live registers whose value may matter */
 	uint64_t *sprec;	  /* per instruction: own stack slots whose contents may matter */
+	/* The same, seeded only where Linux marks scalars precise (jump operands, call
+	 * arguments, returned values; not pointer offsets, memory bases or stored values): the
+	 * constants a bounded loop's rounds keep exact (widen_loop_round()). Only for programs
+	 * with may_goto or an iterator. */
+	uint16_t *lprec;
+	uint64_t *lsprec;
 	struct vnode **explored;  /* per instruction: checkpoints */
 	struct vnode *zombies;	  /* checkpoints out of the lists that paths still descend from */
 	uint32_t nzombies, zombie_sweep_at;
