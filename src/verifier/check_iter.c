@@ -6,8 +6,8 @@
  * STACK_ITER. The first slot's `spill` carries what the verifier knows: ref_obj_id, the
  * reference new() acquired (a leak at an exit is Linux's "Unreleased reference"), aux, the
  * state (active: next() may still return a value; drained: it returned NULL), range, the
- * depth (next() calls that returned a value on this path), var, the type as a constant (a
- * hash of its name). A store into the slots overwrites the iterator as any data; a load from
+ * depth (next() calls that returned a value on this path), var, the type as a constant (its
+ * index in venv.iter_types, which keeps the names for the log). A store into the slots overwrites the iterator as any data; a load from
  * them is refused (check_mem.c). */
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +24,16 @@ static void iter_type(const char *fn, const char **name, int *len)
 	*len = u ? (int)(u - p) : (int)strlen(p);
 }
 
-static uint64_t type_key(const char *name, int len)
+/* The type's index in e->iter_types (added if new), or -1 when the table is full. */
+static int type_key(struct venv *e, const char *name, int len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (int i = 0; i < len; i++)
-		h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
-	return h;
+	for (uint32_t i = 0; i < e->niter_types; i++)
+		if (e->iter_types[i].len == len && !strncmp(e->iter_types[i].name, name, (size_t)len))
+			return (int)i;
+	if (e->niter_types == V_MAX_ITER_TYPES)
+		return -1;
+	e->iter_types[e->niter_types] = (struct viter_type){name, len};
+	return (int)e->niter_types++;
 }
 
 /* The first slot of the iterator R1 points at, or NULL: not the stack, not a constant
@@ -56,13 +59,13 @@ static struct vslot *iter_slot(const struct vstate *st, const struct reg *r, uin
  * memory, below it in the array. */
 static struct vslot *iter_part(struct vslot *s, uint32_t i) { return s - i; }
 
-static bool is_iter(const struct vslot *s, uint64_t key, uint32_t nslots)
+static bool is_iter(const struct vslot *s, int key, uint32_t nslots)
 {
 	for (uint32_t i = 0; i < nslots; i++)
 		for (int b = 0; b < V_REG_SIZE; b++)
 			if (iter_part((struct vslot *)s, i)->type[b] != STACK_ITER)
 				return false;
-	return scalar_is_const(&s->spill.var) && s->spill.var.var_off.value == key;
+	return scalar_is_const(&s->spill.var) && s->spill.var.var_off.value == (uint64_t)key;
 }
 
 static bool touches_iter(const struct vslot *s, uint32_t nslots)
@@ -94,12 +97,14 @@ int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, ui
 	int tlen, err;
 	int64_t off = 0;
 	struct vslot *s;
-	uint64_t key;
+	int key;
 
 	if (r->type != PTR_TO_STACK)
 		return verr(e, -EINVAL, "arg#%d expected pointer to an iterator on stack", regno - 1);
 	iter_type(fn->name, &tname, &tlen);
-	key = type_key(tname, tlen);
+	key = type_key(e, tname, tlen);
+	if (key < 0)
+		return verr(e, -E2BIG, "exbpf: more than %d iterator types", V_MAX_ITER_TYPES);
 	if (!nslots)
 		return verr(e, -EINVAL, "exbpf: iterator function %s has no iter_size", fn->name);
 	if (!scalar_is_const(&r->var))
@@ -133,7 +138,7 @@ int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, ui
 		s->spill.ref_obj_id = id;
 		s->spill.aux = ITER_ACTIVE;
 		s->spill.range = 0;
-		s->spill.var = scalar_const(key);
+		s->spill.var = scalar_const((uint64_t)key);
 		return 0;
 	}
 	s = iter_slot(st, r, nslots, &off);

@@ -73,8 +73,11 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 	bool any = false;
 
 	if (s->type[0] == STACK_ITER && s->spill.aux) {
-		/* Linux names the type; exbpf's only iterator type is num. */
-		snprintf(b, size, "iter_num(ref_id=%u,state=%s,depth=%u)", s->spill.ref_obj_id,
+		uint64_t t = s->spill.var.var_off.value;
+		const struct viter_type *it = t < e->niter_types ? &e->iter_types[t] : NULL;
+
+		snprintf(b, size, "iter_%.*s(ref_id=%u,state=%s,depth=%u)", it ? it->len : 1,
+			 it ? it->name : "?", s->spill.ref_obj_id,
 			 s->spill.aux == ITER_ACTIVE ? "active" : "drained", s->spill.range);
 		return true;
 	}
@@ -229,9 +232,10 @@ static void scratched(struct venv *e, uint32_t idx, uint32_t *regs, uint64_t *sl
 		const struct reg *r1 = &f->regs[BPF_REG_1];
 
 		*regs |= 0x3f;
-		/* The irq flags' slot, as Linux marks it. */
+		/* The irq flags' slot and an iterator's (its first), as Linux marks them. */
 		if (call_func(e, &e->insns[idx], &fn) && fn.name &&
-		    !strncmp(fn.name, "bpf_local_irq_", 14) && r1->type == PTR_TO_STACK &&
+		    (!strncmp(fn.name, "bpf_local_irq_", 14) || fn.proto.args[0] == EXBPF_ARG_PTR_TO_ITER) &&
+		    r1->type == PTR_TO_STACK &&
 		    scalar_is_const(&r1->var) && r1->frameno == f->frameno) {
 			int64_t off = (int64_t)r1->off + (int64_t)r1->var.var_off.value;
 

@@ -17,6 +17,13 @@ struct vnode {
 	uint64_t hash; /* vstate_hash() of st, for the infinite-loop check */
 };
 
+/* An iterator type's name ("num" of bpf_iter_num_new), for the log. */
+struct viter_type {
+	const char *name;
+	int len;
+};
+#define V_MAX_ITER_TYPES 16
+
 struct venv {
 	const struct verifier_input *in;
 	struct verifier_result *res;
@@ -32,6 +39,8 @@ struct venv {
 	 * with may_goto or an iterator. */
 	uint16_t *lprec;
 	uint64_t *lsprec;
+	struct viter_type iter_types[V_MAX_ITER_TYPES]; /* check_iter.c */
+	uint32_t niter_types;
 	struct vnode **explored;  /* per instruction: checkpoints */
 	struct vnode *zombies;	  /* checkpoints out of the lists that paths still descend from */
 	uint32_t nzombies, zombie_sweep_at;
