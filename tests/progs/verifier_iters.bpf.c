@@ -464,3 +464,30 @@ int throw_in_loop(struct __sk_buff *skb)
 	}
 	return n;
 }
+
+/* The same from a static function two frames down: the throw unwinds both frames. */
+static __noinline int sum_until_throw(int n)
+{
+	int i, s = 0;
+
+	bpf_for(i, 0, n) {
+		s += i;
+		if (i == 5)
+			bpf_throw(99);
+	}
+	return s;
+}
+
+SEC("tc") __failure __msg("Unreleased reference id=1 alloc_insn=10")
+__exbpf_success __exbpf_retval(99)
+int throw_in_subprog_loop(struct __sk_buff *skb)
+{
+	return sum_until_throw(10);
+}
+
+/* ... and the path that does not throw destroys the iterator: fine in both. */
+SEC("tc") __success __retval(10)
+int subprog_loop_no_throw(struct __sk_buff *skb)
+{
+	return sum_until_throw(5);
+}

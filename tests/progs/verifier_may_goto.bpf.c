@@ -185,3 +185,24 @@ int stack_depth_counts_budget(void *ctx)
 		n++;
 	return 0;
 }
+
+/* A callback's every run has a budget of its own (Linux: the callback's own hidden slot, set
+ * by its prologue). */
+static int spend_in_callback(__u32 i, void *ctx)
+{
+	__u64 n = zero;
+
+	while (can_loop)
+		n++;
+	*(__u64 *)ctx += n == MAX_LOOPS;
+	return 0;
+}
+
+SEC("tc") __success __exbpf_success __exbpf_retval(3)
+int budget_per_callback_run(struct __sk_buff *skb)
+{
+	__u64 total = 0;
+
+	bpf_loop(3, spend_in_callback, &total, 0);
+	return total;
+}
