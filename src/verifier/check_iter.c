@@ -107,12 +107,17 @@ int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, ui
 		return verr(e, -E2BIG, "exbpf: more than %d iterator types", V_MAX_ITER_TYPES);
 	if (!nslots)
 		return verr(e, -EINVAL, "exbpf: iterator function %s has no iter_size", fn->name);
-	if (!scalar_is_const(&r->var))
-		return verr(e, -EINVAL, "R%d variable offset stack access prohibited for !root", regno);
-	off = r->off + (int64_t)r->var.var_off.value;
-	if (off % V_REG_SIZE)
-		return verr(e, -EINVAL, "cannot pass in iter_%.*s at an offset=%lld", tlen, tname,
-			    (long long)off);
+	/* Linux says why it cannot find the slots, then that it found no iterator there. */
+	if (!scalar_is_const(&r->var) || (r->off + (int64_t)r->var.var_off.value) % V_REG_SIZE) {
+		if (!scalar_is_const(&r->var))
+			vlog_note(e, "iter has to be at a constant offset\n");
+		else
+			vlog_note(e, "cannot pass in iter at an offset=%lld\n",
+				   (long long)(r->off + (int64_t)r->var.var_off.value));
+		return verr(e, -EINVAL, "expected %s iter_%.*s as arg #%d",
+			    flags & EXBPF_FN_ITER_NEW ? "uninitialized" : "an initialized", tlen, tname,
+			    regno - 1);
+	}
 	if (flags & EXBPF_FN_ITER_NEW) {
 		/* new(): slots that hold no iterator; they become one (written, as Linux checks
 		 * a store of each slot first). */

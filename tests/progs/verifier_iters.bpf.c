@@ -491,3 +491,38 @@ int subprog_loop_no_throw(struct __sk_buff *skb)
 {
 	return sum_until_throw(5);
 }
+
+/* The iterator's slots must be found: a variable or misaligned offset is refused, Linux
+ * saying why first. */
+SEC("socket") __failure __msg("iter has to be at a constant offset")
+__msg("expected uninitialized iter_num as arg #0")
+__naked void iter_var_off(void)
+{
+	asm volatile("call %[bpf_get_prandom_u32];\n"
+		     "r0 &= 8;\n"
+		     "r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "r1 += r0;\n"
+		     "r2 = 0;\n"
+		     "r3 = 10;\n"
+		     "call %[bpf_iter_num_new];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :
+		     : __imm(bpf_get_prandom_u32), __imm(bpf_iter_num_new)
+		     : __clobber_all);
+}
+
+SEC("socket") __failure __msg("cannot pass in iter at an offset=-12")
+__msg("expected an initialized iter_num as arg #0")
+__naked void iter_misaligned(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -12;\n"
+		     "call %[bpf_iter_num_next];\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :
+		     : __imm(bpf_iter_num_next)
+		     : __clobber_all);
+}
