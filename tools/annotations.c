@@ -74,6 +74,9 @@ struct parsed {
 	unsigned mode;			   /* the runs the Linux tags ask for */
 	unsigned own_mode;		   /* the runs the exbpf tags ask for */
 	const char *skip;		   /* a tag that makes both runs uncheckable */
+	/* __arch tags: some seen, one of them x86-64 (Linux's loader runs a test on any
+	 * architecture it names) */
+	bool arch_tagged, arch_ours;
 	unsigned log_level;
 	bool auxiliary;
 	char bad[160];
@@ -144,8 +147,9 @@ static void read_linux_tag(const char *t, struct parsed *p)
 	} else if (starts(t, "test_expect_xlated=", &v) || starts(t, "test_jited=", &v)) {
 		p->priv_listing = true;
 		p->mode |= MODE_PRIV;
-	} else if (starts(t, "test_arch=", &v) && strcmp(v, "X86_64")) {
-		p->skip = "the test is for another architecture";
+	} else if (starts(t, "test_arch=", &v)) {
+		p->arch_tagged = true;
+		p->arch_ours |= !strcmp(v, "X86_64");
 	} else if (starts(t, "test_caps_unpriv=", &v)) {
 		un->skip = "capability sets are not modelled";
 		p->mode |= MODE_UNPRIV;
@@ -216,6 +220,8 @@ void expectations_read(const struct exbpf_prog *prog, bool kernel_strict, bool u
 			read_exbpf_tag(t, p);
 		read_linux_tag(t, own ? linux_tags : p);
 	}
+	if (p->arch_tagged && !p->arch_ours)
+		p->skip = "the test is for another architecture";
 	/* No tag for either run: a privileged run only. */
 	mode = p->mode | p->own_mode | linux_tags->mode;
 	free(linux_tags);

@@ -94,6 +94,9 @@ enum exbpf_arg_kind {
 	/* A known constant: the size of the previous PTR_TO_MEM_OR_NULL argument and of the
 	 * memory the call returns (a kfunc's __szk). */
 	EXBPF_ARG_CONST_SIZE_K,
+	/* An open-coded iterator's state on the program's stack (iter_size bytes): the first
+	 * argument of an EXBPF_FN_ITER_* function. */
+	EXBPF_ARG_PTR_TO_ITER,
 };
 
 enum exbpf_ret_kind {
@@ -121,6 +124,15 @@ enum exbpf_func_flags {
 	 * record of the call site, no look at the run afterwards). A promise: a helper with
 	 * this flag that stops the run anyway is a bug in the helper. */
 	EXBPF_FN_NEVER_STOPS = 1u << 5,
+	/* An open-coded iterator's functions, Linux's bpf_iter_<type>_new/next/destroy (the
+	 * type is the name's middle part): new() starts the iterator in argument 0, next()
+	 * returns a pointer to ret_size readable bytes or NULL once the iterator is drained,
+	 * destroy() ends it. The verifier tracks the iterator's stack slots: next() and
+	 * destroy() need one that new() started, new() one that is not, and every path must
+	 * destroy it. */
+	EXBPF_FN_ITER_NEW = 1u << 6,
+	EXBPF_FN_ITER_NEXT = 1u << 7,
+	EXBPF_FN_ITER_DESTROY = 1u << 8,
 };
 
 struct exbpf_func_proto {
@@ -131,6 +143,8 @@ struct exbpf_func_proto {
 	uint8_t release_arg;  /* 0-based argument index, with EXBPF_FN_RELEASE */
 	/* For EXBPF_FN_ACQUIRE: the function that releases what this one returns, by name. */
 	const char *release_fn;
+	/* For EXBPF_FN_ITER_*: the iterator's size in bytes (a multiple of 8). */
+	uint32_t iter_size;
 };
 
 /* What an embedder's helper or kfunc may do with the invocation it receives (valid only

@@ -136,6 +136,7 @@ static const struct asm_mnem mnems[] = {
 	M_ATOMIC("lock cmpxchg", CMPXCHG),
 	M_ONE("ja", FORM_JA, JA),
 	M_ONE("ja32", FORM_JA32, JA32),
+	M_ONE("may_goto", FORM_JA, MAY_GOTO),
 	M_JMP("jeq", JEQ),
 	M_JMP("jne", JNE),
 	M_JMP("jgt", JGT),

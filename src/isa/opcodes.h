@@ -32,6 +32,11 @@
 #define ISA_MEMSX 0x80 /* v4 sign-extending load; absent from Linux 6.1's UAPI header */
 #define ISA_ATOMIC 0xc0
 
+/* Linux's conditional pseudo-jump class (BPF_JCOND); its only kind is may_goto (src 0). */
+#define ISA_JCOND 0xe0
+/* Linux's BPF_MAX_LOOPS: the may_goto budget of a frame, and the longest numeric iterator. */
+#define ISA_MAX_LOOPS (8 * 1024 * 1024)
+
 /* Atomic operations, carried in imm. */
 #define ISA_FETCH 0x01
 #define ISA_XCHG (0xe0 | ISA_FETCH)
@@ -159,6 +164,10 @@ enum isa_variant {
 	/* Control flow. */                                                                     \
 	X(JA, ISA_JMP | 0x00, ISA_VAR_NONE, 0, ISA_F_OFF_JMP | ISA_F_JUMP, 1, "goto %j")        \
 	X(JA32, ISA_JMP32 | 0x00, ISA_VAR_NONE, 0, ISA_F_IMM_JMP | ISA_F_JUMP, 4, "gotol %J")   \
+	/* Linux's BPF_JCOND with src BPF_MAY_GOTO: falls through while the frame's hidden loop  \
+	 * budget lasts, jumps once it is spent. */                                            \
+	X(MAY_GOTO, ISA_JMP | ISA_JCOND, ISA_VAR_NONE, 0, ISA_F_OFF_JMP | ISA_F_JUMP, 1,       \
+	  "may_goto %j")                                                                        \
 	ISA_JMP_CONDS_ROWS(X)                                                                   \
 	X(CALL_HELPER, ISA_JMP | 0x80, ISA_VAR_SRC, 0, ISA_F_IMM_CALL | ISA_F_CALL, 1, "call %c") \
 	X(CALL_LOCAL, ISA_JMP | 0x80, ISA_VAR_SRC, ISA_PSEUDO_CALL, ISA_F_IMM_CALL | ISA_F_CALL, \

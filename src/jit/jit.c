@@ -66,8 +66,12 @@ typedef int (*jit_entry_fn)(struct jit_ctx *ctx, const uint64_t *args, const voi
  * address included, whatever it saves: so the frame at depth d (relative to the context's
  * entry) has its body's rsp at entry_rsp - (d + 1) * JIT_FRAME, which is all the depth check,
  * the depth a helper sees and the throw's frame walk need. 8 (return address) + 8 (rbp) + the
- * 512-byte BPF stack + 4 saved registers. */
-#define JIT_FRAME (16 + BPF_STACK_SIZE + 32)
+ * 512-byte BPF stack + 4 saved registers + the may_goto counter (and its alignment). */
+#define JIT_MAY_GOTO_ROOM 16
+/* A function with may_goto keeps its budget just below its BPF stack (Linux: in a hidden slot
+ * under the function's stack), set by its prologue. */
+#define JIT_MAY_GOTO_OFF (-(int32_t)BPF_STACK_SIZE - 8)
+#define JIT_FRAME (16 + BPF_STACK_SIZE + 32 + JIT_MAY_GOTO_ROOM)
 _Static_assert(JIT_FRAME % 16 == 0, "frame bodies stay 16-byte aligned");
 /* (x * JIT_DIV_MUL) >> 32 == x / JIT_FRAME for the multiples of JIT_FRAME a context spans */
 #define JIT_DIV_MUL ((UINT64_C(1) << 32) / JIT_FRAME + 1)
@@ -76,7 +80,8 @@ _Static_assert(JIT_FRAME % 16 == 0, "frame bodies stay 16-byte aligned");
 struct jit_fn {
 	size_t start, end; /* its instructions: [start, end) */
 	bool frame;	   /* it calls something (a leaf without r10 needs no frame) */
-	bool fp;	   /* it reads r10: rbp is saved and set */
+	bool fp;	   /* it reads r10 or has may_goto: rbp is saved and set */
+	bool may_goto;	   /* it has may_goto: its budget is at rbp + JIT_MAY_GOTO_OFF */
 	uint8_t nsaved;	   /* callee-saved registers it writes (of rbx, r13-r15), saved */
 	uint8_t saved[4];
 	bool check;	   /* its local calls check the depth (it may run as frame 7) */
@@ -397,11 +402,12 @@ static int32_t frame_pad(const struct jit_fn *f)
 {
 	if (f->stride)
 		return JIT_FRAME - 8 - (f->fp ? 8 : 0) - 8 * f->nsaved;
+	int32_t body = (f->fp ? BPF_STACK_SIZE : 0) + (f->may_goto ? JIT_MAY_GOTO_ROOM : 0);
 	if (f->unaligned)
-		return f->fp ? BPF_STACK_SIZE : 0;
+		return body;
 	/* the return address, rbp (if any), the stack (if rbp) and the pushes, 16-byte aligned */
-	int32_t used = 8 + (f->fp ? 8 + BPF_STACK_SIZE : 0) + 8 * f->nsaved;
-	return (f->fp ? BPF_STACK_SIZE : 0) + (used % 16 ? 8 : 0);
+	int32_t used = 8 + (f->fp ? 8 : 0) + body + 8 * f->nsaved;
+	return body + (used % 16 ? 8 : 0);
 }
 
 static void emit_epilogue(struct em *e)
@@ -451,6 +457,10 @@ static void emit_prologue(struct em *e, bool zero_stack)
 		sub_rsp(e, pad);
 	for (int k = 0; k < f->nsaved; k++)
 		push(e, f->saved[k]);
+	if (f->may_goto) { /* mov qword [rbp + JIT_MAY_GOTO_OFF], ISA_MAX_LOOPS */
+		mem(e, EF_W, 0xc7, 1, 0, RBP, JIT_MAY_GOTO_OFF);
+		b4(e, ISA_MAX_LOOPS);
+	}
 }
 
 /* ---- C functions the code calls (all on paths that pay for what they do) */
@@ -1055,6 +1065,14 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		b1(e, 0xe9);
 		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_BODY);
 		return 0;
+	case ISA_OP_MAY_GOTO:
+		/* dec qword [rbp + JIT_MAY_GOTO_OFF]; js target: the budget's first N uses fall
+		 * through, every later one jumps (the count never gets near wrapping) */
+		mem(e, EF_W, 0xff, 1, 1, RBP, JIT_MAY_GOTO_OFF);
+		b1(e, 0x0f);
+		b1(e, (uint8_t)(0x80 + 8)); /* js */
+		add_fixup(e, (uint32_t)isa_branch_target(in, i), FX_BODY);
+		return 0;
 	case ISA_OP_EXIT:
 		emit_epilogue(e);
 		return 0;
@@ -1487,6 +1505,8 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 				used |= 1u << in.src;
 			if (fl & (ISA_F_CALL | ISA_F_LEGACY))
 				f->frame = true;
+			if (in.op == ISA_OP_MAY_GOTO)
+				f->may_goto = true;
 			if ((fl & (ISA_F_CALL | ISA_F_LEGACY)) && in.op != ISA_OP_CALL_LOCAL)
 				*needs_ctx = true; /* r9 = ctx, the stop paths, jit_pkt_load() */
 			if ((fl & ISA_F_JUMP) && in.op != ISA_OP_EXIT) {
@@ -1499,7 +1519,7 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 		}
 		if (falls && f->end < cnt)
 			uniform = true;
-		f->fp = used >> BPF_REG_10 & 1;
+		f->fp = (used >> BPF_REG_10 & 1) || f->may_goto;
 		f->frame |= f->fp;
 		*any_fp |= f->fp;
 		for (int r = BPF_REG_6; r <= BPF_REG_9; r++) {

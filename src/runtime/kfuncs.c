@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa/opcodes.h"
 #include "runtime/helpers.h"
 
 #define H(name) static RT_HELPER(name)
@@ -98,6 +99,60 @@ H(rt_obj_drop)
 	return 0;
 }
 
+/* The numeric iterator (Linux's bpf_iter_num_*): 8 bytes on the program's stack, the value
+ * last returned and the end. Linux's layout and results, so that a program sees the same
+ * values: new() with start > end or more than BPF_MAX_LOOPS values leaves an empty iterator
+ * and fails. Nothing is held at run time: a throw leaves nothing to release. */
+struct rt_iter_num {
+	int32_t cur, end;
+};
+
+H(rt_iter_num_new)
+{
+	struct rt_iter_num *it = (struct rt_iter_num *)(uintptr_t)r1;
+	int32_t start = (int32_t)r2, end = (int32_t)r3;
+
+	(void)r4, (void)r5;
+	if (!rt_arg_mem(run, r1, sizeof(*it), true, "bpf_iter_num_new iterator"))
+		return 0;
+	if (start > end || (int64_t)end - start > ISA_MAX_LOOPS) {
+		it->cur = it->end = 0;
+		return (uint64_t)(int64_t)(start > end ? -EINVAL : -E2BIG);
+	}
+	/* next() steps first; start - 1 may wrap, as in Linux */
+	it->cur = (int32_t)((uint32_t)start - 1);
+	it->end = end;
+	return 0;
+}
+
+H(rt_iter_num_next)
+{
+	struct rt_iter_num *it = (struct rt_iter_num *)(uintptr_t)r1;
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!rt_arg_mem(run, r1, sizeof(*it), true, "bpf_iter_num_next iterator"))
+		return 0;
+	int32_t next = (int32_t)((uint32_t)it->cur + 1);
+
+	if (next >= it->end) {
+		it->cur = it->end = 0;
+		return 0;
+	}
+	it->cur = next;
+	return (uintptr_t)&it->cur;
+}
+
+H(rt_iter_num_destroy)
+{
+	struct rt_iter_num *it = (struct rt_iter_num *)(uintptr_t)r1;
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!rt_arg_mem(run, r1, sizeof(*it), true, "bpf_iter_num_destroy iterator"))
+		return 0;
+	it->cur = it->end = 0;
+	return 0;
+}
+
 #define A(k) EXBPF_ARG_##k
 #define P(RET, F, ...) {.ret = EXBPF_RET_##RET, .flags = (F), .args = {__VA_ARGS__}}
 
@@ -115,6 +170,15 @@ static const struct kfunc kfuncs[] = {
 	{"bpf_preempt_enable", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
 	{"bpf_local_irq_save", rt_irq_save, P(VOID, EXBPF_FN_NEVER_STOPS, A(PTR_TO_UNINIT_MEM))},
 	{"bpf_local_irq_restore", rt_irq_restore, P(VOID, EXBPF_FN_NEVER_STOPS, A(PTR_TO_MEM))},
+	{"bpf_iter_num_new", rt_iter_num_new,
+	 {.flags = EXBPF_FN_ITER_NEW | EXBPF_FN_NEVER_STOPS, .args = {A(PTR_TO_ITER), A(SCALAR), A(SCALAR)},
+	  .iter_size = 8}},
+	{"bpf_iter_num_next", rt_iter_num_next,
+	 {.ret = EXBPF_RET_MEM_OR_NULL, .ret_size = 4, .flags = EXBPF_FN_ITER_NEXT | EXBPF_FN_NEVER_STOPS,
+	  .args = {A(PTR_TO_ITER)}, .iter_size = 8}},
+	{"bpf_iter_num_destroy", rt_iter_num_destroy,
+	 {.ret = EXBPF_RET_VOID, .flags = EXBPF_FN_ITER_DESTROY | EXBPF_FN_NEVER_STOPS,
+	  .args = {A(PTR_TO_ITER)}, .iter_size = 8}},
 	{"bpf_obj_new_impl", rt_obj_new,
 	 {.ret = EXBPF_RET_OBJ_OR_NULL, .flags = EXBPF_FN_ACQUIRE,
 	  .args = {A(SCALAR), A(ANYTHING)}, .release_fn = "bpf_obj_drop_impl"}},

@@ -1,4 +1,4 @@
-/* The built-in kfuncs: bpf_throw, RCU / preemption / irq sections (tracked by the verifier,
+/* The built-in kfuncs: bpf_throw, the numeric iterator, RCU / preemption / irq sections (tracked by the verifier,
  * nearly free at run time) and bpf_obj_new / bpf_obj_drop, the acquire/release pair. */
 #ifndef EXBPF_RUNTIME_KFUNCS_H
 #define EXBPF_RUNTIME_KFUNCS_H

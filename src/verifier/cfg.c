@@ -346,7 +346,7 @@ static int visit_insn(struct builder *b, int64_t t)
 				mark(b, t, CFG_PRUNE_POINT);
 				break;
 			case CFG_CALL_ITER_NEXT:
-				mark(b, t, CFG_PRUNE_POINT | CFG_FORCE_CHECKPOINT);
+				mark(b, t, CFG_PRUNE_POINT | CFG_FORCE_CHECKPOINT | CFG_ITER_NEXT);
 				break;
 			case CFG_CALL_THROW:
 				/* Linux keeps the fall-through edge: the code after the call

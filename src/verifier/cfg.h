@@ -61,6 +61,7 @@ enum cfg_insn_flag {
 					   synchronously (bpf_loop, ...) */
 	CFG_THROW = 1u << 7,		/* a bpf_throw call: the path ends here */
 	CFG_CALLBACK_REF = 1u << 8,	/* an lddw BPF_PSEUDO_FUNC: its target is a callback */
+	CFG_ITER_NEXT = 1u << 9,	/* an open-coded iterator's next() call */
 };
 
 /* What the caller knows about a helper or kfunc call (opts->call_kind). */

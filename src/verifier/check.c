@@ -121,6 +121,24 @@ static void path_done(struct vstate *st)
 			break;
 }
 
+/* Linux's convergence rule for loops whose rounds something outside the abstract state bounds:
+ * at a may_goto, the budget (a state one may_goto deeper than a checkpoint still being
+ * explored there); at an iterator's next() call, the iterator (its state active: the call
+ * returns NULL some time). Such a state that lies within that checkpoint adds nothing: it is
+ * pruned although the checkpoint's exploration is unfinished. Whether the rule applies to
+ * this pair. */
+static bool bounded_loop_hit(const struct venv *e, uint32_t idx, const struct vstate *old,
+			    const struct vstate *cur)
+{
+	const struct bpf_insn *insn = &e->insns[idx];
+
+	if (insn_is_may_goto(insn))
+		return old->may_goto_depth != cur->may_goto_depth;
+	if (e->cfg.flags[idx] & CFG_ITER_NEXT)
+		return iter_next_active(e, cur);
+	return false;
+}
+
 /* 1: the current state is covered (the path ends), 0: go on, <0: error. */
 static int state_visited(struct venv *e, uint32_t idx)
 {
@@ -159,6 +177,15 @@ static int state_visited(struct venv *e, uint32_t idx)
 
 	while ((n = *pp)) {
 		if (n->st->branches) {
+			/* A bounded loop's next round, inside a round still being explored. */
+			if (bounded_loop_hit(e, idx, n->st, cur) &&
+			    vstate_covers(n->st, cur, live, prec, sprec, cover)) {
+				n->hit++;
+				return 1;
+			}
+			/* Linux looks for no infinite loop at a next() call. */
+			if (e->cfg.flags[idx] & CFG_ITER_NEXT)
+				goto miss;
 			/* A callback's next run: the helper bounds the runs, so a covering state
 			 * still being explored is enough (Linux does the same). */
 			if ((e->cfg.flags[idx] & CFG_CALLS_CALLBACK) &&
@@ -171,7 +198,8 @@ static int state_visited(struct venv *e, uint32_t idx)
 				hash = vstate_hash(cur);
 				hashed = true;
 			}
-			if (n->hash == hash && vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT)) {
+			if (n->hash == hash && n->st->may_goto_depth == cur->may_goto_depth &&
+			    vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT)) {
 				verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
 				if (e->in->log_level) {
 					log_printf(e->in->log, "cur state:");
@@ -185,6 +213,7 @@ static int state_visited(struct venv *e, uint32_t idx)
 			n->hit++;
 			return 1;
 		}
+miss:
 		if (++n->miss > n->hit * 3 + 3 + 32 * !!loop_head) {
 			/* Rarely useful: out of the list (Linux's heuristic, kinder to loop heads).
 			 * A state paths still descend from stays alive until the end. */
@@ -278,6 +307,83 @@ static int check_reg_fields(struct venv *e, const struct bpf_insn *insn)
 	return 0;
 }
 
+/* The previous round's checkpoint at instruction idx of a loop st is in: the nearest ancestor
+ * at idx (after st's own checkpoint there) in the same frames (Linux's find_prev_entry()). */
+static const struct vstate *prev_round(const struct vstate *st, uint32_t idx)
+{
+	const struct vstate *p = st->parent;
+
+	if (p && p->insn_idx == idx)
+		p = p->parent;
+	for (; p; p = p->parent) {
+		if (p->insn_idx != idx || p->curframe != st->curframe)
+			continue;
+		bool same = true;
+
+		for (uint32_t f = 1; f <= st->curframe && same; f++)
+			same = p->frames[f]->callsite == st->frames[f]->callsite;
+		if (same)
+			return p;
+	}
+	return NULL;
+}
+
+static void widen_scalar(const struct reg *old, struct reg *r, bool keep_const)
+{
+	if (old->type != SCALAR_VALUE || r->type != SCALAR_VALUE ||
+	    (keep_const && scalar_is_const(&old->var) && scalar_is_const(&r->var)) ||
+	    (scalar_equal(&old->var, &r->var) && old->id == r->id && old->off == r->off))
+		return;
+	reg_mark_unknown(r);
+}
+
+/* The next round of a loop that may_goto or an iterator bounds (Linux's
+ * widen_imprecise_scalars()): a scalar that changed since the previous round becomes unknown,
+ * so that the rounds converge instead of stepping through every value. Linux keeps the
+ * scalars its backtracking marked precise; exbpf keeps the constants (in both rounds) whose
+ * value may still reach a jump, a call or the exit (e->lprec: where Linux's marks come from,
+ * a decided comparison of a counter above all) and widens the rest. */
+void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q)
+{
+	const struct vstate *prev = prev_round(e->cur, idx);
+
+	if (!prev)
+		return;
+	for (uint32_t fi = 0; fi <= q->curframe; fi++) {
+		const struct vframe *of = prev->frames[fi];
+		struct vframe *f = q->frames[fi];
+		/* Callers' frames: every constant kept. */
+		bool cur = fi == q->curframe;
+		uint16_t keep = cur ? e->lprec[q->insn_idx] : 0xffff;
+		uint64_t skeep = cur ? e->lsprec[q->insn_idx] : ~0ull;
+
+		for (int i = 0; i < BPF_REG_10; i++)
+			widen_scalar(&of->regs[i], &f->regs[i], keep >> i & 1);
+		for (uint32_t sl = 0; sl < f->nslots && sl < of->nslots; sl++)
+			if (f->slots[sl].type[0] == STACK_SPILL && of->slots[sl].type[0] == STACK_SPILL)
+				widen_scalar(&of->slots[sl].spill, &f->slots[sl].spill,
+					     sl >= 64 || (skeep >> sl & 1));
+	}
+}
+
+/* Linux explores the jump (the budget spent) first and queues the fall-through (the loop goes
+ * on) one may_goto deeper. */
+static int check_may_goto(struct venv *e, const struct bpf_insn *insn)
+{
+	uint32_t idx = e->cur->insn_idx;
+	struct vstate *q;
+
+	if (insn->src_reg || insn->dst_reg || insn->imm)
+		return verr(e, -EINVAL, "invalid may_goto imm %d", insn->imm);
+	q = push_branch(e, idx + 1);
+	if (!q)
+		return e->failed ? e->res->err : -ENOMEM;
+	q->may_goto_depth++;
+	widen_loop_round(e, idx, q);
+	e->cur->insn_idx = (uint32_t)((int64_t)idx + insn->off + 1);
+	return 0;
+}
+
 static int do_step(struct venv *e, bool *path_end)
 {
 	struct vstate *st = e->cur;
@@ -330,8 +436,8 @@ static int do_step(struct venv *e, bool *path_end)
 			err = check_call(e, insn, path_end);
 		} else if (op == BPF_EXIT && cls == ISA_JMP) {
 			err = check_exit(e, path_end);
-		} else if (op == 0xe0) {
-			return verr(e, -EINVAL, "exbpf: may_goto is not supported yet");
+		} else if (insn_is_may_goto(insn)) {
+			err = check_may_goto(e, insn);
 		} else {
 			err = check_cond_jmp(e, insn);
 		}
@@ -574,6 +680,23 @@ static int mark_throwing_calls(struct venv *e)
 	return 0;
 }
 
+/* Linux gives each function with may_goto a hidden stack slot for its budget after the stack
+ * check (so it does not count against the 512 bytes): 16 bytes on x86-64, whose JIT keeps a
+ * count and a timestamp. The depths exbpf reports are Linux's. */
+static void add_may_goto_stack(struct venv *e)
+{
+	for (size_t i = 0; i < e->cnt; i++) {
+		uint32_t s = e->cfg.insn_sub[i];
+
+		if (insn_is_may_goto(&e->insns[i]) && e->insns[i].off && e->res->insn_seen[i]) {
+			e->stack_depth[s] += 16;
+			/* once per function */
+			while (i + 1 < e->cnt && e->cfg.insn_sub[i + 1] == s)
+				i++;
+		}
+	}
+}
+
 static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 {
 	struct verifier_func f;
@@ -586,6 +709,8 @@ static enum cfg_call_kind call_kind(const struct bpf_insn *insn, void *ctx)
 		return CFG_CALL_SYNC_CB;
 	if (f.proto.flags & EXBPF_FN_ASYNC_CALLBACK)
 		return CFG_CALL_ASYNC_CB;
+	if (f.proto.flags & EXBPF_FN_ITER_NEXT)
+		return CFG_CALL_ITER_NEXT;
 	return CFG_CALL_PLAIN;
 }
 
@@ -754,6 +879,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 			err = chain_depth(&e, (uint32_t)s, 1, 0);
 	if (!err)
 		err = mark_throwing_calls(&e);
+	if (!err)
+		add_may_goto_stack(&e);
 out:
 	if (err && !e.failed && err != -ENOMEM)
 		verr(&e, err, "internal error %d", err);
@@ -787,6 +914,8 @@ out:
 	free_explored(&e);
 	free(e.stack);
 	free(e.live);
+	free(e.lprec);
+	free(e.lsprec);
 	free(e.prec);
 	free(e.sprec);
 	free(e.stack_depth);

@@ -286,6 +286,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		if (!err && k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
 			m->release_id = m->dynptr.ref_obj_id;
 		return err;
+	case EXBPF_ARG_PTR_TO_ITER:
+		return check_iter_arg(e, fn, regno, &m->release_id);
 	case EXBPF_ARG_PTR_TO_CONST_STR:
 		if (r->type != PTR_TO_MAP_VALUE)
 			return expect(e, regno, "map_value");
@@ -759,7 +761,7 @@ static int kfunc_sections(struct venv *e, const char *name)
 }
 
 /* Linux registers its kfuncs per program type: the common set (RCU, preemption and irq
- * sections) for every type, the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
+ * sections, the numeric iterator) for every type, the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
  * cgroup_skb, syscall and tracing programs only; socket filters, tc actions and raw tracepoints
  * get "calling kernel function NAME is not allowed". exbpf's default mode lets every type call
  * every kfunc of its registry; strict mode keeps Linux's split. */
@@ -768,6 +770,7 @@ static bool kfunc_allowed(uint32_t prog_type, const char *name)
 	static const char *const common[] = {
 	    "bpf_rcu_read_lock",   "bpf_rcu_read_unlock", "bpf_preempt_disable",
 	    "bpf_preempt_enable",  "bpf_local_irq_save",  "bpf_local_irq_restore",
+	    "bpf_iter_num_new",	   "bpf_iter_num_next",	  "bpf_iter_num_destroy",
 	};
 	uint32_t generic = VPT_SCHED_CLS | VPT_XDP | VPT_CGROUP_SKB | VPT_SYSCALL | VPT_TRACING |
 			   VPT_EXBPF;
@@ -989,8 +992,10 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	if (m.callback_sub >= 0 && (err = push_callback(e, fn, &m, idx)))
 		return err;
 	f = vcur(e->cur);
-	if ((fn->proto.flags & EXBPF_FN_RELEASE) && m.release_id && (err = release_ref(e, m.release_id)))
+	if ((fn->proto.flags & (EXBPF_FN_RELEASE | EXBPF_FN_ITER_DESTROY)) && m.release_id &&
+	    (err = release_ref(e, m.release_id)))
 		return err;
+	struct reg iter_arg = f->regs[BPF_REG_1];
 	/* bpf_obj_new_impl(local type id, meta): an object of that program type. */
 	int64_t obj_size = fn->proto.ret_size;
 
@@ -1036,9 +1041,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 
 		if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL)
 			size = obj_size;
+		if (fn->proto.flags & EXBPF_FN_ITER_NEXT)
+			size = fn->proto.ret_size;
 		reg_mark_not_init(r0);
 		r0->type = fn->proto.ret == EXBPF_RET_MEM_OR_NULL ? PTR_TO_MEM : PTR_TO_OBJ;
-		r0->flags = REG_MAYBE_NULL | (fn->proto.ret == EXBPF_RET_MEM_OR_NULL && !kfunc ? REG_RINGBUF : 0);
+		r0->flags = REG_MAYBE_NULL | (fn->proto.ret == EXBPF_RET_MEM_OR_NULL && !kfunc ? REG_RINGBUF : 0) |
+			    (fn->proto.flags & EXBPF_FN_ITER_NEXT ? REG_RDONLY : 0);
 		r0->aux = size > 0 ? (uint32_t)size : 0;
 		r0->var = scalar_const(0);
 		/* Linux numbers the null-check id first, then the reference (which replaces it):
@@ -1078,6 +1086,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		break;
 	}
 	st->insn_idx = idx + 1;
+	if (fn->proto.flags & EXBPF_FN_ITER_NEXT)
+		return iter_next(e, fn, idx, &iter_arg);
 	return 0;
 }
 

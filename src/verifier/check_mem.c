@@ -151,9 +151,14 @@ static uint8_t *byte_type(struct vframe *f, int64_t byte_off, struct vslot **slo
 	return &f->slots[i].type[V_REG_SIZE - 1 - pos % V_REG_SIZE];
 }
 
-/* A write into some bytes of a spilled register's slot leaves scalar bytes in the rest. */
+/* A write into some bytes of a spilled register's slot leaves scalar bytes in the rest; into
+ * an iterator's, it overwrites the iterator (Linux scrubs such a slot: the iterator is gone,
+ * its reference stays held). */
 static void break_spill(struct vslot *s)
 {
+	for (int b = 0; b < V_REG_SIZE; b++)
+		if (s->type[b] == STACK_ITER)
+			s->type[b] = STACK_MISC;
 	if (s->type[0] != STACK_SPILL && s->type[V_REG_SIZE - 1] != STACK_SPILL)
 		return;
 	for (int b = 0; b < V_REG_SIZE; b++)
@@ -224,6 +229,7 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 
 		/* A register spill, or a narrower scalar one at the slot's start (Linux tracks
 		 * those too): the rest of the slot holds some bytes. */
+		break_spill(s);
 		for (int b = 0; b < V_REG_SIZE; b++)
 			if (b < size)
 				s->type[b] = STACK_SPILL;
@@ -303,6 +309,14 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 			    s->spill.type != SCALAR_VALUE)
 				return verr(e, -EACCES, "invalid read from stack R%d off %lld+%lld size %d",
 					    regno, (long long)min_off, (long long)(o - min_off), size);
+		}
+		if (t == STACK_ITER) {
+			/* An iterator's state is not data (Linux: nor for a helper). */
+			if (how == ACC_HELPER)
+				return verr(e, -EACCES, "invalid read from stack R%d off %lld+%lld size %d",
+					    regno, (long long)min_off, (long long)(o - min_off), size);
+			return verr(e, -EACCES, "invalid read from stack off %lld+%lld size %d",
+				    (long long)min_off, (long long)(o - min_off), size);
 		}
 		if (t == STACK_INVALID || t == STACK_DYNPTR) {
 			if (!e->allow_uninit_stack || t == STACK_DYNPTR) {

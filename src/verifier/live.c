@@ -74,7 +74,7 @@ static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, 
 			*def = CALLER_SAVED;
 		} else if (op == BPF_EXIT) {
 			*use |= R(BPF_REG_0);
-		} else if (op != BPF_JA && op != JMP_JCOND) { /* may_goto reads no register */
+		} else if (op != BPF_JA && !insn_is_may_goto(insn)) {
 			*use |= R(insn->dst_reg) | (x ? R(insn->src_reg) : 0);
 		}
 		break;
@@ -328,7 +328,7 @@ static uint64_t out_slots(const struct venv *e, const uint64_t *set, size_t i)
  * operands: ALU, moves, spills and fills at fixed stack offsets. A load through a pointer that
  * may point into a stack, or a call given one, may read any slot. */
 static void relevance(const struct venv *e, size_t i, const struct taint *t, uint16_t def,
-		      uint16_t rout, uint64_t sout, uint16_t *rin, uint64_t *sin)
+		      uint16_t rout, uint64_t sout, uint16_t *rin, uint64_t *sin, bool marks)
 {
 	const struct bpf_insn *insn = &e->insns[i];
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
@@ -347,11 +347,11 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 				u |= s;
 		}
 		/* A pointer's offset bounds its accesses. */
-		if (x && (op == BPF_ADD || op == BPF_SUB) && cls == ISA_ALU64 && (t->ptrs & d))
+		if (!marks && x && (op == BPF_ADD || op == BPF_SUB) && cls == ISA_ALU64 && (t->ptrs & d))
 			u |= s;
 		break;
 	case ISA_LDX:
-		u |= s;
+		u |= marks ? 0 : s;
 		if (!(rout & d))
 			break;
 		if (insn->src_reg == BPF_REG_10)
@@ -361,9 +361,9 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 		break;
 	case ISA_ST:
 	case ISA_STX:
-		u |= d;
+		u |= marks ? 0 : d;
 		if (insn->dst_reg != BPF_REG_10) {
-			if (cls == ISA_STX)
+			if (cls == ISA_STX && !marks)
 				u |= s;
 			if (BPF_MODE(insn->code) == ISA_ATOMIC && insn->imm == ISA_CMPXCHG)
 				u |= R(BPF_REG_0);
@@ -392,8 +392,9 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 			uint16_t args = ARGS(call_args(e, insn));
 
 			u |= args;
-			/* A callee or helper given a stack pointer may read any slot. */
-			if (t->regs & (insn->src_reg == ISA_PSEUDO_CALL ? ARGS(5) : args))
+			/* A callee or helper given a stack pointer may read any slot (Linux marks
+			 * none precise for that). */
+			if (!marks && (t->regs & (insn->src_reg == ISA_PSEUDO_CALL ? ARGS(5) : args)))
 				*sin = ALL_SLOTS;
 		} else if (op == BPF_EXIT) {
 			/* A static function's caller, a callback's helper or the program's type may
@@ -401,7 +402,7 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 			if (e->cfg.insn_sub[i] != 0 || e->in->ret_min <= e->in->ret_max)
 				u |= R(BPF_REG_0);
 			*sin = 0;
-		} else if (op != BPF_JA) {
+		} else if (op != BPF_JA && !insn_is_may_goto(insn)) {
 			u |= d | (x ? s : 0);
 		}
 		break;
@@ -431,11 +432,42 @@ static int compute_relevance(struct venv *e, const uint16_t *def)
 			if (e->cfg.flags[i] & CFG_LDDW_HI)
 				continue;
 			relevance(e, i, &t[i], def[i], out_of(e, e->prec, i), out_slots(e, e->sprec, i),
-				  &rin, &sin);
+				  &rin, &sin, false);
 			rin &= e->live[i];
 			if (rin != e->prec[i] || sin != e->sprec[i]) {
 				e->prec[i] = rin;
 				e->sprec[i] = sin;
+				changed = true;
+			}
+		}
+	}
+	/* Only loops that may_goto or an iterator bounds widen their rounds (check.c). */
+	bool bounded = false;
+
+	for (size_t i = 0; i < n; i++)
+		bounded |= insn_is_may_goto(&e->insns[i]) || (e->cfg.flags[i] & CFG_ITER_NEXT);
+	if (bounded) {
+		e->lprec = calloc(n, sizeof(*e->lprec));
+		e->lsprec = calloc(n, sizeof(*e->lsprec));
+		if (!e->lprec || !e->lsprec) {
+			free(t);
+			return -ENOMEM;
+		}
+	}
+	for (changed = bounded; changed;) {
+		changed = false;
+		for (size_t i = n; i-- > 0;) {
+			uint16_t rin;
+			uint64_t sin;
+
+			if (e->cfg.flags[i] & CFG_LDDW_HI)
+				continue;
+			relevance(e, i, &t[i], def[i], out_of(e, e->lprec, i), out_slots(e, e->lsprec, i),
+				  &rin, &sin, true);
+			rin &= e->live[i];
+			if (rin != e->lprec[i] || sin != e->lsprec[i]) {
+				e->lprec[i] = rin;
+				e->lsprec[i] = sin;
 				changed = true;
 			}
 		}

@@ -95,6 +95,25 @@ static bool holds_pointer(const struct vslot *s)
 		     s->type[0] == STACK_DYNPTR);
 }
 
+static bool holds_iter(const struct vslot *s)
+{
+	if (!s)
+		return false;
+	for (int b = 0; b < V_REG_SIZE; b++)
+		if (s->type[b] == STACK_ITER)
+			return true;
+	return false;
+}
+
+/* An iterator's first slot: same type and state, the reference in correspondence (Linux
+ * compares no depth here; exact, for the infinite-loop check, does). */
+static bool iter_covers(const struct vslot *o, const struct vslot *c, struct idmap *m, bool exact)
+{
+	return c && c->type[0] == STACK_ITER && o->spill.aux == c->spill.aux &&
+	       scalar_equal(&o->spill.var, &c->spill.var) && (!exact || o->spill.range == c->spill.range) &&
+	       id_match(m, o->spill.ref_obj_id, c->spill.ref_obj_id);
+}
+
 /* relevant: the slots whose contents may still matter (live.c); the others hold any data. */
 static bool stack_covers(const struct vframe *o, const struct vframe *c, struct idmap *m,
 			 bool exact, uint64_t relevant, bool scalars_equal)
@@ -112,6 +131,8 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 			if (os && (os->type[0] == STACK_SPILL || os->type[0] == STACK_DYNPTR) &&
 			    !reg_exact(&os->spill, &cs->spill, m))
 				return false;
+			if (os && os->type[0] == STACK_ITER && !iter_covers(os, cs, m, true))
+				return false;
 			continue;
 		}
 		if (!os)
@@ -120,8 +141,11 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 		 * operation refused on a pointer (arithmetic, say) may reach it although its value
 		 * never matters. A pointer in old only is fine: whatever cur has there is a
 		 * scalar, which every operation that accepts a pointer accepts too. */
-		if (i < 64 && !(relevant & (1ull << i)) && !holds_pointer(cs))
+		if (i < 64 && !(relevant & (1ull << i)) && !holds_pointer(cs) &&
+		    os->type[0] != STACK_DYNPTR && !holds_iter(os) && !holds_iter(cs))
 			continue;
+		if (os->type[0] == STACK_ITER && !iter_covers(os, cs, m, false))
+			return false;
 		/* A dynptr: the same one (kind, slot, ids), its bytes untouched. */
 		if (os->type[0] == STACK_DYNPTR) {
 			if (!cs || !reg_exact(&os->spill, &cs->spill, m))
@@ -144,6 +168,11 @@ static bool stack_covers(const struct vframe *o, const struct vframe *c, struct 
 
 			if (ot == STACK_INVALID || ot == STACK_SPILL)
 				continue;
+			if (ot == STACK_ITER) {
+				if (ct == STACK_ITER)
+					continue;
+				return false;
+			}
 			if (ot == STACK_MISC) {
 				/* Some bytes: cur's zeros and spilled scalars are some bytes too. */
 				if (ct == STACK_MISC || ct == STACK_ZERO ||

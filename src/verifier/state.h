@@ -73,6 +73,13 @@ enum slot_type {
 	STACK_ZERO,	   /* known zero bytes */
 	STACK_DYNPTR,	   /* part of a struct bpf_dynptr (two slots): the slot's spill says
 			      which (aux: enum dynptr_kind, id, ref_obj_id, REG_DYNPTR_FIRST) */
+	STACK_ITER,	   /* part of an open-coded iterator (check_iter.c) */
+};
+
+/* An iterator's state (its first slot's spill.aux). */
+enum iter_state {
+	ITER_ACTIVE = 1, /* next() may return a value */
+	ITER_DRAINED,	 /* next() returned NULL: it returns nothing else */
 };
 
 /* 8 bytes of stack: slot i covers fp-8*(i+1) .. fp-8*i. */
@@ -118,6 +125,9 @@ struct vstate {
 	struct vref refs[V_MAX_REFS];
 	uint32_t nrefs;
 	uint32_t rcu_depth, preempt_depth;
+	/* may_goto fall-throughs taken on this path (Linux's may_goto_depth): a loop bounded
+	 * only by may_goto converges on states that differ in it (see state_visited()). */
+	uint32_t may_goto_depth;
 	/* Exploration bookkeeping (not part of the abstract value). */
 	struct vstate *parent; /* the checkpoint this path descends from */
 	uint32_t branches;     /* unfinished paths below this checkpoint */

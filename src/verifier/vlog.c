@@ -87,6 +87,15 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 			snprintf(b + n, size - (size_t)n, ")");
 		return true;
 	}
+	if (s->type[0] == STACK_ITER && s->spill.aux) {
+		uint64_t t = s->spill.var.var_off.value;
+		const struct viter_type *it = t < e->niter_types ? &e->iter_types[t] : NULL;
+
+		snprintf(b, size, "iter_%.*s(ref_id=%u,state=%s,depth=%u)", it ? it->len : 1,
+			 it ? it->name : "?", s->spill.ref_obj_id,
+			 s->spill.aux == ITER_ACTIVE ? "active" : "drained", s->spill.range);
+		return true;
+	}
 	if (s->type[0] == STACK_SPILL) {
 		/* A spill narrower than the slot: the bytes above it first ("????0"). */
 		int k = V_REG_SIZE - 1, n = 0;
@@ -270,9 +279,10 @@ static void scratched(struct venv *e, uint32_t idx, uint32_t *regs, uint64_t *sl
 		const struct reg *r1 = &f->regs[BPF_REG_1];
 
 		*regs |= 0x3f;
-		/* The irq flags' slot, as Linux marks it. */
+		/* The irq flags' slot and an iterator's (its first), as Linux marks them. */
 		if (call_func(e, &e->insns[idx], &fn) && fn.name &&
-		    !strncmp(fn.name, "bpf_local_irq_", 14) && r1->type == PTR_TO_STACK &&
+		    (!strncmp(fn.name, "bpf_local_irq_", 14) || fn.proto.args[0] == EXBPF_ARG_PTR_TO_ITER) &&
+		    r1->type == PTR_TO_STACK &&
 		    scalar_is_const(&r1->var) && r1->frameno == f->frameno) {
 			int64_t off = (int64_t)r1->off + (int64_t)r1->var.var_off.value;
 

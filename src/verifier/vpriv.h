@@ -17,6 +17,13 @@ struct vnode {
 	uint64_t hash; /* vstate_hash() of st, for the infinite-loop check */
 };
 
+/* An iterator type's name ("num" of bpf_iter_num_new), for the log. */
+struct viter_type {
+	const char *name;
+	int len;
+};
+#define V_MAX_ITER_TYPES 16
+
 struct venv {
 	const struct verifier_input *in;
 	struct verifier_result *res;
@@ -26,6 +33,14 @@ struct venv {
 	uint16_t *live;		  /* per instruction: registers live before it */
 	uint16_t *prec;		  /* per instruction: live registers whose value may matter */
 	uint64_t *sprec;	  /* per instruction: own stack slots whose contents may matter */
+	/* The same, seeded only where Linux marks scalars precise (jump operands, call
+	 * arguments, returned values; not pointer offsets, memory bases or stored values): the
+	 * constants a bounded loop's rounds keep exact (widen_loop_round()). Only for programs
+	 * with may_goto or an iterator. */
+	uint16_t *lprec;
+	uint64_t *lsprec;
+	struct viter_type iter_types[V_MAX_ITER_TYPES]; /* check_iter.c */
+	uint32_t niter_types;
 	struct vnode **explored;  /* per instruction: checkpoints */
 	struct vnode *zombies;	  /* checkpoints out of the lists that paths still descend from */
 	uint32_t nzombies, zombie_sweep_at;
@@ -78,6 +93,12 @@ static inline bool vtrace(const struct venv *e) { return (e->in->log_level & 3) 
 static inline uint32_t vinsn(const struct venv *e) { return e->cur->insn_idx; }
 
 static inline uint32_t vnew_id(struct venv *e) { return ++e->id_gen; }
+
+/* Linux's BPF_JCOND (may_goto): a jump class of its own, with no register operand. */
+static inline bool insn_is_may_goto(const struct bpf_insn *insn)
+{
+	return insn->code == (ISA_JMP | ISA_JCOND);
+}
 
 /* check_alu.c */
 int check_alu(struct venv *e, const struct bpf_insn *insn);
@@ -140,6 +161,18 @@ static inline bool map_value_has_lock(const struct venv *e, const struct reg *r)
 void release_ref_regs(struct venv *e, uint32_t ref_obj_id);
 int release_ref(struct venv *e, uint32_t ref_obj_id);
 int acquire_ref(struct venv *e, uint8_t kind, uint32_t *id);
+/* check.c: the state q that goes on to the next round of a loop bounded at instruction idx
+ * (may_goto, an iterator's next()), widened against the previous round. */
+void widen_loop_round(struct venv *e, uint32_t idx, struct vstate *q);
+/* check_iter.c */
+/* At an iterator's next() call: the iterator R1 points to is active (Linux's rule for
+ * pruning inside a loop the iterator bounds). */
+bool iter_next_active(const struct venv *e, const struct vstate *st);
+/* An EXBPF_ARG_PTR_TO_ITER argument in regno: new() starts the iterator, next() and destroy()
+ * need one (destroy() ends it: *release_id, its reference). */
+int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, uint32_t *release_id);
+/* next()'s outcomes once R0 is set; arg: R1 before the call. */
+int iter_next(struct venv *e, const struct verifier_func *fn, uint32_t idx, const struct reg *arg);
 /* live.c */
 int compute_liveness(struct venv *e);
 /* vlog.c */

@@ -57,6 +57,9 @@ struct vm_state {
 	uint64_t reg[BPF_REG_COUNT];
 	struct vm_frame frames[BPF_MAX_CALL_FRAMES];
 	uint64_t stack[BPF_MAX_CALL_FRAMES * BPF_STACK_SIZE / 8];
+	/* Each frame's may_goto budget, set when the frame starts (Linux keeps it in a hidden
+	 * slot of the frame's stack, initialized by the function's prologue). */
+	uint64_t may_goto[BPF_MAX_CALL_FRAMES];
 	const struct vm_prog *prog;
 	struct vm_exec *x;
 	uint64_t budget; /* checked runs: what is left; the loops keep it in a local and store it
