@@ -43,7 +43,8 @@ static __attribute__((noreturn)) void report(const struct bpf_insn *insns, size_
 {
 	char text[160];
 
-	fprintf(stderr, "\n=== fuzz_jit_diff: the engines disagree on a verified program\n");
+	fprintf(stderr, "\n=== fuzz_jit_diff: the engines disagree on a verified program, or a run left a "
+			"resource held\n");
 	fprintf(stderr, "=== %s\n=== program as run (%zu insns):\n", what, cnt);
 	for (size_t i = 0; i < cnt;) {
 		int n = isa_disasm(insns, cnt, i, text, sizeof(text), NULL);
