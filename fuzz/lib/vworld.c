@@ -330,6 +330,13 @@ HELPER(h_spin_unlock)
 	return 0;
 }
 
+/* bpf_loop: the callback runs as a frame of the run on the same engine, and may throw. No
+ * clobber: the register file is the callback's until the run resumes here. */
+HELPER(h_loop)
+{
+	return rt_loop(r1, r2, r3, r4, r5, run);
+}
+
 static struct vm_helper vm_helpers[] = {
     {.id = 1, .name = "bpf_map_lookup_elem", .fn = h_lookup},
     {.id = 2, .name = "bpf_map_update_elem", .fn = h_update},
@@ -341,6 +348,7 @@ static struct vm_helper vm_helpers[] = {
     {.id = BPF_FUNC_ringbuf_reserve, .name = "bpf_ringbuf_reserve", .fn = h_rb_reserve},
     {.id = BPF_FUNC_ringbuf_submit, .name = "bpf_ringbuf_submit", .fn = h_rb_submit},
     {.id = BPF_FUNC_ringbuf_discard, .name = "bpf_ringbuf_discard", .fn = h_rb_discard},
+    {.id = BPF_FUNC_loop, .name = "bpf_loop", .fn = h_loop},
     {.id = POISON_ID, .name = "fuzz_poison", .fn = h_poison},
 };
 const struct vm_helper_table vm_table = {vm_helpers,
@@ -1199,6 +1207,27 @@ static void gen_local_call(struct gen *g)
 	after_call(g);
 }
 
+/* bpf_loop(1 + (scalar & 3), callback, 0, 0): the callback (subprogram 2, appended) throws 4
+ * at index 2, through the helper's C frame: a throw from a synchronous callback, which
+ * exbpf's default mode allows. */
+static void gen_bpf_loop(struct gen *g)
+{
+	int r = pick_scalar(g);
+
+	if (g->unpriv || g->locked || g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
+		return;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+	emit(g, BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 3);
+	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1);
+	g->call_sub[g->ncalls] = 2;
+	g->calls[g->ncalls++] = emit(g, BPF_LD | BPF_IMM | BPF_DW, 2, ISA_PSEUDO_FUNC, 0, 0);
+	emit(g, 0, 0, 0, 0, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop);
+	after_call(g);
+}
+
 static void kfunc_call(struct gen *g, int k)
 {
 	emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, k);
@@ -1295,6 +1324,8 @@ static void gen_held_body(struct gen *g, int lock_reg, int16_t lock_slot)
 
 		if (c < 2)
 			gen_throw(g);
+		else if (c == 2 && !g->locked && byte(g) % 3 == 0)
+			gen_bpf_loop(g);
 		else if (c == 2)
 			gen_local_call(g);
 		else if (!g->locked)
@@ -1594,9 +1625,10 @@ static void gen_block(struct gen *g)
 		break;
 	}
 	case 15:
-		switch (byte(g) % 4) {
+		switch (byte(g) % 5) {
 		case 0: gen_throw(g); break;
 		case 1: gen_local_call(g); break;
+		case 2: gen_bpf_loop(g); break;
 		default: gen_resource(g); break;
 		}
 		break;
@@ -1632,9 +1664,9 @@ size_t generate(struct gen *g)
 	else
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-	if (g->ncalls && g->cnt + 6 + 24 <= MAX_INSNS) {
-		size_t sub[2] = {0, 0};
-		bool used[2] = {false, false};
+	if (g->ncalls && g->cnt + 6 + 24 + 5 <= MAX_INSNS) {
+		size_t sub[3] = {0, 0, 0};
+		bool used[3] = {false, false, false};
 
 		/* each only if called: Linux rejects unreachable code */
 		for (size_t i = 0; i < g->ncalls; i++)
@@ -1652,13 +1684,26 @@ size_t generate(struct gen *g)
 			sub[1] = g->cnt;
 			gen_sub_hold(g);
 		}
+		if (used[2]) {
+			sub[2] = g->cnt;
+			emit(g, BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 2);
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 4);
+			emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_THROW);
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+			emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		}
 		for (size_t i = 0; i < g->ncalls; i++)
 			g->ins[g->calls[i]].imm =
 			    (int32_t)((int64_t)sub[g->call_sub[i]] - (int64_t)g->calls[i] - 1);
 	} else if (g->ncalls) {
-		/* no room for the subprograms: the calls become no-ops */
+		/* no room for the subprograms: the calls become no-ops (a callback's lddw loads
+		 * 0, and bpf_loop's call then fails the program's verification) */
 		for (size_t i = 0; i < g->ncalls; i++)
-			g->ins[g->calls[i]] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
+			if (g->call_sub[i] == 2)
+				g->ins[g->calls[i]].src_reg = 0;
+			else
+				g->ins[g->calls[i]] =
+				    (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
 	}
 	return g->cnt;
 }
