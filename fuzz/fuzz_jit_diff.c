@@ -23,6 +23,7 @@
  * garbage in its stack: a program whose two runs differ is not compared. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static void compare(const struct bpf_insn *vi, size_t cnt, uint64_t seed, bool p
 {
 	struct vm_prog *vp = NULL;
 	struct jit_prog *jp = NULL;
-	char msg[256], what[512];
+	char msg[256], what[640];
 	struct log log;
 	struct vm_prog_opts o = {.helpers = &vm_table, .kfuncs = &vm_kfuncs};
 	struct jit_opts jo = {.helpers = &vm_table, .kfuncs = &vm_kfuncs, .no_stack_zeroing = true};
@@ -181,8 +182,18 @@ static void compare(const struct bpf_insn *vi, size_t cnt, uint64_t seed, bool p
 			report(vi, cnt, what);
 		}
 		if (memcmp(&a.after, &b.after, sizeof(a.after))) {
+			const uint8_t *pa = (const uint8_t *)&a.after, *pb = (const uint8_t *)&b.after;
+			size_t at = 0;
+
+			while (pa[at] == pb[at])
+				at++;
 			snprintf(what, sizeof(what),
-				 "run %d: the context, packet or maps differ after the runs", run);
+				 "run %d: the context, packet or maps differ after the runs (first at "
+				 "byte %zu of struct snap: ctx %zu, arr %zu, hash %zu, lock %zu, pkt %zu; "
+				 "0x%02x vs 0x%02x)",
+				 run, at, offsetof(struct snap, ctx), offsetof(struct snap, arr),
+				 offsetof(struct snap, hash), offsetof(struct snap, lock),
+				 offsetof(struct snap, pkt), pa[at], pb[at]);
 			report(vi, cnt, what);
 		}
 		world_free_packet();

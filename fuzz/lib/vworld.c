@@ -1262,10 +1262,13 @@ static int hold_in(struct gen *g, int16_t *slot)
 
 static void hold_ptr(struct gen *g, int r, int16_t slot)
 {
-	if (r >= 0)
+	/* a pointer now, and after the release a freed one's address: never a scalar to use */
+	if (r >= 0) {
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0);
-	else
+		set_ptr(g, r);
+	} else {
 		emit(g, BPF_STX | BPF_MEM | BPF_DW, 10, 0, slot, 0);
+	}
 	g->held++;
 }
 
