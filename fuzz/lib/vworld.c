@@ -1214,7 +1214,10 @@ static void gen_bpf_loop(struct gen *g)
 {
 	int r = pick_scalar(g);
 
-	if (g->unpriv || g->locked || g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
+	/* Not inside a loop: each iteration would walk the callback again, and a few such
+	 * nests reach the verifier's 1M-instruction limit (seconds under ASan). */
+	if (g->unpriv || g->locked || g->in_loop ||
+	    g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
 		return;
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
 	emit(g, BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 3);
@@ -1521,7 +1524,9 @@ static void gen_resource(struct gen *g)
 {
 	unsigned b = byte(g);
 
-	if (g->unpriv || g->locked || g->depth > 3 || !room(g, 80)) {
+	/* Inside a loop only now and then: a region's null check and assertions double the paths
+	 * of every iteration, and a few such loops reach the verifier's 1M-instruction limit. */
+	if (g->unpriv || g->locked || g->depth > 3 || !room(g, 80) || (g->in_loop && b % 4)) {
 		gen_alu(g);
 		return;
 	}
