@@ -59,8 +59,10 @@ static __attribute__((noreturn)) void report(const struct bpf_insn *insns, size_
 	abort();
 }
 
+/* One checked run with the world's resources: returns vm_exec()'s result, or -EUCLEAN when
+ * the run left a resource held (the reason in rwhy). */
 static int exec_once(const struct vm_prog *vp, uint64_t poison, uint64_t rng, char *msg,
-		     size_t msgsz, struct vm_exec *x)
+		     size_t msgsz, struct vm_exec *x, char *rwhy, size_t rwhy_size)
 {
 	struct vm_region regions[2];
 	struct log log;
@@ -84,10 +86,15 @@ static int exec_once(const struct vm_prog *vp, uint64_t poison, uint64_t rng, ch
 	x->args[0] = (uintptr_t)W.ctx;
 	for (int i = 1; i < 5; i++)
 		x->args[i] = poison * (uint64_t)(i + 1);
+	world_run_begin(x);
 	int err = vm_exec(vp, x);
 	x->regions = NULL;
+	if (world_run_end(err, rwhy, rwhy_size) && err >= 0)
+		return -EUCLEAN;
 	return err;
 }
+
+static unsigned long long n_thrown_holding;
 
 static unsigned long long n_thrown;
 
@@ -128,10 +135,17 @@ static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, 
 		uint64_t p1 = xs(&s) | 0x8000000000000001ull, p2 = ~p1 ^ 0x5555;
 
 		take(&before, 0);
-		/* A throw (VM_THROWN) is a result too: the program ended, every frame unwound. */
-		int err = exec_once(vp, p1, rng, msg, sizeof(msg), &x);
+		/* A throw (VM_THROWN) is a result too: the program ended, every frame unwound,
+		 * what it held released. */
+		char rwhy[256];
+		int err = exec_once(vp, p1, rng, msg, sizeof(msg), &x, rwhy, sizeof(rwhy));
 
 		n_thrown += err == VM_THROWN;
+		n_thrown_holding += err == VM_THROWN && W.held_at_throw;
+		if (err == -EUCLEAN) {
+			snprintf(what, sizeof(what), "run %d: %s", run, rwhy);
+			report(insns, cnt, unpriv, what);
+		}
 		if (err < 0) {
 			snprintf(what, sizeof(what),
 				 "run %d (packet %zu bytes) failed with %d at insn %lld: %s%s%s", run,
@@ -145,7 +159,11 @@ static void run_accepted(const struct bpf_insn *insns, size_t cnt, bool unpriv, 
 		 * programs may not read it at all, so nothing may change. (Privileged ones may
 		 * read uninitialized stack, as Linux allows; they only get the memory checks.) */
 		restore(&before);
-		err = exec_once(vp, p2, rng, msg, sizeof(msg), &x);
+		err = exec_once(vp, p2, rng, msg, sizeof(msg), &x, rwhy, sizeof(rwhy));
+		if (err == -EUCLEAN) {
+			snprintf(what, sizeof(what), "run %d (other garbage): %s", run, rwhy);
+			report(insns, cnt, unpriv, what);
+		}
 		if (err < 0) {
 			snprintf(what, sizeof(what),
 				 "run %d (packet %zu bytes, other garbage) failed with %d at insn "
@@ -179,9 +197,11 @@ static void stats(void)
 	if (getenv("FUZZ_VERIFIER_STATS"))
 		fprintf(stderr,
 			"fuzz_verifier: %llu inputs, %llu valid programs, %llu accepted; generated "
-			"%llu, accepted %llu (%.1f%%); %llu runs threw\n",
+			"%llu, accepted %llu (%.1f%%); %llu runs threw, %llu of them holding "
+			"resources\n",
 			n_total, n_valid, n_accepted, n_gen, n_gen_accepted,
-			n_gen ? 100.0 * (double)n_gen_accepted / (double)n_gen : 0.0, n_thrown);
+			n_gen ? 100.0 * (double)n_gen_accepted / (double)n_gen : 0.0, n_thrown,
+			n_thrown_holding);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,14 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bpf.h>
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define WORLD_ASAN 1
+#endif
+#endif
+
 #include "isa/isa.h"
+/* A stand-in object (its BTF only) for the runtime's bpf_obj_new, which reads the program's
+ * types through its instance: the fuzzers have programs, not ELF objects. */
+#include "loader/loader.h"
+#include "runtime/helpers.h"
+#include "runtime/runtime.h"
 #include "vm/vm_priv.h"
 
 /* ------------------------------------------------------------------------------------------
- * The world a run sees: context, packet, two maps. */
+ * The world a run sees: context, packet, four maps. */
 
-uint8_t arr_store[ARR_ENTRIES * STRIDE], hash_store[HASH_ENTRIES * STRIDE];
-struct world W = {.maps = {{.kind = 0, .vals = arr_store}, {.kind = 1, .vals = hash_store}}};
+uint8_t arr_store[ARR_ENTRIES * STRIDE], hash_store[HASH_ENTRIES * STRIDE],
+    lock_store[LOCK_ENTRIES * STRIDE];
+struct world W = {.maps = {{.kind = 0, .vals = arr_store},
+			   {.kind = 1, .vals = hash_store},
+			   {.kind = 2, .vals = lock_store},
+			   {.kind = 3}}};
 
 uint64_t xs(uint64_t *s)
 {
@@ -105,16 +122,21 @@ static uint64_t helper_bug(struct exbpf_run *run, const char *fmt, unsigned long
 
 static struct fmap *arg_map(struct exbpf_run *run, uint64_t r1)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < MAP_RB; i++)
 		if (r1 == (uintptr_t)&W.maps[i])
 			return &W.maps[i];
-	helper_bug(run, "r1 = 0x%llx is not a map", (unsigned long long)r1);
+	helper_bug(run, "r1 = 0x%llx is not a map with values", (unsigned long long)r1);
 	return NULL;
 }
 
 static uint32_t vsize(const struct fmap *m)
 {
-	return m->kind ? HASH_VSIZE : ARR_VSIZE;
+	return m->kind == 1 ? HASH_VSIZE : m->kind == 2 ? LOCK_VSIZE : ARR_VSIZE;
+}
+
+static uint32_t entries(const struct fmap *m)
+{
+	return m->kind == 2 ? LOCK_ENTRIES : ARR_ENTRIES;
 }
 
 static int hash_find(const struct fmap *m, uint32_t key)
@@ -137,8 +159,8 @@ HELPER(h_lookup)
 		return helper_bug(run, "map_lookup_elem key r2 = 0x%llx is not readable memory",
 				  (unsigned long long)r2);
 	memcpy(&key, (void *)(uintptr_t)r2, 4);
-	if (m->kind == 0) {
-		if (key < ARR_ENTRIES)
+	if (m->kind != 1) {
+		if (key < entries(m))
 			v = m->vals + key * STRIDE;
 	} else {
 		int i = hash_find(m, key);
@@ -168,13 +190,17 @@ HELPER(h_update)
 	memcpy(&key, (void *)(uintptr_t)r2, 4);
 	if (r4 > 2) {
 		ret = -EINVAL;
-	} else if (m->kind == 0) {
-		if (key >= ARR_ENTRIES)
+	} else if (m->kind != 1) {
+		/* a value's lock word is never copied (Linux's copy_map_value) */
+		uint32_t skip = m->kind == 2 ? 4 : 0;
+
+		if (key >= entries(m))
 			ret = -E2BIG;
 		else if (r4 == 1)
 			ret = -EEXIST;
 		else
-			memmove(m->vals + key * STRIDE, (void *)(uintptr_t)r3, ARR_VSIZE);
+			memmove(m->vals + key * STRIDE + skip, (void *)(uintptr_t)(r3 + skip),
+				vsize(m) - skip);
 	} else {
 		int i = hash_find(m, key);
 		if (i >= 0 && r4 == 1) {
@@ -256,12 +282,73 @@ HELPER(h_poison)
 	return 0;
 }
 
-static const struct vm_helper vm_helpers[] = {
+/* --- Resources: the runtime's own helpers and kfuncs, wrapped only to clobber r1-r5 as the
+ * world's helpers do, to stand the current ring buffer in for the map reference, and to count
+ * what the program asked for (submits, sections, objects) for world_run_end(). */
+
+/* The ring buffer's map reference is &W.maps[MAP_RB], resolved once per program; each run has
+ * a ring of its own behind it. */
+static uint64_t rb_arg(uint64_t r1)
+{
+	return r1 == (uintptr_t)&W.maps[MAP_RB] && W.rb ? (uintptr_t)W.rb : r1;
+}
+
+HELPER(h_rb_reserve)
+{
+	uint64_t v = rt_ringbuf_reserve(rb_arg(r1), r2, r3, r4, r5, run);
+
+	clobber(run);
+	return v;
+}
+
+HELPER(h_rb_submit)
+{
+	rt_ringbuf_submit(r1, r2, r3, r4, r5, run);
+	W.submitted += !run->err;
+	clobber(run);
+	return 0;
+}
+
+HELPER(h_rb_discard)
+{
+	rt_ringbuf_discard(r1, r2, r3, r4, r5, run);
+	clobber(run);
+	return 0;
+}
+
+HELPER(h_spin_lock)
+{
+	rt_spin_lock(r1, r2, r3, r4, r5, run);
+	clobber(run);
+	return 0;
+}
+
+HELPER(h_spin_unlock)
+{
+	rt_spin_unlock(r1, r2, r3, r4, r5, run);
+	clobber(run);
+	return 0;
+}
+
+/* bpf_loop: the callback runs as a frame of the run on the same engine, and may throw. No
+ * clobber: the register file is the callback's until the run resumes here. */
+HELPER(h_loop)
+{
+	return rt_loop(r1, r2, r3, r4, r5, run);
+}
+
+static struct vm_helper vm_helpers[] = {
     {.id = 1, .name = "bpf_map_lookup_elem", .fn = h_lookup},
     {.id = 2, .name = "bpf_map_update_elem", .fn = h_update},
     {.id = 3, .name = "bpf_map_delete_elem", .fn = h_delete},
     {.id = 5, .name = "bpf_ktime_get_ns", .fn = h_ktime},
     {.id = 7, .name = "bpf_get_prandom_u32", .fn = h_prandom},
+    {.id = BPF_FUNC_spin_lock, .name = "bpf_spin_lock", .fn = h_spin_lock},
+    {.id = BPF_FUNC_spin_unlock, .name = "bpf_spin_unlock", .fn = h_spin_unlock},
+    {.id = BPF_FUNC_ringbuf_reserve, .name = "bpf_ringbuf_reserve", .fn = h_rb_reserve},
+    {.id = BPF_FUNC_ringbuf_submit, .name = "bpf_ringbuf_submit", .fn = h_rb_submit},
+    {.id = BPF_FUNC_ringbuf_discard, .name = "bpf_ringbuf_discard", .fn = h_rb_discard},
+    {.id = BPF_FUNC_loop, .name = "bpf_loop", .fn = h_loop},
     {.id = POISON_ID, .name = "fuzz_poison", .fn = h_poison},
 };
 const struct vm_helper_table vm_table = {vm_helpers,
@@ -276,32 +363,228 @@ const struct verifier_func *vhelper(void *c, int32_t id)
 	return id == POISON_ID ? &poison_fn : NULL;
 }
 
-/* The world's one kfunc, extern index 0: bpf_throw. */
-HELPER(h_throw)
+/* The kfuncs: the runtime registry's functions and prototypes (world_init() finds them by
+ * name in a fresh environment). */
+static const char *const kfunc_names[NKFUNCS] = {
+    [K_THROW] = "bpf_throw",
+    [K_OBJ_NEW] = "bpf_obj_new_impl",
+    [K_OBJ_DROP] = "bpf_obj_drop_impl",
+    [K_RCU_LOCK] = "bpf_rcu_read_lock",
+    [K_RCU_UNLOCK] = "bpf_rcu_read_unlock",
+    [K_PREEMPT_OFF] = "bpf_preempt_disable",
+    [K_PREEMPT_ON] = "bpf_preempt_enable",
+    [K_IRQ_SAVE] = "bpf_local_irq_save",
+    [K_IRQ_RESTORE] = "bpf_local_irq_restore",
+};
+static exbpf_helper_fn kfunc_impl[NKFUNCS];
+static struct verifier_func kfunc_protos[NKFUNCS];
+
+#define KFUNC(k, name, count)                                                                   \
+	HELPER(name)                                                                             \
+	{                                                                                        \
+		uint64_t v = kfunc_impl[k](r1, r2, r3, r4, r5, run);                             \
+                                                                                                 \
+		count;                                                                           \
+		if ((k) != K_THROW)                                                              \
+			clobber(run);                                                            \
+		return v;                                                                        \
+	}
+
+static void note_obj(uint64_t p)
 {
-	vm_run_throw(run, r1);
-	return 0;
+	if (!p)
+		return;
+	if (W.nobjs < MAX_OBJS)
+		W.objs[W.nobjs++] = (void *)(uintptr_t)p;
+	else
+		W.objs_lost++;
 }
 
-static const struct vm_helper vm_kfunc_rows[] = {{.id = 0, .name = "bpf_throw", .fn = h_throw}};
-const struct vm_helper_table vm_kfuncs = {vm_kfunc_rows, 1};
+KFUNC(K_THROW, k_throw, (void)0)
+KFUNC(K_OBJ_NEW, k_obj_new, note_obj(v))
+KFUNC(K_OBJ_DROP, k_obj_drop, (void)0)
+KFUNC(K_RCU_LOCK, k_rcu_lock, W.rcu++)
+KFUNC(K_RCU_UNLOCK, k_rcu_unlock, W.rcu--)
+KFUNC(K_PREEMPT_OFF, k_preempt_off, W.preempt++)
+KFUNC(K_PREEMPT_ON, k_preempt_on, W.preempt--)
+KFUNC(K_IRQ_SAVE, k_irq_save, W.irq++)
+KFUNC(K_IRQ_RESTORE, k_irq_restore, W.irq--)
 
-static const struct verifier_func throw_fn = {
-    .name = "bpf_throw",
-    .proto = {.ret = EXBPF_RET_VOID, .flags = EXBPF_FN_NO_RETURN, .args = {EXBPF_ARG_SCALAR}}};
+static struct vm_helper vm_kfunc_rows[NKFUNCS] = {
+    {.id = K_THROW, .fn = k_throw},
+    {.id = K_OBJ_NEW, .fn = k_obj_new},
+    {.id = K_OBJ_DROP, .fn = k_obj_drop},
+    {.id = K_RCU_LOCK, .fn = k_rcu_lock},
+    {.id = K_RCU_UNLOCK, .fn = k_rcu_unlock},
+    {.id = K_PREEMPT_OFF, .fn = k_preempt_off},
+    {.id = K_PREEMPT_ON, .fn = k_preempt_on},
+    {.id = K_IRQ_SAVE, .fn = k_irq_save},
+    {.id = K_IRQ_RESTORE, .fn = k_irq_restore},
+};
+const struct vm_helper_table vm_kfuncs = {vm_kfunc_rows, NKFUNCS};
 
 static const struct verifier_func *vkfunc(void *c, int32_t idx)
 {
 	(void)c;
-	return idx == 0 ? &throw_fn : NULL;
+	return idx >= 0 && idx < NKFUNCS ? &kfunc_protos[idx] : NULL;
 }
 
-const struct verifier_map vmaps[2] = {
+const struct verifier_map vmaps[NMAPS] = {
     {.name = "arr", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = ARR_VSIZE,
      .max_entries = ARR_ENTRIES, .spin_lock_off = -1, .timer_off = -1},
     {.name = "hash", .type = BPF_MAP_TYPE_HASH, .key_size = HASH_KSIZE, .value_size = HASH_VSIZE,
      .max_entries = HASH_ENTRIES, .spin_lock_off = -1, .timer_off = -1},
+    {.name = "locks", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = LOCK_VSIZE,
+     .max_entries = LOCK_ENTRIES, .spin_lock_off = 0, .timer_off = -1},
+    {.name = "rb", .type = BPF_MAP_TYPE_RINGBUF, .max_entries = RB_SIZE, .spin_lock_off = -1,
+     .timer_off = -1},
 };
+
+/* struct node { u64 a, b; } as BTF: [1] INT u64, [2] STRUCT node. */
+static const uint8_t world_btf_blob[] = {
+    0x9f, 0xeb, 1, 0, 24, 0, 0, 0, /* magic, version, flags, hdr_len */
+    0, 0, 0, 0, 52, 0, 0, 0,	   /* type_off, type_len */
+    52, 0, 0, 0, 14, 0, 0, 0,	   /* str_off, str_len */
+    /* [1] u64: name 1, INT, size 8, 64 bits */
+    1, 0, 0, 0, 0, 0, 0, 1, 8, 0, 0, 0, 64, 0, 0, 0,
+    /* [2] node: name 5, STRUCT with 2 members, size 16; a (name 10) at 0, b (name 12) at 64 */
+    5, 0, 0, 0, 2, 0, 0, 4, 16, 0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 1,
+    0, 0, 0, 64, 0, 0, 0,
+    /* strings */
+    0, 'u', '6', '4', 0, 'n', 'o', 'd', 'e', 0, 'a', 0, 'b', 0};
+
+/* The run's rt_run reaches the program's instance (maps, for checked runs' map arguments) and
+ * object (BTF, for bpf_obj_new) through a stand-in program. */
+static struct exbpf_object fobj;
+static struct exbpf_map *finst_maps[NMAPS];
+static struct exbpf_instance finst = {.obj = &fobj, .maps = finst_maps, .nmaps = NMAPS};
+static struct exbpf_program fprog = {.inst = &finst, .name = "fuzz"};
+static struct rt_run rrun;
+
+const struct exbpf_btf *world_btf(void)
+{
+	return fobj.btf;
+}
+
+/* Once: the BTF, and the registry's kfuncs and never_stops flags, from a fresh environment. */
+static void world_init(void)
+{
+	static bool done;
+	static struct exbpf_env *env; /* kept: its names are the kfuncs' */
+
+	if (done)
+		return;
+	done = true;
+	if (exbpf_btf__parse(world_btf_blob, sizeof(world_btf_blob), &fobj.btf, NULL, 0))
+		abort();
+	env = exbpf_env__new(NULL);
+	if (!env)
+		abort();
+	for (int k = 0; k < NKFUNCS; k++) {
+		size_t i = 0;
+
+		while (i < env->nkfuncs && strcmp(env->kfuncs[i].name, kfunc_names[k]))
+			i++;
+		if (i == env->nkfuncs)
+			abort(); /* the registry lost a kfunc the world relies on */
+		kfunc_impl[k] = env->kfuncs[i].fn;
+		kfunc_protos[k] = (struct verifier_func){.name = kfunc_names[k],
+							 .proto = env->kfuncs[i].proto};
+		vm_kfunc_rows[k].name = kfunc_names[k];
+		vm_kfunc_rows[k].never_stops = env->kfuncs[i].proto.flags & EXBPF_FN_NEVER_STOPS;
+	}
+	/* The JIT compiles the calls the runtime marks never_stops into plain calls: so here. */
+	for (size_t h = 0; h < sizeof(vm_helpers) / sizeof(vm_helpers[0]); h++)
+		for (size_t i = 0; i < env->nhelpers; i++)
+			if (env->helpers[i].id == vm_helpers[h].id && vm_helpers[h].id >= 93)
+				vm_helpers[h].never_stops =
+				    env->helpers[i].proto.flags & EXBPF_FN_NEVER_STOPS;
+}
+
+void world_run_begin(struct vm_exec *x)
+{
+	rt_run_init(&rrun, &fprog, NULL, NULL, NULL);
+	x->user = &rrun;
+	W.submitted = 0;
+	W.rcu = W.preempt = W.irq = 0;
+	W.nobjs = 0;
+	W.objs_lost = 0;
+	W.held_at_throw = 0;
+	W.rb_records = 0;
+	W.rb_digest = 0;
+	W.rb = NULL;
+	if (W.uses_rb) {
+		struct exbpf_map_attr a = {.sz = sizeof(a), .name = "rb",
+					   .type = BPF_MAP_TYPE_RINGBUF, .max_entries = RB_SIZE};
+
+		if (exbpf_map__create(&a, &W.rb, NULL, 0))
+			W.rb = NULL; /* out of memory: reservations fail, as with a full ring */
+	}
+	finst_maps[MAP_RB] = W.rb;
+}
+
+static int drain(void *ctx, const void *data, size_t size)
+{
+	(void)ctx;
+	W.rb_records++;
+	W.rb_digest = (W.rb_digest ^ fnv(data, size) ^ size) * 0x100000001b3ull;
+	return 0;
+}
+
+int world_run_end(int err, char *why, size_t why_size)
+{
+	size_t held = rrun.nheld;
+	int bad = 0;
+
+#define BAD(...) (bad = bad ? bad : (snprintf(why, why_size, __VA_ARGS__), -1))
+	why[0] = '\0';
+	/* What rt_exec() does with a throw (and with a failure): release, innermost first. */
+	if (err) {
+		W.held_at_throw = err == VM_THROWN ? (uint32_t)held : 0;
+		rt_release_held(&rrun);
+	} else if (held) {
+		BAD("the program returned holding %zu resource(s)", held);
+		rt_release_held(&rrun);
+	}
+	if (rrun.nheld)
+		BAD("%zu resource(s) still held after the release", rrun.nheld);
+	for (uint32_t i = 0; i < LOCK_ENTRIES; i++) {
+		uint32_t word;
+
+		memcpy(&word, lock_store + i * STRIDE, 4);
+		if (word) {
+			BAD("the spin lock of value %u is still taken (0x%x)", i, word);
+			memset(lock_store + i * STRIDE, 0, 4);
+		}
+	}
+#ifdef WORLD_ASAN
+	for (size_t i = 0; i < W.nobjs; i++)
+		if (!__asan_address_is_poisoned(W.objs[i]))
+			BAD("object %p from bpf_obj_new is still allocated", W.objs[i]);
+#endif
+	if (!err && (W.rcu || W.preempt || W.irq))
+		BAD("the program returned inside a section (rcu %d, preempt %d, irq %d)", W.rcu,
+		    W.preempt, W.irq);
+	if (W.rcu < 0 || W.preempt < 0 || W.irq < 0)
+		BAD("a section ended more often than it began (rcu %d, preempt %d, irq %d)", W.rcu,
+		    W.preempt, W.irq);
+	if (W.rb) {
+		if (exbpf_ringbuf__consume(W.rb, drain, NULL) < 0)
+			BAD("consuming the ring buffer failed");
+		else if (ringbuf_query(W.rb, BPF_RB_AVAIL_DATA))
+			BAD("the ring buffer keeps %llu bytes behind an outstanding reservation",
+			    (unsigned long long)ringbuf_query(W.rb, BPF_RB_AVAIL_DATA));
+		/* what a throw held is discarded, never submitted */
+		if ((!err || err == VM_THROWN) && W.rb_records != W.submitted)
+			BAD("the consumer read %u records, the program submitted %u", W.rb_records,
+			    W.submitted);
+		exbpf_map__put(W.rb);
+		W.rb = NULL;
+		finst_maps[MAP_RB] = NULL;
+	}
+#undef BAD
+	return bad;
+}
 
 /* ------------------------------------------------------------------------------------------
  * The structured generator. */
@@ -360,7 +643,7 @@ static int32_t pick_imm(struct gen *g)
 static int pick_scalar(struct gen *g)
 {
 	unsigned b = byte(g);
-	if (b == 255 && g->evil)
+	if (b == 255 && g->evil && !g->no_leaks)
 		return (int)(byte(g) % 10);
 	for (int t = 0; t < 9; t++) {
 		int r = scalar_regs[(b + (unsigned)t) % 9];
@@ -390,6 +673,7 @@ static void after_call(struct gen *g)
 }
 
 static void gen_block(struct gen *g);
+static void gen_resource(struct gen *g);
 
 static void gen_alu(struct gen *g)
 {
@@ -906,17 +1190,410 @@ static void gen_throw(struct gen *g)
 	g->init &= (uint16_t)~0x2; /* r1 was the cookie on the path that threw only */
 }
 
-/* A call of the subprogram generate() appends (it masks its argument, and throws when it is
- * 0x7f: a throw from depth 1). Linux allows calls only with CAP_BPF. */
+/* A call of a subprogram generate() appends: 0 masks its argument and throws when it is 0x7f
+ * (a throw from depth 1); 1 takes a resource of its own (sub_kind) and throws holding it when
+ * the argument's low two bits are 0, else gives it back. Under a spin lock only 0 (1 calls
+ * helpers). Linux allows calls only with CAP_BPF. */
 static void gen_local_call(struct gen *g)
 {
 	int r = pick_scalar(g);
+	int sub = !g->locked && byte(g) % 2;
 
 	if (g->unpriv || g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
 		return;
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+	g->call_sub[g->ncalls] = (uint8_t)sub;
 	g->calls[g->ncalls++] = emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_CALL, 0, 0);
 	after_call(g);
+}
+
+/* bpf_loop(1 + (scalar & 3), callback, 0, 0): the callback (subprogram 2, appended) throws 4
+ * at index 2, through the helper's C frame: a throw from a synchronous callback, which
+ * exbpf's default mode allows. */
+static void gen_bpf_loop(struct gen *g)
+{
+	int r = pick_scalar(g);
+
+	/* Not inside a loop: each iteration would walk the callback again, and a few such
+	 * nests reach the verifier's 1M-instruction limit (seconds under ASan). */
+	if (g->unpriv || g->locked || g->in_loop ||
+	    g->ncalls == sizeof(g->calls) / sizeof(g->calls[0]))
+		return;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+	emit(g, BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 3);
+	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1);
+	g->call_sub[g->ncalls] = 2;
+	g->calls[g->ncalls++] = emit(g, BPF_LD | BPF_IMM | BPF_DW, 2, ISA_PSEUDO_FUNC, 0, 0);
+	emit(g, 0, 0, 0, 0, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop);
+	after_call(g);
+}
+
+static void kfunc_call(struct gen *g, int k)
+{
+	emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, k);
+	after_call(g);
+}
+
+static void ld_map(struct gen *g, int reg, int map)
+{
+	emit(g, BPF_LD | BPF_IMM | BPF_DW, reg, ISA_PSEUDO_MAP_IDX, 0, map);
+	emit(g, 0, 0, 0, 0, 0);
+}
+
+/* Where a held pointer lives while the region runs: a callee-saved register the rest of the
+ * program leaves alone (marked busy), or, when none is free or the input says so, a stack slot
+ * below IRQ_SLOT (a spilled reference). Returns the register, or -1 with *slot set. */
+static int hold_in(struct gen *g, int16_t *slot)
+{
+	unsigned b = byte(g);
+
+	*slot = (int16_t)(IRQ_SLOT - 8 * (1 + g->held));
+	if (b % 4 || g->held >= 6)
+		for (int t = 0; t < 3; t++) {
+			int r = 7 + (int)((b + (unsigned)t) % 3);
+
+			if (!((g->busy | g->live) >> r & 1)) {
+				g->busy |= (uint16_t)(1u << r);
+				return r;
+			}
+		}
+	return g->held < 6 ? -1 : -2;
+}
+
+static void hold_ptr(struct gen *g, int r, int16_t slot)
+{
+	/* a pointer now, and after the release a freed one's address: never a scalar to use */
+	if (r >= 0) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0);
+		set_ptr(g, r);
+	} else {
+		emit(g, BPF_STX | BPF_MEM | BPF_DW, 10, 0, slot, 0);
+	}
+	g->held++;
+}
+
+/* The held pointer into r1 (for the release), and the register free again. */
+static void unhold_ptr(struct gen *g, int r, int16_t slot)
+{
+	if (r >= 0) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+		g->busy &= (uint16_t)~(1u << r);
+	} else {
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, 1, 10, slot, 0);
+	}
+	g->held--;
+}
+
+/* An access to a held object or sample of `size` bytes: a store of a scalar, a load, or a
+ * mistake the verifier must catch. */
+static void held_access(struct gen *g, int r, int16_t slot, uint32_t first, uint32_t size)
+{
+	unsigned b = byte(g);
+	int p = r;
+	uint16_t live0 = g->live;
+	int16_t off = (int16_t)(first + 8 * (b % ((size - first) / 8)));
+
+	if (r < 0) {
+		p = pick_dst(g);
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, p, 10, slot, 0);
+		set_ptr(g, p);
+	}
+	if (g->evil && b >= 248)
+		off = (int16_t)size; /* one past the end */
+	g->live |= (uint16_t)(1u << p);
+	if ((b >> 3) & 1) {
+		int d = pick_dst(g);
+
+		if (d != p) {
+			emit(g, BPF_LDX | BPF_MEM | BPF_DW, d, p, off, 0);
+			set_init(g, d);
+		}
+	} else {
+		emit(g, BPF_STX | BPF_MEM | BPF_DW, p, pick_scalar(g), off, 0);
+	}
+	g->live = live0;
+}
+
+/* What runs while something is held: a few blocks, often an assertion or a call of a
+ * subprogram that throws, so that a throw finds it held. Under a spin lock: no calls but those
+ * (ALU, stack and context accesses, the locked value's counter). */
+static void gen_held_body(struct gen *g, int lock_reg, int16_t lock_slot)
+{
+	int n = 1 + (int)(byte(g) % 3);
+
+	g->depth++;
+	for (int i = 0; i < n && room(g, 40); i++) {
+		unsigned c = byte(g) % 8;
+
+		if (c < 2)
+			gen_throw(g);
+		else if (c == 2 && !g->locked && byte(g) % 3 == 0)
+			gen_bpf_loop(g);
+		else if (c == 2)
+			gen_local_call(g);
+		else if (!g->locked)
+			gen_block(g);
+		else if (c == 3)
+			held_access(g, lock_reg, lock_slot, LOCK_N_OFF, LOCK_VSIZE);
+		else if (c == 4)
+			gen_stack_store(g);
+		else if (c == 5)
+			gen_ctx(g);
+		else
+			gen_alu(g);
+	}
+	g->depth--;
+}
+
+/* A ring-buffer sample, submitted or discarded at the end. */
+static void gen_hold_ringbuf(struct gen *g)
+{
+	uint32_t size = byte(g) % 2 ? 16 : 8;
+	int16_t slot;
+	int r = hold_in(g, &slot);
+	uint16_t init0;
+	uint8_t stk0;
+	size_t skip;
+
+	if (r == -2)
+		return;
+	ld_map(g, 1, MAP_RB);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, (int32_t)size);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_reserve);
+	after_call(g);
+	set_ptr(g, 0);
+	init0 = g->init;
+	stk0 = g->stk;
+	skip = emit(g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+	hold_ptr(g, r, slot);
+	held_access(g, r, slot, 0, size);
+	gen_held_body(g, -1, 0);
+	if (byte(g) % 2)
+		held_access(g, r, slot, 0, size);
+	unhold_ptr(g, r, slot);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0,
+	     byte(g) % 3 ? BPF_FUNC_ringbuf_submit : BPF_FUNC_ringbuf_discard);
+	after_call(g);
+	patch_to_here(g, skip);
+	if (g->evil && byte(g) < 8)
+		g->ins[skip].off = 0; /* no null check: must be rejected */
+	g->init &= init0;
+	g->stk &= stk0;
+}
+
+/* An object from bpf_obj_new_impl (struct node), dropped at the end. */
+static void gen_hold_obj(struct gen *g)
+{
+	int16_t slot;
+	int r = hold_in(g, &slot);
+	uint16_t init0;
+	uint8_t stk0;
+	size_t skip;
+
+	if (r == -2)
+		return;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, OBJ_TYPE_ID);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	kfunc_call(g, K_OBJ_NEW);
+	set_ptr(g, 0);
+	init0 = g->init;
+	stk0 = g->stk;
+	skip = emit(g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+	hold_ptr(g, r, slot);
+	held_access(g, r, slot, 0, OBJ_SIZE);
+	gen_held_body(g, -1, 0);
+	if (!(g->evil && byte(g) < 6)) { /* sometimes a leak the verifier must catch */
+		unhold_ptr(g, r, slot);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+		kfunc_call(g, K_OBJ_DROP);
+	} else if (r >= 0) {
+		g->busy &= (uint16_t)~(1u << r);
+		g->held--;
+	} else {
+		g->held--;
+	}
+	patch_to_here(g, skip);
+	g->init &= init0;
+	g->stk &= stk0;
+}
+
+/* A locked array value: lookup, null check, bpf_spin_lock, a body without calls (but throws),
+ * bpf_spin_unlock. */
+static void gen_hold_lock(struct gen *g)
+{
+	int16_t slot;
+	int r = hold_in(g, &slot);
+	uint16_t init0;
+	uint8_t stk0;
+	size_t skip;
+
+	if (r == -2)
+		return;
+	emit(g, BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, (int32_t)(byte(g) % (LOCK_ENTRIES + 1)));
+	g->stk &= (uint8_t)~1u;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4);
+	ld_map(g, 1, MAP_LOCK);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	after_call(g);
+	set_ptr(g, 0);
+	init0 = g->init;
+	stk0 = g->stk;
+	skip = emit(g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+	hold_ptr(g, r, slot);
+	if (r >= 0)
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, r, 0, 0);
+	else
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, 1, 10, slot, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_spin_lock);
+	after_call(g);
+	g->init &= (uint16_t)~1u; /* void */
+	g->locked = true;
+	/* the counter under the lock: n += 1 */
+	{
+		int p = r, c = pick_dst(g);
+
+		if (r < 0) {
+			p = c == 9 ? 8 : 9;
+			if ((g->busy | g->live) >> p & 1)
+				p = 0;
+			emit(g, BPF_LDX | BPF_MEM | BPF_DW, p, 10, slot, 0);
+			set_ptr(g, p);
+		}
+		if (c != p) {
+			emit(g, BPF_LDX | BPF_MEM | BPF_DW, c, p, LOCK_N_OFF, 0);
+			emit(g, BPF_ALU64 | BPF_ADD | BPF_K, c, 0, 0, 1);
+			emit(g, BPF_STX | BPF_MEM | BPF_DW, p, c, LOCK_N_OFF, 0);
+			set_init(g, c);
+		}
+	}
+	gen_held_body(g, r, slot);
+	g->locked = false;
+	unhold_ptr(g, r, slot);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_spin_unlock);
+	after_call(g);
+	patch_to_here(g, skip);
+	g->init &= init0;
+	g->stk &= stk0;
+}
+
+/* An RCU read section, disabled preemption or saved irqs (flags at IRQ_SLOT). */
+static void gen_section(struct gen *g, unsigned kind)
+{
+	static const int ks[3][2] = {{K_RCU_LOCK, K_RCU_UNLOCK},
+				     {K_PREEMPT_OFF, K_PREEMPT_ON},
+				     {K_IRQ_SAVE, K_IRQ_RESTORE}};
+	uint16_t init0;
+	uint8_t stk0;
+	bool irq = kind == 2;
+
+	if (irq && g->in_irq)
+		irq = false, kind = 0;
+	if (irq) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, IRQ_SLOT);
+		g->in_irq = true;
+	}
+	kfunc_call(g, ks[kind][0]);
+	g->init &= (uint16_t)~1u;
+	init0 = g->init;
+	stk0 = g->stk;
+	gen_held_body(g, -1, 0);
+	g->init &= init0;
+	g->stk &= stk0;
+	if (g->evil && byte(g) < 6)
+		return; /* never ended: the verifier must catch it */
+	if (irq) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, IRQ_SLOT);
+		g->in_irq = false;
+	}
+	kfunc_call(g, ks[kind][1]);
+	g->init &= (uint16_t)~1u;
+}
+
+/* A region that holds a resource and may throw while it does (privileged programs: Linux
+ * allows kfuncs and these helpers with CAP_BPF only). exbpf's default mode releases what a
+ * throw finds held; the fuzzers check that it did. */
+static void gen_resource(struct gen *g)
+{
+	unsigned b = byte(g);
+
+	/* Inside a loop only now and then: a region's null check and assertions double the paths
+	 * of every iteration, and a few such loops reach the verifier's 1M-instruction limit. */
+	if (g->unpriv || g->locked || g->depth > 3 || !room(g, 80) || (g->in_loop && b % 4)) {
+		gen_alu(g);
+		return;
+	}
+	switch (b % 7) {
+	case 0:
+	case 1:
+		gen_hold_ringbuf(g);
+		break;
+	case 2:
+		gen_hold_obj(g);
+		break;
+	case 3:
+	case 4:
+		gen_hold_lock(g);
+		break;
+	default:
+		gen_section(g, (b >> 3) % 3);
+		break;
+	}
+}
+
+/* Subprogram 1 (see gen_local_call): r6 = the argument; take the resource; if the argument's
+ * low bits are 0 throw 3 holding it; else give it back; return 0. */
+static void gen_sub_hold(struct gen *g)
+{
+	size_t skip = 0, keep;
+	bool ptr = g->sub_kind < 2;
+
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+	if (g->sub_kind == 0) {
+		ld_map(g, 1, MAP_RB);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 8);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+		emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_reserve);
+	} else if (g->sub_kind == 1) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, OBJ_TYPE_ID);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_OBJ_NEW);
+	} else {
+		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_RCU_LOCK);
+	}
+	if (ptr) {
+		skip = emit(g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+		emit(g, BPF_STX | BPF_MEM | BPF_DW, 7, 6, 0, 0);
+	}
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0);
+	emit(g, BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 3);
+	keep = emit(g, BPF_JMP | BPF_JNE | BPF_K, 0, 0, 0, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 3);
+	emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_THROW);
+	patch_to_here(g, keep);
+	if (g->sub_kind == 0) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, 7, 0, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+		emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_submit);
+	} else if (g->sub_kind == 1) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 1, 7, 0, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_OBJ_DROP);
+	} else {
+		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_RCU_UNLOCK);
+	}
+	if (ptr)
+		patch_to_here(g, skip);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
 static void gen_block(struct gen *g)
@@ -935,7 +1612,12 @@ static void gen_block(struct gen *g)
 	case 3: gen_stack_store(g); break;
 	case 4: gen_stack_load(g); break;
 	case 5: gen_ctx(g); break;
-	case 6: gen_call(g); break;
+	case 6:
+		if (!g->unpriv && byte(g) % 2)
+			gen_resource(g);
+		else
+			gen_call(g);
+		break;
 	case 7: case 8: gen_map(g); break;
 	case 9: case 10: gen_pkt(g); break;
 	case 11: case 12: gen_cond(g); break;
@@ -951,10 +1633,12 @@ static void gen_block(struct gen *g)
 		break;
 	}
 	case 15:
-		if (byte(g) & 1)
-			gen_throw(g);
-		else
-			gen_local_call(g);
+		switch (byte(g) % 5) {
+		case 0: gen_throw(g); break;
+		case 1: gen_local_call(g); break;
+		case 2: gen_bpf_loop(g); break;
+		default: gen_resource(g); break;
+		}
 		break;
 	default: gen_alu(g); break;
 	}
@@ -972,6 +1656,10 @@ size_t generate(struct gen *g)
 	g->in_loop = 0;
 	g->evil = byte(g) % 4 == 0;
 	g->ncalls = 0;
+	g->locked = false;
+	g->in_irq = false;
+	g->held = 0;
+	g->sub_kind = (unsigned)(fnv(g->d, g->n) % 3);
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
 	if (byte(g) != 0x5a) {
 		emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, POISON_ID);
@@ -984,21 +1672,46 @@ size_t generate(struct gen *g)
 	else
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-	if (g->ncalls && g->cnt + 6 <= MAX_INSNS) {
-		size_t sub = g->cnt;
+	if (g->ncalls && g->cnt + 6 + 24 + 5 <= MAX_INSNS) {
+		size_t sub[3] = {0, 0, 0};
+		bool used[3] = {false, false, false};
 
-		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 0, 0);
-		emit(g, BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff);
-		emit(g, BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0x7f);
-		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1);
-		emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, 0);
-		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		/* each only if called: Linux rejects unreachable code */
 		for (size_t i = 0; i < g->ncalls; i++)
-			g->ins[g->calls[i]].imm = (int32_t)((int64_t)sub - (int64_t)g->calls[i] - 1);
+			used[g->call_sub[i]] = true;
+		if (used[0]) {
+			sub[0] = g->cnt;
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 0, 0);
+			emit(g, BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff);
+			emit(g, BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0x7f);
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1);
+			emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_THROW);
+			emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		}
+		if (used[1]) {
+			sub[1] = g->cnt;
+			gen_sub_hold(g);
+		}
+		if (used[2]) {
+			sub[2] = g->cnt;
+			emit(g, BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 2);
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 4);
+			emit(g, BPF_JMP | BPF_CALL, 0, ISA_PSEUDO_KFUNC_CALL, 0, K_THROW);
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+			emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		}
+		for (size_t i = 0; i < g->ncalls; i++)
+			g->ins[g->calls[i]].imm =
+			    (int32_t)((int64_t)sub[g->call_sub[i]] - (int64_t)g->calls[i] - 1);
 	} else if (g->ncalls) {
-		/* no room for the subprogram: the calls become no-ops */
+		/* no room for the subprograms: the calls become no-ops (a callback's lddw loads
+		 * 0, and bpf_loop's call then fails the program's verification) */
 		for (size_t i = 0; i < g->ncalls; i++)
-			g->ins[g->calls[i]] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
+			if (g->call_sub[i] == 2)
+				g->ins[g->calls[i]].src_reg = 0;
+			else
+				g->ins[g->calls[i]] =
+				    (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
 	}
 	return g->cnt;
 }
@@ -1014,6 +1727,7 @@ uint64_t fnv(const uint8_t *d, size_t n)
 void fill_input(struct verifier_input *in, const struct bpf_insn *insns, size_t cnt,
 		       bool unpriv)
 {
+	world_init();
 	memset(in, 0, sizeof(*in));
 	in->insns = insns;
 	in->cnt = cnt;
@@ -1025,7 +1739,8 @@ void fill_input(struct verifier_input *in, const struct bpf_insn *insns, size_t 
 	in->ret_min = 1;
 	in->ret_max = 0;
 	in->maps = vmaps;
-	in->nmaps = 2;
+	in->nmaps = NMAPS;
+	in->btf = fobj.btf;
 	in->helper = vhelper;
 	in->kfunc = vkfunc;
 	in->unpriv = unpriv;
@@ -1037,6 +1752,7 @@ void take(struct snap *s, uint64_t r0)
 	memcpy(s->ctx, W.ctx, sizeof(s->ctx));
 	memcpy(s->arr, arr_store, sizeof(arr_store));
 	memcpy(s->hash, hash_store, sizeof(hash_store));
+	memcpy(s->lock, lock_store, sizeof(lock_store));
 	memcpy(s->keys, W.maps[1].keys, sizeof(s->keys));
 	memcpy(s->used, W.maps[1].used, sizeof(s->used));
 	memcpy(s->pkt, W.pkt, W.pkt_len);
@@ -1048,6 +1764,7 @@ void restore(const struct snap *s)
 	memcpy(W.ctx, s->ctx, sizeof(s->ctx));
 	memcpy(arr_store, s->arr, sizeof(arr_store));
 	memcpy(hash_store, s->hash, sizeof(hash_store));
+	memcpy(lock_store, s->lock, sizeof(lock_store));
 	memcpy(W.maps[1].keys, s->keys, sizeof(s->keys));
 	memcpy(W.maps[1].used, s->used, sizeof(s->used));
 	memcpy(W.pkt, s->pkt, W.pkt_len);
@@ -1056,6 +1773,7 @@ void restore(const struct snap *s)
 
 int world_resolve_maps(struct bpf_insn *vi, size_t cnt, char *why, size_t why_size)
 {
+	W.uses_rb = false;
 	for (size_t i = 0; i + 1 < cnt; i++) {
 		if (vi[i].code != (BPF_LD | BPF_IMM | BPF_DW))
 			continue;
@@ -1063,10 +1781,12 @@ int world_resolve_maps(struct bpf_insn *vi, size_t cnt, char *why, size_t why_si
 			uint32_t idx = (uint32_t)vi[i].imm;
 			uint64_t v;
 
-			if (idx >= 2) {
-				snprintf(why, why_size, "insn %zu: lddw of map index %u (2 maps)", i, idx);
+			if (idx >= NMAPS) {
+				snprintf(why, why_size, "insn %zu: lddw of map index %u (%d maps)", i,
+					 idx, NMAPS);
 				return -EINVAL;
 			}
+			W.uses_rb |= idx == MAP_RB;
 			if (vi[i].src_reg == ISA_PSEUDO_MAP_IDX)
 				v = (uintptr_t)&W.maps[idx];
 			else
@@ -1117,6 +1837,8 @@ uint8_t *world_fill(uint64_t *s)
 		arr_store[i] = xs(s) % 2 ? 0 : (uint8_t)xs(s);
 	for (size_t i = 0; i < sizeof(hash_store); i++)
 		hash_store[i] = (uint8_t)xs(s);
+	for (size_t i = 0; i < sizeof(lock_store); i++)
+		lock_store[i] = i % STRIDE < 4 ? 0 : (uint8_t)xs(s); /* locks start free */
 	for (uint32_t i = 0; i < HASH_ENTRIES; i++) {
 		W.maps[1].used[i] = xs(s) % 2;
 		W.maps[1].keys[i] = (uint32_t)(xs(s) % 6);

@@ -193,12 +193,15 @@ static int state_visited(struct venv *e, uint32_t idx)
 				n->hit++;
 				return 1;
 			}
-			/* Still being explored: a loop. The same state again makes no progress. */
+			/* Still being explored: a loop. The same state again makes no progress,
+			 * unless a callback's next run (one that ends in a throw, say, and so never
+			 * meets the helper call's check above) reached it. */
 			if (!hashed) {
 				hash = vstate_hash(cur);
 				hashed = true;
 			}
 			if (n->hash == hash && n->st->may_goto_depth == cur->may_goto_depth &&
+			    n->st->cb_runs == cur->cb_runs &&
 			    vstate_covers(n->st, cur, live, prec, sprec, VCOVER_EXACT)) {
 				verr(e, -EINVAL, "infinite loop detected at insn %u", idx);
 				if (e->in->log_level) {

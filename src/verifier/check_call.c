@@ -338,6 +338,7 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 	err = enter_frame(e, (uint32_t)m->callback_sub, (int32_t)idx, cb);
 	if (err)
 		return err;
+	cb->cb_runs++;
 	f = vcur(cb);
 	f->in_callback = true;
 	f->cb_ret_min = 0;

@@ -133,6 +133,9 @@ struct vstate {
 	uint32_t branches;     /* unfinished paths below this checkpoint */
 	uint32_t insn_idx;
 	uint32_t prev_insn;
+	/* Callback runs pushed on the way to this state (Linux's callback_unroll_depth): a
+	 * callback's next run may meet its previous run's states again, and that is not a loop. */
+	uint32_t cb_runs;
 	bool speculative;
 	size_t log_pos; /* a pending branch: the log's length when it was pushed */
 };
