@@ -90,6 +90,9 @@ struct jit_fn {
 	/* Nothing in the program calls C (no helper, kfunc, callx, packet load): frames need not
 	 * keep rsp 16-byte aligned either. */
 	bool unaligned;
+	/* The old uniform layout (a function falls or jumps into another): a frame's code may
+	 * belong to another function than the one called, so no static chains. */
+	bool uniform;
 };
 
 /* A local call: where its callee returns to, and the call instruction. */
@@ -102,6 +105,7 @@ struct jit_prog {
 	struct vm_prog *vm;
 	bool needs_ctx; /* the code reads the context (r12): jit_exec() must fill it */
 	uint8_t *code;
+	const uint8_t *main; /* entry 0's prologue: jit_exec() enters there without a lookup */
 	size_t code_size, map_size;
 	uint32_t *func_off; /* per insn: offset of its function prologue, or UINT32_MAX */
 	size_t cnt;
@@ -109,6 +113,18 @@ struct jit_prog {
 	 * frames of a throw with one load each. A call is 5 bytes, so two return offsets are at
 	 * least 5 apart and never share a slot; code_size / 4 + 1 slots. */
 	uint32_t *sites;
+	/* The same frames known statically: per instruction, its function; per function, the
+	 * call instructions of the frames above its own, as far as each function on the way
+	 * has exactly one local call site (see plan_chains()). NULL when nothing can throw. */
+	uint32_t *insn_fn;
+	struct jit_chain *chains;
+};
+
+/* A function's callers while they are unique: insns[k] is the call that made the frame k
+ * levels above the function's own (insns[0] calls the function); len of them (0..8). */
+struct jit_chain {
+	uint32_t len;
+	uint32_t insns[BPF_MAX_CALL_FRAMES];
 };
 
 /* x86 register numbers. */
@@ -455,15 +471,6 @@ static void emit_prologue(struct em *e, bool zero_stack)
 
 /* ---- C functions the code calls (all on paths that pay for what they do) */
 
-/* The call instruction a return offset follows (every local call records one). */
-static size_t site_insn(const struct jit_prog *jp, uint64_t ret_off)
-{
-	if (!jp->sites || ret_off > jp->code_size)
-		return 0;
-	uint32_t v = jp->sites[ret_off / 4];
-	return v ? v - 1 : 0;
-}
-
 /* Builds jp's site table from the emitter's list. */
 static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t n)
 {
@@ -486,21 +493,32 @@ static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t 
 static void jit_record_throw(struct jit_ctx *ctx)
 {
 	struct vm_exec *x = ctx->run.exec;
-	const struct jit_prog *jp = ctx->jp;
-	uintptr_t code = (uintptr_t)jp->code;
 	uint32_t n = x->nthrow;
-	const uint8_t *ret = (const uint8_t *)(uintptr_t)(ctx->entry_rsp - 8);
 
 	if (n >= BPF_MAX_CALL_FRAMES)
 		return;
-	x->throw_insns[n++] = (uint32_t)(ctx->run.pc - ctx->run.prog->insns);
+	uint32_t pc = (uint32_t)(ctx->run.pc - ctx->run.prog->insns);
+	x->throw_insns[n++] = pc;
 	int d = ctx->run.depth - ctx->depth0;
 	if (d > BPF_MAX_CALL_FRAMES - (int)n)
 		d = BPF_MAX_CALL_FRAMES - (int)n;
-	for (; d > 0; d--) {
+	/* Where every function on the way has a single call site, the frames are known without
+	 * reading them: the first record of a run copies them at once (room for all 7). */
+	const struct jit_chain *c = ctx->jp->chains ? &ctx->jp->chains[ctx->jp->insn_fn[pc]] : NULL;
+	if (c && n == 1 && (uint32_t)d <= c->len) {
+		memcpy(&x->throw_insns[1], c->insns, (BPF_MAX_CALL_FRAMES - 1) * sizeof(uint32_t));
+		x->nthrow = 1 + (uint32_t)d;
+		return;
+	}
+	/* d > 0: this context made local calls, so the site table exists; every return address
+	 * in its frames follows one of them (one load each, no checks) */
+	const uint32_t *sites = ctx->jp->sites;
+	uintptr_t code = (uintptr_t)ctx->jp->code;
+	const uint8_t *ret = (const uint8_t *)(uintptr_t)(ctx->entry_rsp - 8) - (size_t)d * JIT_FRAME;
+	for (; d > 0; d--, ret += JIT_FRAME) {
 		uint64_t r;
-		memcpy(&r, ret - (size_t)d * JIT_FRAME, 8);
-		x->throw_insns[n++] = (uint32_t)site_insn(jp, r - code);
+		memcpy(&r, ret, 8);
+		x->throw_insns[n++] = sites[(r - code) / 4] - 1;
 	}
 	x->nthrow = n;
 }
@@ -1334,6 +1352,7 @@ static int install(struct em *e, struct jit_prog *jp, struct log *log)
 		return err;
 	}
 	jp->code = m;
+	jp->main = m + jp->func_off[0];
 	return 0;
 }
 
@@ -1510,7 +1529,7 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 	}
 	if (uniform) {
 		for (size_t k = 0; k < nfns; k++) {
-			fns[k].frame = fns[k].fp = true;
+			fns[k].frame = fns[k].fp = fns[k].uniform = true;
 			fns[k].nsaved = 4;
 			for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
 				fns[k].saved[r - BPF_REG_6] = reg_map[r];
@@ -1539,6 +1558,57 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 	return 0;
 }
 
+/* The static frame chains of jit_record_throw(): a frame above a function's own was made by
+ * a local call of that function, so when the function has one call site in the whole program,
+ * that site is the frame's call and the function containing it runs there; and so on up while
+ * the call sites stay unique (recursion included: a function whose only site is in itself
+ * repeats). Only for programs with a call that may stop the run (a throw), and not in the
+ * uniform layout, where a frame may run another function's code. */
+static int plan_chains(const struct bpf_insn *insns, size_t cnt, const struct jit_fn *fns,
+		       size_t nfns, struct jit_prog *jp)
+{
+	bool stops = false;
+
+	for (size_t k = 0; k < nfns; k++)
+		stops |= fns[k].stops && !fns[k].uniform;
+	if (!stops)
+		return 0;
+	uint32_t *nsites = calloc(nfns, sizeof(*nsites));
+	uint32_t *site = calloc(nfns, sizeof(*site));
+	jp->insn_fn = malloc(cnt * sizeof(*jp->insn_fn));
+	jp->chains = calloc(nfns, sizeof(*jp->chains));
+	if (!nsites || !site || !jp->insn_fn || !jp->chains) {
+		free(nsites);
+		free(site);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < nfns; k++) {
+		for (size_t i = fns[k].start; i < fns[k].end; i++)
+			jp->insn_fn[i] = (uint32_t)k;
+	}
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+		if (in.op == ISA_OP_CALL_LOCAL) {
+			size_t g = fn_of(fns, nfns, (size_t)isa_branch_target(&in, i));
+			nsites[g]++;
+			site[g] = (uint32_t)i;
+		}
+		i += (size_t)n;
+	}
+	for (size_t k = 0; k < nfns; k++) {
+		struct jit_chain *c = &jp->chains[k];
+		size_t g = k;
+		while (c->len < BPF_MAX_CALL_FRAMES && nsites[g] == 1) {
+			c->insns[c->len++] = site[g];
+			g = jp->insn_fn[site[g]];
+		}
+	}
+	free(nsites);
+	free(site);
+	return 0;
+}
+
 static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn *insns,
 			size_t cnt, const struct jit_opts *o, const uint8_t *funcs, uint32_t *body,
 			struct log *log)
@@ -1551,9 +1621,17 @@ static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn
 	unsigned args;
 	int err = plan_functions(insns, cnt, funcs, o, &fns, regs, &nregs, &jp->needs_ctx,
 				 &any_fp, &args);
+	size_t nfns = 0;
 
 	if (err)
 		return err;
+	for (size_t i = 0; i < cnt; i++)
+		nfns += marked(funcs, i);
+	err = plan_chains(insns, cnt, fns, nfns, jp);
+	if (err) {
+		free(fns);
+		return err;
+	}
 	/* loop heads: targets of backward jumps */
 	uint8_t *heads = calloc((cnt + 7) / 8, 1);
 	if (!heads) {
@@ -1722,21 +1800,21 @@ __attribute__((noinline, cold)) static int jit_bad_entry(struct vm_exec *x, size
 	return -EINVAL;
 }
 
-/* Runs the function at `entry` in this context until it returns or the context stops: 0 with
+/* Runs the code at `target` in this context until it returns or the context stops: 0 with
  * *r0, a negative errno (logged, x->err_insn set) or VM_THROWN (its frames recorded).
  * UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
  * indirect call; generated code has none, and the word before the stub lies outside the
  * mapping. */
 #if defined(__clang__)
-__attribute__((no_sanitize("function")))
+#define JIT_NO_SAN_FUNCTION __attribute__((no_sanitize("function")))
+#else
+#define JIT_NO_SAN_FUNCTION
 #endif
-static inline int jit_enter(struct jit_ctx *ctx, const struct jit_prog *p, struct vm_exec *x,
-			    size_t entry, const uint64_t args[5], uint64_t *r0)
+JIT_NO_SAN_FUNCTION static inline int jit_run(struct jit_ctx *ctx, const uint8_t *target,
+					      const uint64_t args[5], uint64_t *r0)
 {
-	if (__builtin_expect(entry >= p->cnt || p->func_off[entry] == UINT32_MAX, 0))
-		return jit_bad_entry(x, entry);
-	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
-	int why = stub(ctx, args, p->code + p->func_off[entry], r0);
+	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)ctx->jp->code;
+	int why = stub(ctx, args, target, r0);
 	if (__builtin_expect(why == JIT_OK, 1))
 		return 0;
 	return why == JIT_FAIL_THROW ? VM_THROWN : jit_stopped(ctx, why);
@@ -1748,27 +1826,46 @@ static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t a
 			   uint64_t *r0)
 {
 	const struct jit_ctx *caller = (const struct jit_ctx *)(void *)run;
+	const struct jit_prog *p = caller->jp;
 	struct jit_ctx ctx;
 
-	ctx_init(&ctx, caller->jp, run->exec, run->depth + 1);
-	return jit_enter(&ctx, caller->jp, run->exec, entry, args, r0);
+	if (__builtin_expect(entry >= p->cnt || p->func_off[entry] == UINT32_MAX, 0))
+		return jit_bad_entry(run->exec, entry);
+	ctx_init(&ctx, p, run->exec, run->depth + 1);
+	return jit_run(&ctx, p->code + p->func_off[entry], args, r0);
 }
 
-int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+/* A run of code that reads the context (it calls C or checks depths): the context lives in
+ * this frame, which code that needs none does not pay for. */
+__attribute__((noinline)) static int jit_exec_ctx(const struct jit_prog *p, struct vm_exec *x,
+						  const uint8_t *target)
 {
 	struct jit_ctx ctx;
 
+	x->r0 = 0; /* what a run that stops reports */
+	ctx_init(&ctx, p, x, 0);
+	return jit_run(&ctx, target, x->args, &x->r0);
+}
+
+/* The outputs the contract names (x->hook_why is the checked loop's scratch: untouched), the
+ * entry (0 needs no lookup), and the stub. */
+JIT_NO_SAN_FUNCTION int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+{
+	const uint8_t *target = p->main;
+
 	x->err_insn = -1;
-	x->r0 = 0;
 	x->nthrow = 0;
-	x->hook_why[0] = '\0';
 	x->budget_left = x->budget;
-	/* code that calls nothing never reads the context */
+	if (__builtin_expect(x->entry != 0, 0)) {
+		if (x->entry >= p->cnt || p->func_off[x->entry] == UINT32_MAX)
+			return jit_bad_entry(x, x->entry);
+		target = p->code + p->func_off[x->entry];
+	}
 	if (p->needs_ctx)
-		ctx_init(&ctx, p, x, 0);
-	else
-		ctx.run.exec = x; /* for jit_stopped(), which such code never reaches */
-	return jit_enter(&ctx, p, x, x->entry, x->args, &x->r0);
+		return jit_exec_ctx(p, x, target);
+	/* Code that calls nothing and checks no depth cannot stop: the stub returns 0, having
+	 * stored r0, and never reads its context. */
+	return ((jit_entry_fn)(uintptr_t)p->code)(NULL, x->args, target, &x->r0);
 }
 
 void jit_free(struct jit_prog *p)
@@ -1780,6 +1877,8 @@ void jit_free(struct jit_prog *p)
 	vm_prog_free(p->vm);
 	free(p->func_off);
 	free(p->sites);
+	free(p->insn_fn);
+	free(p->chains);
 	free(p);
 }
 
