@@ -283,7 +283,7 @@ enum {
 	EF_LOCK = 8, /* lock prefix */
 };
 
-/* [prefixes] [REX] opcode (oplen bytes, most significant first) modrm [sib] [disp32].
+/* [prefixes] [REX] opcode (oplen bytes, most significant first) modrm [sib] [disp8|disp32].
  * reg is a register or a /digit; rm a register, or with mem a base: [rm + disp]. */
 static void emit_op(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm,
 		    bool mem, int32_t disp)
@@ -301,10 +301,15 @@ static void emit_op(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg,
 		b1(e, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
 		return;
 	}
-	b1(e, (uint8_t)(0x80 | (reg & 7) << 3 | (rm & 7)));
+	/* disp8 where it fits: shorter code, the same instruction */
+	bool d8 = disp >= -128 && disp <= 127;
+	b1(e, (uint8_t)((d8 ? 0x40 : 0x80) | (reg & 7) << 3 | (rm & 7)));
 	if ((rm & 7) == RSP)
 		b1(e, 0x24);
-	b4(e, (uint32_t)disp);
+	if (d8)
+		b1(e, (uint8_t)disp);
+	else
+		b4(e, (uint32_t)disp);
 }
 
 static void rr(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm)
@@ -554,6 +559,10 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		      unsigned args)
 {
 	int pushed = 1 + nregs + (ctx ? 1 : 0) + (fp ? 1 : 0);
+	/* code without a context calls no C: its frames need no 16-byte alignment */
+	bool pad = ctx && !(pushed & 1);
+	/* r3 is rdx, the target's register: the target moves to r11 if r3 is loaded */
+	int target = args >> 3 & 1 ? R11 : RDX;
 	static const int arg_regs[] = {RDI, RSI, RDX, RCX, R8};
 
 	push(e, RCX);
@@ -563,7 +572,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		push(e, R12);
 	for (int k = 0; k < nregs; k++)
 		push(e, regs[k]);
-	if (!(pushed & 1))
+	if (pad)
 		sub_rsp(e, 8); /* 16-byte alignment at the call */
 	if (ctx) {
 		mov_rr(e, true, CTX, RDI);
@@ -575,8 +584,10 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		mem(e, EF_W, 0x03, 1, RAX, CTX, CTX_OFF(depth_base)); /* add rax, [depth_base] */
 		mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(depth_base));
 	}
-	mov_rr(e, true, R11, RDX);
-	mov_rr(e, true, RAX, RSI);
+	if (target == R11)
+		mov_rr(e, true, R11, RDX);
+	if (args)
+		mov_rr(e, true, RAX, RSI);
 	for (int a = 0; a < 5; a++) {
 		if (args >> (a + 1) & 1)
 			mem(e, EF_W, 0x8b, 1, arg_regs[a], RAX, 8 * a);
@@ -584,7 +595,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 	rr(e, 0, 0x31, 1, RAX, RAX);
 	for (int k = 0; k < nregs; k++)
 		rr(e, 0, 0x31, 1, regs[k], regs[k]);
-	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	rr(e, 0, 0xff, 1, 2, target); /* call r11 / rdx */
 	for (int stopped = 0; stopped < 2; stopped++) {
 		/* the second copy is the exit of fail_common */
 		if (stopped)
@@ -594,7 +605,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 			mem(e, 0, 0x89, 1, RSI, CTX, CTX_OFF(fail_insn));
 			mov_rr(e, false, RAX, RDI);
 		}
-		if (!(pushed & 1))
+		if (pad)
 			sub_rsp(e, -8);
 		for (int k = nregs - 1; k >= 0; k--)
 			pop(e, regs[k]);

@@ -1107,8 +1107,9 @@ TEST(jit_plain_calls_carry_nothing)
 	/* a call that cannot stop the run but may call back (vm_run_call() reads run.depth):
 	 * the frame's depth is stored first (mov r10, [depth_base]; sub r10, rsp; imul; shr;
 	 * mov [depth], r10d), nothing after the call; and since depths are computed from rsp,
-	 * the frame takes JIT_FRAME bytes (sub/add rsp with imm32 instead of imm8) */
-	CHECK_EQ(zero - never, 8 + 3 + 7 + 4 + 8 + 2 * 3);
+	 * the frame takes JIT_FRAME bytes (sub/add rsp with imm32 instead of imm8); the context
+	 * fields are reached with 8-bit displacements */
+	CHECK_EQ(zero - never, 5 + 3 + 7 + 4 + 5 + 2 * 3);
 
 	/* a plain call: mov r9, r12 and the 6-byte call slot, nothing else: ten cost ten times
 	 * one */
