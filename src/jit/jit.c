@@ -93,6 +93,7 @@ struct jit_fn {
 	/* The old uniform layout (a function falls or jumps into another): a frame's code may
 	 * belong to another function than the one called, so no static chains. */
 	bool uniform;
+	const struct jit_chain *chain; /* its frames' calls, for a throw (NULL: read them) */
 };
 
 /* A local call: where its callee returns to, and the call instruction. */
@@ -113,10 +114,9 @@ struct jit_prog {
 	 * frames of a throw with one load each. A call is 5 bytes, so two return offsets are at
 	 * least 5 apart and never share a slot; code_size / 4 + 1 slots. */
 	uint32_t *sites;
-	/* The same frames known statically: per instruction, its function; per function, the
-	 * call instructions of the frames above its own, as far as each function on the way
-	 * has exactly one local call site (see plan_chains()). NULL when nothing can throw. */
-	uint32_t *insn_fn;
+	/* The same frames known statically: per function, the call instructions of the frames
+	 * above its own, as far as each function on the way has exactly one local call site
+	 * (see plan_chains()). NULL when nothing can throw. */
 	struct jit_chain *chains;
 };
 
@@ -495,7 +495,7 @@ static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t 
  * entry_rsp - 8 - d * JIT_FRAME (every frame that calls has that size). A callback's context
  * records its own frames; the helper's call site and the frames below it follow when the
  * calling context unwinds. */
-static void jit_record_throw(struct jit_ctx *ctx)
+static void jit_record_throw(struct jit_ctx *ctx, const struct jit_chain *c)
 {
 	struct vm_exec *x = ctx->run.exec;
 	uint32_t n = x->nthrow;
@@ -509,7 +509,6 @@ static void jit_record_throw(struct jit_ctx *ctx)
 		d = BPF_MAX_CALL_FRAMES - (int)n;
 	/* Where every function on the way has a single call site, the frames are known without
 	 * reading them: the first record of a run copies them at once (room for all 7). */
-	const struct jit_chain *c = ctx->jp->chains ? &ctx->jp->chains[ctx->jp->insn_fn[pc]] : NULL;
 	if (c && n == 1 && (uint32_t)d <= c->len) {
 		memcpy(&x->throw_insns[1], c->insns, (BPF_MAX_CALL_FRAMES - 1) * sizeof(uint32_t));
 		x->nthrow = 1 + (uint32_t)d;
@@ -647,6 +646,12 @@ static void emit_stop_block(struct em *e)
 	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
 	b1(e, 0);
 	jcc_label(e, CC_NE, L_FAIL_HELPER);
+	/* rsi = the function's static chain for jit_record_throw() (r2 is scratch after a
+	 * call, and the other stops do not read it) */
+	if (e->fn->chain)
+		mov_imm64(e, RSI, (uint64_t)(uintptr_t)e->fn->chain);
+	else
+		rr(e, 0, 0x31, 1, RSI, RSI);
 	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.thrown)); /* cmp byte [thrown], 0 */
 	b1(e, 0);
 	jcc_label(e, CC_NE, L_FAIL_THROW);
@@ -1575,7 +1580,7 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
  * the call sites stay unique (recursion included: a function whose only site is in itself
  * repeats). Only for programs with a call that may stop the run (a throw), and not in the
  * uniform layout, where a frame may run another function's code. */
-static int plan_chains(const struct bpf_insn *insns, size_t cnt, const struct jit_fn *fns,
+static int plan_chains(const struct bpf_insn *insns, size_t cnt, struct jit_fn *fns,
 		       size_t nfns, struct jit_prog *jp)
 {
 	bool stops = false;
@@ -1586,16 +1591,11 @@ static int plan_chains(const struct bpf_insn *insns, size_t cnt, const struct ji
 		return 0;
 	uint32_t *nsites = calloc(nfns, sizeof(*nsites));
 	uint32_t *site = calloc(nfns, sizeof(*site));
-	jp->insn_fn = malloc(cnt * sizeof(*jp->insn_fn));
 	jp->chains = calloc(nfns, sizeof(*jp->chains));
-	if (!nsites || !site || !jp->insn_fn || !jp->chains) {
+	if (!nsites || !site || !jp->chains) {
 		free(nsites);
 		free(site);
 		return -ENOMEM;
-	}
-	for (size_t k = 0; k < nfns; k++) {
-		for (size_t i = fns[k].start; i < fns[k].end; i++)
-			jp->insn_fn[i] = (uint32_t)k;
 	}
 	for (size_t i = 0; i < cnt;) {
 		struct isa_insn in;
@@ -1612,8 +1612,10 @@ static int plan_chains(const struct bpf_insn *insns, size_t cnt, const struct ji
 		size_t g = k;
 		while (c->len < BPF_MAX_CALL_FRAMES && nsites[g] == 1) {
 			c->insns[c->len++] = site[g];
-			g = jp->insn_fn[site[g]];
+			g = fn_of(fns, nfns, site[g]);
 		}
+		if (!fns[k].uniform)
+			fns[k].chain = c;
 	}
 	free(nsites);
 	free(site);
@@ -1888,7 +1890,6 @@ void jit_free(struct jit_prog *p)
 	vm_prog_free(p->vm);
 	free(p->func_off);
 	free(p->sites);
-	free(p->insn_fn);
 	free(p->chains);
 	free(p);
 }
