@@ -95,6 +95,10 @@ struct jit_fn {
 	/* Nothing in the program calls C (no helper, kfunc, callx, packet load): frames need not
 	 * keep rsp 16-byte aligned either. */
 	bool unaligned;
+	/* The old uniform layout (a function falls or jumps into another): a frame's code may
+	 * belong to another function than the one called, so no static chains. */
+	bool uniform;
+	const struct jit_chain *chain; /* its frames' calls, for a throw (NULL: read them) */
 };
 
 /* A local call: where its callee returns to, and the call instruction. */
@@ -107,6 +111,7 @@ struct jit_prog {
 	struct vm_prog *vm;
 	bool needs_ctx; /* the code reads the context (r12): jit_exec() must fill it */
 	uint8_t *code;
+	const uint8_t *main; /* entry 0's prologue: jit_exec() enters there without a lookup */
 	size_t code_size, map_size;
 	uint32_t *func_off; /* per insn: offset of its function prologue, or UINT32_MAX */
 	size_t cnt;
@@ -114,6 +119,17 @@ struct jit_prog {
 	 * frames of a throw with one load each. A call is 5 bytes, so two return offsets are at
 	 * least 5 apart and never share a slot; code_size / 4 + 1 slots. */
 	uint32_t *sites;
+	/* The same frames known statically: per function, the call instructions of the frames
+	 * above its own, as far as each function on the way has exactly one local call site
+	 * (see plan_chains()). NULL when nothing can throw. */
+	struct jit_chain *chains;
+};
+
+/* A function's callers while they are unique: insns[k] is the call that made the frame k
+ * levels above the function's own (insns[0] calls the function); len of them (0..8). */
+struct jit_chain {
+	uint32_t len;
+	uint32_t insns[BPF_MAX_CALL_FRAMES];
 };
 
 /* x86 register numbers. */
@@ -272,7 +288,7 @@ enum {
 	EF_LOCK = 8, /* lock prefix */
 };
 
-/* [prefixes] [REX] opcode (oplen bytes, most significant first) modrm [sib] [disp32].
+/* [prefixes] [REX] opcode (oplen bytes, most significant first) modrm [sib] [disp8|disp32].
  * reg is a register or a /digit; rm a register, or with mem a base: [rm + disp]. */
 static void emit_op(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm,
 		    bool mem, int32_t disp)
@@ -290,10 +306,15 @@ static void emit_op(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg,
 		b1(e, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
 		return;
 	}
-	b1(e, (uint8_t)(0x80 | (reg & 7) << 3 | (rm & 7)));
+	/* disp8 where it fits: shorter code, the same instruction */
+	bool d8 = disp >= -128 && disp <= 127;
+	b1(e, (uint8_t)((d8 ? 0x40 : 0x80) | (reg & 7) << 3 | (rm & 7)));
 	if ((rm & 7) == RSP)
 		b1(e, 0x24);
-	b4(e, (uint32_t)disp);
+	if (d8)
+		b1(e, (uint8_t)disp);
+	else
+		b4(e, (uint32_t)disp);
 }
 
 static void rr(struct em *e, unsigned fl, uint32_t opc, int oplen, int reg, int rm)
@@ -465,15 +486,6 @@ static void emit_prologue(struct em *e, bool zero_stack)
 
 /* ---- C functions the code calls (all on paths that pay for what they do) */
 
-/* The call instruction a return offset follows (every local call records one). */
-static size_t site_insn(const struct jit_prog *jp, uint64_t ret_off)
-{
-	if (!jp->sites || ret_off > jp->code_size)
-		return 0;
-	uint32_t v = jp->sites[ret_off / 4];
-	return v ? v - 1 : 0;
-}
-
 /* Builds jp's site table from the emitter's list. */
 static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t n)
 {
@@ -493,24 +505,34 @@ static int index_sites(struct jit_prog *jp, const struct jit_site *list, size_t 
  * entry_rsp - 8 - d * JIT_FRAME (every frame that calls has that size). A callback's context
  * records its own frames; the helper's call site and the frames below it follow when the
  * calling context unwinds. */
-static void jit_record_throw(struct jit_ctx *ctx)
+static void jit_record_throw(struct jit_ctx *ctx, const struct jit_chain *c)
 {
 	struct vm_exec *x = ctx->run.exec;
-	const struct jit_prog *jp = ctx->jp;
-	uintptr_t code = (uintptr_t)jp->code;
 	uint32_t n = x->nthrow;
-	const uint8_t *ret = (const uint8_t *)(uintptr_t)(ctx->entry_rsp - 8);
 
 	if (n >= BPF_MAX_CALL_FRAMES)
 		return;
-	x->throw_insns[n++] = (uint32_t)(ctx->run.pc - ctx->run.prog->insns);
+	uint32_t pc = (uint32_t)(ctx->run.pc - ctx->run.prog->insns);
+	x->throw_insns[n++] = pc;
 	int d = ctx->run.depth - ctx->depth0;
 	if (d > BPF_MAX_CALL_FRAMES - (int)n)
 		d = BPF_MAX_CALL_FRAMES - (int)n;
-	for (; d > 0; d--) {
+	/* Where every function on the way has a single call site, the frames are known without
+	 * reading them: the first record of a run copies them at once (room for all 7). */
+	if (c && n == 1 && (uint32_t)d <= c->len) {
+		memcpy(&x->throw_insns[1], c->insns, (BPF_MAX_CALL_FRAMES - 1) * sizeof(uint32_t));
+		x->nthrow = 1 + (uint32_t)d;
+		return;
+	}
+	/* d > 0: this context made local calls, so the site table exists; every return address
+	 * in its frames follows one of them (one load each, no checks) */
+	const uint32_t *sites = ctx->jp->sites;
+	uintptr_t code = (uintptr_t)ctx->jp->code;
+	const uint8_t *ret = (const uint8_t *)(uintptr_t)(ctx->entry_rsp - 8) - (size_t)d * JIT_FRAME;
+	for (; d > 0; d--, ret += JIT_FRAME) {
 		uint64_t r;
-		memcpy(&r, ret - (size_t)d * JIT_FRAME, 8);
-		x->throw_insns[n++] = (uint32_t)site_insn(jp, r - code);
+		memcpy(&r, ret, 8);
+		x->throw_insns[n++] = sites[(r - code) / 4] - 1;
 	}
 	x->nthrow = n;
 }
@@ -546,6 +568,10 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		      unsigned args)
 {
 	int pushed = 1 + nregs + (ctx ? 1 : 0) + (fp ? 1 : 0);
+	/* code without a context calls no C: its frames need no 16-byte alignment */
+	bool pad = ctx && !(pushed & 1);
+	/* r3 is rdx, the target's register: the target moves to r11 if r3 is loaded */
+	int target = args >> 3 & 1 ? R11 : RDX;
 	static const int arg_regs[] = {RDI, RSI, RDX, RCX, R8};
 
 	push(e, RCX);
@@ -555,7 +581,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		push(e, R12);
 	for (int k = 0; k < nregs; k++)
 		push(e, regs[k]);
-	if (!(pushed & 1))
+	if (pad)
 		sub_rsp(e, 8); /* 16-byte alignment at the call */
 	if (ctx) {
 		mov_rr(e, true, CTX, RDI);
@@ -567,8 +593,10 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 		mem(e, EF_W, 0x03, 1, RAX, CTX, CTX_OFF(depth_base)); /* add rax, [depth_base] */
 		mem(e, EF_W, 0x89, 1, RAX, CTX, CTX_OFF(depth_base));
 	}
-	mov_rr(e, true, R11, RDX);
-	mov_rr(e, true, RAX, RSI);
+	if (target == R11)
+		mov_rr(e, true, R11, RDX);
+	if (args)
+		mov_rr(e, true, RAX, RSI);
 	for (int a = 0; a < 5; a++) {
 		if (args >> (a + 1) & 1)
 			mem(e, EF_W, 0x8b, 1, arg_regs[a], RAX, 8 * a);
@@ -576,7 +604,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 	rr(e, 0, 0x31, 1, RAX, RAX);
 	for (int k = 0; k < nregs; k++)
 		rr(e, 0, 0x31, 1, regs[k], regs[k]);
-	rr(e, 0, 0xff, 1, 2, R11); /* call r11 */
+	rr(e, 0, 0xff, 1, 2, target); /* call r11 / rdx */
 	for (int stopped = 0; stopped < 2; stopped++) {
 		/* the second copy is the exit of fail_common */
 		if (stopped)
@@ -586,7 +614,7 @@ static void emit_stub(struct em *e, const uint8_t *regs, int nregs, bool ctx, bo
 			mem(e, 0, 0x89, 1, RSI, CTX, CTX_OFF(fail_insn));
 			mov_rr(e, false, RAX, RDI);
 		}
-		if (!(pushed & 1))
+		if (pad)
 			sub_rsp(e, -8);
 		for (int k = nregs - 1; k >= 0; k--)
 			pop(e, regs[k]);
@@ -628,6 +656,12 @@ static void emit_stop_block(struct em *e)
 	mem(e, 0, 0x83, 1, 7, CTX, CTX_OFF(run.err)); /* cmp dword [err], 0 */
 	b1(e, 0);
 	jcc_label(e, CC_NE, L_FAIL_HELPER);
+	/* rsi = the function's static chain for jit_record_throw() (r2 is scratch after a
+	 * call, and the other stops do not read it) */
+	if (e->fn->chain)
+		mov_imm64(e, RSI, (uint64_t)(uintptr_t)e->fn->chain);
+	else
+		rr(e, 0, 0x31, 1, RSI, RSI);
 	mem(e, 0, 0x80, 1, 7, CTX, CTX_OFF(run.thrown)); /* cmp byte [thrown], 0 */
 	b1(e, 0);
 	jcc_label(e, CC_NE, L_FAIL_THROW);
@@ -1352,6 +1386,7 @@ static int install(struct em *e, struct jit_prog *jp, struct log *log)
 		return err;
 	}
 	jp->code = m;
+	jp->main = m + jp->func_off[0];
 	return 0;
 }
 
@@ -1530,7 +1565,7 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 	}
 	if (uniform) {
 		for (size_t k = 0; k < nfns; k++) {
-			fns[k].frame = fns[k].fp = true;
+			fns[k].frame = fns[k].fp = fns[k].uniform = true;
 			fns[k].nsaved = 4;
 			for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
 				fns[k].saved[r - BPF_REG_6] = reg_map[r];
@@ -1559,6 +1594,54 @@ static int plan_functions(const struct bpf_insn *insns, size_t cnt, const uint8_
 	return 0;
 }
 
+/* The static frame chains of jit_record_throw(): a frame above a function's own was made by
+ * a local call of that function, so when the function has one call site in the whole program,
+ * that site is the frame's call and the function containing it runs there; and so on up while
+ * the call sites stay unique (recursion included: a function whose only site is in itself
+ * repeats). Only for programs with a call that may stop the run (a throw), and not in the
+ * uniform layout, where a frame may run another function's code. */
+static int plan_chains(const struct bpf_insn *insns, size_t cnt, struct jit_fn *fns,
+		       size_t nfns, struct jit_prog *jp)
+{
+	bool stops = false;
+
+	for (size_t k = 0; k < nfns; k++)
+		stops |= fns[k].stops && !fns[k].uniform;
+	if (!stops)
+		return 0;
+	uint32_t *nsites = calloc(nfns, sizeof(*nsites));
+	uint32_t *site = calloc(nfns, sizeof(*site));
+	jp->chains = calloc(nfns, sizeof(*jp->chains));
+	if (!nsites || !site || !jp->chains) {
+		free(nsites);
+		free(site);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cnt;) {
+		struct isa_insn in;
+		int n = isa_decode(insns, cnt, i, &in, NULL);
+		if (in.op == ISA_OP_CALL_LOCAL) {
+			size_t g = fn_of(fns, nfns, (size_t)isa_branch_target(&in, i));
+			nsites[g]++;
+			site[g] = (uint32_t)i;
+		}
+		i += (size_t)n;
+	}
+	for (size_t k = 0; k < nfns; k++) {
+		struct jit_chain *c = &jp->chains[k];
+		size_t g = k;
+		while (c->len < BPF_MAX_CALL_FRAMES && nsites[g] == 1) {
+			c->insns[c->len++] = site[g];
+			g = fn_of(fns, nfns, site[g]);
+		}
+		if (!fns[k].uniform)
+			fns[k].chain = c;
+	}
+	free(nsites);
+	free(site);
+	return 0;
+}
+
 static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn *insns,
 			size_t cnt, const struct jit_opts *o, const uint8_t *funcs, uint32_t *body,
 			struct log *log)
@@ -1571,9 +1654,17 @@ static int emit_program(struct em *e, struct jit_prog *jp, const struct bpf_insn
 	unsigned args;
 	int err = plan_functions(insns, cnt, funcs, o, &fns, regs, &nregs, &jp->needs_ctx,
 				 &any_fp, &args);
+	size_t nfns = 0;
 
 	if (err)
 		return err;
+	for (size_t i = 0; i < cnt; i++)
+		nfns += marked(funcs, i);
+	err = plan_chains(insns, cnt, fns, nfns, jp);
+	if (err) {
+		free(fns);
+		return err;
+	}
 	/* loop heads: targets of backward jumps */
 	uint8_t *heads = calloc((cnt + 7) / 8, 1);
 	if (!heads) {
@@ -1742,21 +1833,21 @@ __attribute__((noinline, cold)) static int jit_bad_entry(struct vm_exec *x, size
 	return -EINVAL;
 }
 
-/* Runs the function at `entry` in this context until it returns or the context stops: 0 with
+/* Runs the code at `target` in this context until it returns or the context stops: 0 with
  * *r0, a negative errno (logged, x->err_insn set) or VM_THROWN (its frames recorded).
  * UBSan's -fsanitize=function (clang) reads a signature word just before the target of an
  * indirect call; generated code has none, and the word before the stub lies outside the
  * mapping. */
 #if defined(__clang__)
-__attribute__((no_sanitize("function")))
+#define JIT_NO_SAN_FUNCTION __attribute__((no_sanitize("function")))
+#else
+#define JIT_NO_SAN_FUNCTION
 #endif
-static inline int jit_enter(struct jit_ctx *ctx, const struct jit_prog *p, struct vm_exec *x,
-			    size_t entry, const uint64_t args[5], uint64_t *r0)
+JIT_NO_SAN_FUNCTION static inline int jit_run(struct jit_ctx *ctx, const uint8_t *target,
+					      const uint64_t args[5], uint64_t *r0)
 {
-	if (__builtin_expect(entry >= p->cnt || p->func_off[entry] == UINT32_MAX, 0))
-		return jit_bad_entry(x, entry);
-	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)p->code;
-	int why = stub(ctx, args, p->code + p->func_off[entry], r0);
+	jit_entry_fn stub = (jit_entry_fn)(uintptr_t)ctx->jp->code;
+	int why = stub(ctx, args, target, r0);
 	if (__builtin_expect(why == JIT_OK, 1))
 		return 0;
 	return why == JIT_FAIL_THROW ? VM_THROWN : jit_stopped(ctx, why);
@@ -1768,27 +1859,46 @@ static int jit_engine_call(struct exbpf_run *run, size_t entry, const uint64_t a
 			   uint64_t *r0)
 {
 	const struct jit_ctx *caller = (const struct jit_ctx *)(void *)run;
+	const struct jit_prog *p = caller->jp;
 	struct jit_ctx ctx;
 
-	ctx_init(&ctx, caller->jp, run->exec, run->depth + 1);
-	return jit_enter(&ctx, caller->jp, run->exec, entry, args, r0);
+	if (__builtin_expect(entry >= p->cnt || p->func_off[entry] == UINT32_MAX, 0))
+		return jit_bad_entry(run->exec, entry);
+	ctx_init(&ctx, p, run->exec, run->depth + 1);
+	return jit_run(&ctx, p->code + p->func_off[entry], args, r0);
 }
 
-int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+/* A run of code that reads the context (it calls C or checks depths): the context lives in
+ * this frame, which code that needs none does not pay for. */
+__attribute__((noinline)) static int jit_exec_ctx(const struct jit_prog *p, struct vm_exec *x,
+						  const uint8_t *target)
 {
 	struct jit_ctx ctx;
 
+	x->r0 = 0; /* what a run that stops reports */
+	ctx_init(&ctx, p, x, 0);
+	return jit_run(&ctx, target, x->args, &x->r0);
+}
+
+/* The outputs the contract names (x->hook_why is the checked loop's scratch: untouched), the
+ * entry (0 needs no lookup), and the stub. */
+JIT_NO_SAN_FUNCTION int jit_exec(const struct jit_prog *p, struct vm_exec *x)
+{
+	const uint8_t *target = p->main;
+
 	x->err_insn = -1;
-	x->r0 = 0;
 	x->nthrow = 0;
-	x->hook_why[0] = '\0';
 	x->budget_left = x->budget;
-	/* code that calls nothing never reads the context */
+	if (__builtin_expect(x->entry != 0, 0)) {
+		if (x->entry >= p->cnt || p->func_off[x->entry] == UINT32_MAX)
+			return jit_bad_entry(x, x->entry);
+		target = p->code + p->func_off[x->entry];
+	}
 	if (p->needs_ctx)
-		ctx_init(&ctx, p, x, 0);
-	else
-		ctx.run.exec = x; /* for jit_stopped(), which such code never reaches */
-	return jit_enter(&ctx, p, x, x->entry, x->args, &x->r0);
+		return jit_exec_ctx(p, x, target);
+	/* Code that calls nothing and checks no depth cannot stop: the stub returns 0, having
+	 * stored r0, and never reads its context. */
+	return ((jit_entry_fn)(uintptr_t)p->code)(NULL, x->args, target, &x->r0);
 }
 
 void jit_free(struct jit_prog *p)
@@ -1800,6 +1910,7 @@ void jit_free(struct jit_prog *p)
 	vm_prog_free(p->vm);
 	free(p->func_off);
 	free(p->sites);
+	free(p->chains);
 	free(p);
 }
 

@@ -65,7 +65,8 @@ int jit_compile(const struct bpf_insn *insns, size_t cnt, const struct vm_helper
  * x->throw_insns and x->nthrow as the interpreter reports them). Helpers may call
  * vm_run_call() (the callback runs JITed), vm_run_return() and the other vm_run_*()
  * functions. Legacy packet loads read x->pkt. x->checked, budget and regions are ignored
- * (budget_left = budget). Thread-safe: all run state is on the C stack. */
+ * (budget_left = budget), and x->hook_why (the checked loop's scratch) is left as it is.
+ * Thread-safe: all run state is on the C stack. */
 int jit_exec(const struct jit_prog *p, struct vm_exec *x);
 
 void jit_free(struct jit_prog *p);

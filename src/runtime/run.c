@@ -109,15 +109,14 @@ static int end_holding(struct exbpf_program *prog, struct rt_run *rr, int err)
 	return -EINVAL;
 }
 
-static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
-		   size_t entry, const uint64_t *args, struct vm_exec *x)
+/* The inputs of a run of prog's function at `entry` (the engines set every output), and for
+ * the checked interpreter its regions, which exec_free() releases; h lives as long as x.
+ * Field by field: zeroing the whole struct (throw frames, a message buffer) costs more than a
+ * short program. */
+static int exec_prepare(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
+			size_t entry, const uint64_t *args, struct hook_ctx *h, struct vm_exec *x)
 {
-	struct hook_ctx h = {prog->pt, rr->rc, x};
-	struct exbpf_program *outer = rr->prog;
-	int err;
-
-	/* The inputs one by one: the engines set every output, and zeroing the whole struct
-	 * (throw frames, a message buffer) costs more than a short program. */
+	*h = (struct hook_ctx){prog->pt, rr->rc, x};
 	x->checked = prog->checked;
 	x->log = rr->log;
 	x->user = rr;
@@ -132,18 +131,31 @@ static int exec_at(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_r
 	memcpy(x->args, args, sizeof(rr->rc->args));
 	x->args[2] = x->args[3] = x->args[4] = 0;
 	/* Only the checked interpreter consults regions; verified runs touch memory directly. */
-	if (prog->checked) {
-		err = build_regions(prog, rr->rc, &h, (struct vm_region **)&x->regions,
-				    &x->nregions);
-		if (err)
-			return err;
-	}
+	if (prog->checked)
+		return build_regions(prog, rr->rc, h, (struct vm_region **)&x->regions,
+				     &x->nregions);
+	return 0;
+}
+
+static void exec_free(struct vm_exec *x)
+{
+	free((void *)x->regions);
+	x->regions = NULL;
+}
+
+/* One run on prepared inputs, as the executing program of the invocation (a tail call
+ * nests), its instructions charged to the caller's budget. */
+static inline int exec_engine(struct exbpf_program *prog, struct rt_run *rr,
+			      struct exbpf_run *caller, struct vm_exec *x)
+{
+	struct exbpf_program *outer = rr->prog;
+	int err;
+
 	rr->prog = prog;
 	err = rt_engine_exec(prog, x);
 	rr->prog = outer;
 	if (caller && x->checked)
 		vm_run_charge(caller, x->budget - x->budget_left);
-	free((void *)x->regions);
 	return err;
 }
 
@@ -157,38 +169,70 @@ const char *exbpf_program__engine(const struct exbpf_program *prog)
 	return prog->checked ? "checked" : prog->jit ? "jit" : "interp";
 }
 
-/* A throw ends the program that is executing (a tail-call target included): what it holds is
- * released, then its exception callback, or the cookie, gives its return value. */
-int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
-	    uint64_t *r0, int64_t *err_insn)
+/* After the engine: r0 and, unless the run simply returned holding nothing, what a throw or a
+ * failure needs. A throw ends the program that is executing (a tail-call target included):
+ * what it holds is released, then its exception callback (a run of its own, x is left as it
+ * was), or the cookie, gives its return value. */
+static int exec_end_slow(struct exbpf_program *prog, struct rt_run *rr,
+			 struct exbpf_run *caller, const struct vm_exec *x, int err, uint64_t *r0,
+			 int64_t *err_insn)
 {
-	struct vm_exec x;
-	int64_t cb = exbpf_prog__exception_cb_insn(prog->spec);
-	int err = exec_at(prog, rr, caller, 0, rr->rc->args, &x);
+	int64_t cb;
 
-	*r0 = x.r0;
-	*err_insn = x.err_insn;
 	if (err != VM_THROWN)
 		return end_holding(prog, rr, err);
 	if (rr->exc && !rr->exc->thrown)
-		report_throw(prog, &x, rr->exc);
+		report_throw(prog, x, rr->exc);
 	rt_release_held(rr);
-	*r0 = x.cookie;
+	*r0 = x->cookie;
+	cb = exbpf_prog__exception_cb_insn(prog->spec);
 	if (cb < 0)
 		return 0;
-	{
-		uint64_t args[2] = {x.cookie, 0};
 
-		err = exec_at(prog, rr, caller, (size_t)cb, args, &x);
-	}
-	*r0 = x.r0;
-	*err_insn = x.err_insn;
+	uint64_t args[2] = {x->cookie, 0};
+	struct hook_ctx h;
+	struct vm_exec xc;
+
+	err = exec_prepare(prog, rr, caller, (size_t)cb, args, &h, &xc);
+	if (err)
+		return err;
+	err = exec_engine(prog, rr, caller, &xc);
+	exec_free(&xc);
+	*r0 = xc.r0;
+	*err_insn = xc.err_insn;
 	if (err == VM_THROWN) {
 		rt_release_held(rr);
 		log_printf(rr->log, "the exception callback of '%s' threw\n", prog->name);
 		return -EINVAL;
 	}
 	return end_holding(prog, rr, err);
+}
+
+static inline int exec_end(struct exbpf_program *prog, struct rt_run *rr,
+			   struct exbpf_run *caller, const struct vm_exec *x, int err, uint64_t *r0,
+			   int64_t *err_insn)
+{
+	*r0 = x->r0;
+	*err_insn = x->err_insn;
+	if (__builtin_expect(!err && !rr->nheld, 1))
+		return 0;
+	return exec_end_slow(prog, rr, caller, x, err, r0, err_insn);
+}
+
+int rt_exec(struct exbpf_program *prog, struct rt_run *rr, struct exbpf_run *caller,
+	    uint64_t *r0, int64_t *err_insn)
+{
+	struct hook_ctx h;
+	struct vm_exec x;
+	int err = exec_prepare(prog, rr, caller, 0, rr->rc->args, &h, &x);
+
+	*r0 = 0;
+	*err_insn = -1;
+	if (err)
+		return err;
+	err = exec_engine(prog, rr, caller, &x);
+	exec_free(&x);
+	return exec_end(prog, rr, caller, &x, err, r0, err_insn);
 }
 
 static uint64_t now_ns(void)
@@ -228,10 +272,14 @@ int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
 	uint32_t repeat = o->repeat ? o->repeat : 1;
 	struct run_ctx rc = {0};
 	struct log log;
+	struct rt_run rr;
+	struct hook_ctx h;
+	struct vm_exec x;
 	uint64_t r0 = 0, t0;
 	int64_t err_insn;
 	int err = 0;
 
+	x.regions = NULL;
 	log_init(&log, o->log_buf, o->log_size);
 	memset(&o->exception, 0, sizeof(o->exception));
 	if (!prog || !prog->loaded) {
@@ -251,15 +299,22 @@ int exbpf_program__run(struct exbpf_program *prog, struct exbpf_run_opts *o)
 	 * writes, the next one sees), only the runs timed. */
 	err = prog->pt->build(prog->pt, &in, &rc, &log);
 	t0 = now_ns();
-	for (uint32_t i = 0; i < repeat && !err; i++) {
-		/* Field by field: the held-resource array is large and only nheld says what it
-		 * holds, so zeroing it on every run would cost more than a short program. */
-		struct rt_run rr;
-
+	/* The engine's inputs are the same for every run: set up once (timed, as part of the
+	 * runs). */
+	if (!err) {
 		rt_run_init(&rr, prog, &rc, &log, &o->exception);
-		err = rt_exec(prog, &rr, NULL, &r0, &err_insn);
+		err = exec_prepare(prog, &rr, NULL, 0, rc.args, &h, &x);
+	}
+	for (uint32_t i = 0; i < repeat && !err; i++) {
+		/* A new invocation: no tail call taken, nothing held (rt_run_init()'s other
+		 * fields stay as they are; a run that threw left x's inputs alone). */
+		rr.tail_calls = 0;
+		rr.nheld = 0;
+		err = exec_engine(prog, &rr, NULL, &x);
+		err = exec_end(prog, &rr, NULL, &x, err, &r0, &err_insn);
 	}
 	o->duration_ns = (now_ns() - t0) / repeat;
+	exec_free(&x);
 	if (!err) {
 		o->retval = prog->pt->retval_u32 ? (uint32_t)r0 : r0;
 		copy_out(prog->pt, &rc, o);

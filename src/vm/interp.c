@@ -454,18 +454,6 @@ size_t vm_run_insn(const struct exbpf_run *run)
 	return (size_t)(run->pc - run->prog->insns);
 }
 
-void vm_run_throw(struct exbpf_run *run, uint64_t cookie)
-{
-	run->thrown = true;
-	run->exec->cookie = cookie;
-}
-
-void vm_run_return(struct exbpf_run *run, uint64_t r0)
-{
-	run->ret = true;
-	run->ret_r0 = r0;
-}
-
 uint64_t vm_run_budget(const struct exbpf_run *run)
 {
 	return run->checked ? run->st->budget : UINT64_MAX;

@@ -183,7 +183,11 @@ size_t vm_run_insn(const struct exbpf_run *run);
 
 /* Once the kfunc returns, the run unwinds every frame (its callbacks' and the helpers' that
  * ran them included) and vm_exec() returns VM_THROWN with x->cookie = cookie. */
-void vm_run_throw(struct exbpf_run *run, uint64_t cookie);
+static inline void vm_run_throw(struct exbpf_run *run, uint64_t cookie)
+{
+	run->thrown = true;
+	run->exec->cookie = cookie;
+}
 
 /* Runs the function at `handle` (bpf_loop, bpf_for_each_map_elem, timers) as a new frame above
  * the helper's calling frame: depth + 1, its 512-byte stack slice just below the caller's (so
@@ -205,7 +209,11 @@ int vm_run_call(struct exbpf_run *run, uint64_t handle, const uint64_t args[5], 
  * For bpf_tail_call: the runtime runs the target with a nested vm_exec() (budget =
  * vm_run_budget(run), then vm_run_charge() what it spent), then calls this with its r0.
  * vm_run_fail() takes precedence. */
-void vm_run_return(struct exbpf_run *run, uint64_t r0);
+static inline void vm_run_return(struct exbpf_run *run, uint64_t r0)
+{
+	run->ret = true;
+	run->ret_r0 = r0;
+}
 
 /* The run's remaining instruction budget (shared by the main frame and its callbacks), as of the
  * helper call; UINT64_MAX in an unchecked run, which has none. */

@@ -907,6 +907,49 @@ TEST(jit_throw_depths)
 	}
 }
 
+/* main calls f1, f1 calls f2, ... f_D throws: every function has one call site, so the JIT
+ * names the frames from its static chains; with a second call site of f2 (from main, never
+ * taken) the chain stops there and the frames above are read from the stack. */
+TEST(jit_throw_unique_chains)
+{
+	struct vm_exec x = {0};
+	struct eng j;
+
+	for (int twice = 0; twice < 2; twice++) {
+		for (int d = 0; d <= 7; d++) {
+			struct bpf_insn p[32];
+			size_t n = 0;
+			uint32_t want[BPF_MAX_CALL_FRAMES];
+
+			/* main: [if (r1 == 1) call f2;] call f1; exit. f_k: call f_k+1; exit */
+			if (twice && d >= 2) {
+				p[n++] = JMP_K(BPF_JNE, 1, 1, 1);
+				p[n++] = CALL_LOCAL(4); /* f2, after f1 */
+			}
+			size_t f1 = n + 2;
+			if (d) {
+				p[n] = CALL_LOCAL((int32_t)(f1 - n - 1));
+				n++;
+				p[n++] = EXIT();
+			}
+			for (int k = 1; k < d; k++) {
+				p[n] = CALL_LOCAL(1); /* the next function starts after this exit */
+				n++;
+				p[n++] = EXIT();
+			}
+			p[n++] = MOV64_K(1, 77);
+			p[n++] = KCALL(K_THROW);
+			p[n++] = EXIT();
+			/* want: the throw, then f_d-1's call of f_d, ..., main's call of f1 */
+			want[0] = (uint32_t)(n - 2);
+			for (int k = 1; k <= d; k++)
+				want[k] = (uint32_t)(f1 + 2 * (d - k) - 2);
+			eng_both(__LINE__, &eng_opts, &x, &j, p, n);
+			check_throw(__LINE__, &j, 77, (size_t)d + 1, want);
+		}
+	}
+}
+
 /* main: loop(1, g, D); g(i, D): f(D); f as above: the throw at depth D + 2, through the
  * helper's C frame. */
 TEST(jit_throw_in_callbacks)
@@ -1064,8 +1107,9 @@ TEST(jit_plain_calls_carry_nothing)
 	/* a call that cannot stop the run but may call back (vm_run_call() reads run.depth):
 	 * the frame's depth is stored first (mov r10, [depth_base]; sub r10, rsp; imul; shr;
 	 * mov [depth], r10d), nothing after the call; and since depths are computed from rsp,
-	 * the frame takes JIT_FRAME bytes (sub/add rsp with imm32 instead of imm8) */
-	CHECK_EQ(zero - never, 8 + 3 + 7 + 4 + 8 + 2 * 3);
+	 * the frame takes JIT_FRAME bytes (sub/add rsp with imm32 instead of imm8); the context
+	 * fields are reached with 8-bit displacements */
+	CHECK_EQ(zero - never, 5 + 3 + 7 + 4 + 5 + 2 * 3);
 
 	/* a plain call: mov r9, r12 and the 6-byte call slot, nothing else: ten cost ten times
 	 * one */
