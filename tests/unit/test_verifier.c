@@ -1022,7 +1022,8 @@ TEST(verifier_ringbuf_misuse)
 /* ================================================================================ */
 /* Spin locks                                                                       */
 
-/* r6 = the value of map 3 (key 0, never null), insns 0..6; its lock is at offset 0. */
+/* r6 = the value of map 3 (key 0, never null), insns 0..6; its lock is at offset 0. Programs
+ * with locks are tc programs: socket filters may not use them. */
 #define LOCK_VALUE                                                                              \
 	"stw [%r10-4], 0\n"                                                                     \
 	"mov %r2, %r10\n"                                                                       \
@@ -1033,7 +1034,7 @@ TEST(verifier_ringbuf_misuse)
 
 TEST(verifier_spin_lock_ok)
 {
-	OK(LOCK_VALUE
+	OK_O(cls_opts, LOCK_VALUE
 	   "mov %r1, %r6\n"
 	   "call 93\n"
 	   "ldxdw %r0, [%r6+8]\n"
@@ -1045,18 +1046,21 @@ TEST(verifier_spin_lock_ok)
 
 TEST(verifier_spin_lock_rules)
 {
-	ERR(10, "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region",
+	ERR_O(cls_opts, 10, "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region",
 	    LOCK_VALUE "mov %r1, %r6\ncall 93\nmov %r0, 0\nexit\n");
-	ERR(9, "function calls are not allowed while holding a lock",
+	ERR_O(cls_opts, 9, "function calls are not allowed while holding a lock",
 	    LOCK_VALUE "mov %r1, %r6\ncall 93\ncall 5\nmov %r1, %r6\ncall 94\nmov %r0, 0\nexit\n");
-	ERR(9, "off 4 doesn't point to 'struct bpf_spin_lock' that is at 0",
+	ERR_O(cls_opts, 9, "off 4 doesn't point to 'struct bpf_spin_lock' that is at 0",
 	    LOCK_VALUE "mov %r1, %r6\nadd %r1, 4\ncall 93\nmov %r0, 0\nexit\n");
-	ERR(8, "bpf_spin_unlock without taking a lock", LOCK_VALUE "mov %r1, %r6\ncall 94\nmov %r0, 0\nexit\n");
-	ERR(7, "bpf_spin_lock cannot be accessed directly by load/store",
+	ERR_O(cls_opts, 8, "bpf_spin_unlock without taking a lock", LOCK_VALUE "mov %r1, %r6\ncall 94\nmov %r0, 0\nexit\n");
+	ERR_O(cls_opts, 7, "bpf_spin_lock cannot be accessed directly by load/store",
 	    LOCK_VALUE "ldxw %r0, [%r6+0]\nexit\n");
-	OK(LOCK_VALUE "ldxw %r0, [%r6+4]\nexit\n");
-	ERR(8, "map 'arr' has no valid bpf_spin_lock",
+	OK_O(cls_opts, LOCK_VALUE "ldxw %r0, [%r6+4]\nexit\n");
+	ERR_O(cls_opts, 8, "map 'arr' has no valid bpf_spin_lock",
 	    ARR_VALUE "mov %r6, %r0\nmov %r1, %r6\ncall 93\nmov %r0, 0\nexit\n");
+	/* Socket filters may not name a map whose values hold a lock, reachable or not. */
+	ERR(-1, "socket filter progs cannot use bpf_spin_lock yet",
+	    "ja +2\nldmap %r1, 3\nmov %r0, 0\nexit\n");
 }
 
 /* ================================================================================ */
