@@ -42,6 +42,8 @@ static int usage(void)
 	       "  Checks every program against its selftest-style annotations (comment:test_*,\n"
 	       "  or exbpf's comment:exbpf_* in default mode), each program loaded alone. One\n"
 	       "  PASS/FAIL/SKIP line per program; the last line counts them. Exit 1 on a FAIL.\n"
+	       "  A program calling a helper exbpf's runtime lacks is judged on the verifier's\n"
+	       "  verdict alone, and SKIPped when it has a __retval to check.\n"
 	       "  --prog NAME        check only this program\n"
 	       "  --engine interp|jit|all  the engine(s) programs load for and __retval programs\n"
 	       "                     run on (default: the runtime's: the JIT on x86-64);\n"

@@ -1022,7 +1022,8 @@ TEST(verifier_ringbuf_misuse)
 /* ================================================================================ */
 /* Spin locks                                                                       */
 
-/* r6 = the value of map 3 (key 0, never null), insns 0..6; its lock is at offset 0. */
+/* r6 = the value of map 3 (key 0, never null), insns 0..6; its lock is at offset 0. Programs
+ * with locks are tc programs: socket filters may not use them. */
 #define LOCK_VALUE                                                                              \
 	"stw [%r10-4], 0\n"                                                                     \
 	"mov %r2, %r10\n"                                                                       \
@@ -1058,6 +1059,9 @@ TEST(verifier_spin_lock_rules)
 	OK_O(cls_opts, LOCK_VALUE "ldxw %r0, [%r6+4]\nexit\n");
 	ERR_O(cls_opts, 8, "map 'arr' has no valid bpf_spin_lock",
 	    ARR_VALUE "mov %r6, %r0\nmov %r1, %r6\ncall 93\nmov %r0, 0\nexit\n");
+	/* Socket filters may not name a map whose values hold a lock, reachable or not. */
+	ERR(-1, "socket filter progs cannot use bpf_spin_lock yet",
+	    "ja +2\nldmap %r1, 3\nmov %r0, 0\nexit\n");
 }
 
 /* ================================================================================ */
