@@ -37,14 +37,6 @@
 #define FNV_LEN 1024
 #define CALL_ITERS 10000
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* --- The workloads in C (native baselines) */
 
 __attribute__((noinline)) static uint64_t c_sum(uint64_t n)
@@ -406,12 +398,12 @@ static double sample(struct workload *w, int engine)
 	double t0;
 
 	exec_init(&x, engine);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned i = 0; i < w->batch; i++) {
 		run_engine(w, engine, &x, &r0, NULL);
 		sink += r0;
 	}
-	double t1 = now_ns();
+	double t1 = bench_now_ns();
 	__asm__ volatile("" : : "r"(sink));
 	return (t1 - t0) / w->batch;
 }
@@ -448,7 +440,7 @@ static double time_depth(const struct vm_prog *vp, const struct jit_prog *jp, bo
 	 * per run would time clearing its 288 bytes (throw frames, a message buffer) as
 	 * part of every return and every throw. */
 	struct vm_exec x = {.budget = UINT64_MAX};
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (unsigned i = 0; i < batch; i++) {
 		x.budget = UINT64_MAX;
@@ -460,7 +452,7 @@ static double time_depth(const struct vm_prog *vp, const struct jit_prog *jp, bo
 			exit(1);
 		}
 	}
-	return (now_ns() - t0) / batch;
+	return (bench_now_ns() - t0) / batch;
 }
 
 static void bench_throws(void)

@@ -30,14 +30,6 @@
 #define BATCHES 2000
 #define HELPER_THROW 2
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 __attribute__((noinline)) static uint64_t c_empty(void)
 {
 	uint64_t r = 0;
@@ -109,7 +101,7 @@ static uint8_t packet[1024];
 static double run_row(const struct row *r, unsigned n)
 {
 	uint64_t sink = 0;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	if (r->kind == K_NATIVE) {
 		for (unsigned i = 0; i < n; i++)
@@ -131,7 +123,7 @@ static double run_row(const struct row *r, unsigned n)
 		}
 		sink += o.retval;
 	}
-	double t1 = now_ns();
+	double t1 = bench_now_ns();
 	__asm__ volatile("" : : "r"(sink));
 	return (t1 - t0) / n;
 }

@@ -10,14 +10,7 @@
 #include <exbpf/exbpf.h>
 
 #include "runtime/runtime.h"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+#include "bench_stats.h"
 
 /* The runtime's hold/unhold pair, as a verified (unchecked) run pays it. */
 static void bench_hold_pair(void)
@@ -29,13 +22,13 @@ static void bench_hold_pair(void)
 	const long n = 50000000;
 	double t0, t1;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		rt_hold(&run, sample + (i & 1), RT_HELD_RINGBUF);
 		rt_unhold(&run, (uintptr_t)(sample + (i & 1)), RT_HELD_RINGBUF, "bench");
 		__asm__ volatile("" ::: "memory");
 	}
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	printf("acquire/release bookkeeping: %.2f ns per pair (target: a few ns)\n", (t1 - t0) / n);
 }
 

@@ -142,25 +142,17 @@ static double verify_us(const struct loaded *l, const char *prog)
 	return bench_median(t, 5);
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static int run_once(struct workload *w, int e, double *ns, uint64_t *retval)
 {
 	char log[512] = "";
 
 	if (e == E_NATIVE) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		uint64_t r = 0;
 
 		for (uint32_t i = 0; i < w->repeat; i++)
 			r = w->native();
-		*ns = (now_ns() - t0) / w->repeat;
+		*ns = (bench_now_ns() - t0) / w->repeat;
 		*retval = r;
 		return 0;
 	}

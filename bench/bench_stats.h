@@ -1,9 +1,19 @@
-/* What the benchmarks share: sorting and the median of repeated timings. */
+/* What the benchmarks share: the clock, sorting and the median of repeated timings. */
 #ifndef EXBPF_BENCH_STATS_H
 #define EXBPF_BENCH_STATS_H
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* Monotonic time in ns. */
+static inline double bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
 
 static inline int bench_cmp_double(const void *a, const void *b)
 {

@@ -98,7 +98,5 @@ int rt_register_builtins(struct exbpf_env *env)
 		if (err)
 			return err;
 	}
-	int err = rt_register_kfuncs(env);
-
-	return err ? err : rt_register_dynptr_kfuncs(env);
+	return rt_register_kfuncs(env);
 }

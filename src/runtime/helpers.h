@@ -31,8 +31,6 @@ RT_HELPER(rt_ringbuf_discard_dynptr);
 RT_HELPER(rt_dynptr_read);
 RT_HELPER(rt_dynptr_write);
 RT_HELPER(rt_dynptr_data);
-/* bpf_dynptr_size, _is_null, _is_rdonly, _adjust, _clone, _slice, _slice_rdwr. */
-int rt_register_dynptr_kfuncs(struct exbpf_env *env);
 RT_HELPER(rt_spin_lock);
 RT_HELPER(rt_spin_unlock);
 RT_HELPER(rt_loop);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/helpers.h"
+#include "runtime/kfuncs.h"
 #include "runtime/map.h"
 
 #define H(name) RT_HELPER(name)
@@ -275,11 +276,7 @@ H(rt_dynptr_slice_rdwr)
 #define NS EXBPF_FN_NEVER_STOPS
 #define P(RET, ...) {.ret = EXBPF_RET_##RET, .flags = NS, .args = {__VA_ARGS__}}
 
-static const struct {
-	const char *name;
-	exbpf_helper_fn fn;
-	struct exbpf_func_proto proto;
-} dynptr_kfuncs[] = {
+const struct rt_kfunc rt_dynptr_kfuncs[] = {
 	{"bpf_dynptr_size", rt_dynptr_size, P(INTEGER, A(PTR_TO_DYNPTR))},
 	{"bpf_dynptr_is_null", rt_dynptr_is_null, P(INTEGER, A(PTR_TO_DYNPTR))},
 	{"bpf_dynptr_is_rdonly", rt_dynptr_is_rdonly, P(INTEGER, A(PTR_TO_DYNPTR))},
@@ -292,14 +289,4 @@ static const struct {
 	 P(DYNPTR_MEM_OR_NULL, A(PTR_TO_DYNPTR), A(SCALAR), A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_K))},
 };
 
-int rt_register_dynptr_kfuncs(struct exbpf_env *env)
-{
-	for (size_t i = 0; i < sizeof(dynptr_kfuncs) / sizeof(dynptr_kfuncs[0]); i++) {
-		int err = exbpf_env__register_kfunc(env, dynptr_kfuncs[i].name, dynptr_kfuncs[i].fn,
-						    &dynptr_kfuncs[i].proto);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
+const size_t rt_dynptr_nkfuncs = sizeof(rt_dynptr_kfuncs) / sizeof(rt_dynptr_kfuncs[0]);

@@ -156,13 +156,7 @@ H(rt_iter_num_destroy)
 #define A(k) EXBPF_ARG_##k
 #define P(RET, F, ...) {.ret = EXBPF_RET_##RET, .flags = (F), .args = {__VA_ARGS__}}
 
-struct kfunc {
-	const char *name;
-	exbpf_helper_fn fn;
-	struct exbpf_func_proto proto;
-};
-
-static const struct kfunc kfuncs[] = {
+static const struct rt_kfunc kfuncs[] = {
 	{"bpf_throw", rt_throw, P(VOID, EXBPF_FN_NO_RETURN, A(SCALAR))},
 	{"bpf_rcu_read_lock", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
 	{"bpf_rcu_read_unlock", rt_nop, P(VOID, EXBPF_FN_NEVER_STOPS)},
@@ -187,14 +181,20 @@ static const struct kfunc kfuncs[] = {
 	  .release_arg = 0}},
 };
 
-int rt_register_kfuncs(struct exbpf_env *env)
+static int register_table(struct exbpf_env *env, const struct rt_kfunc *t, size_t n)
 {
-	for (size_t i = 0; i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++) {
-		int err = exbpf_env__register_kfunc(env, kfuncs[i].name, kfuncs[i].fn,
-						    &kfuncs[i].proto);
+	for (size_t i = 0; i < n; i++) {
+		int err = exbpf_env__register_kfunc(env, t[i].name, t[i].fn, &t[i].proto);
 
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int rt_register_kfuncs(struct exbpf_env *env)
+{
+	int err = register_table(env, kfuncs, sizeof(kfuncs) / sizeof(kfuncs[0]));
+
+	return err ? err : register_table(env, rt_dynptr_kfuncs, rt_dynptr_nkfuncs);
 }

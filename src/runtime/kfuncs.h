@@ -1,10 +1,23 @@
-/* The built-in kfuncs: bpf_throw, the numeric iterator, RCU / preemption / irq sections (tracked by the verifier,
- * nearly free at run time) and bpf_obj_new / bpf_obj_drop, the acquire/release pair. */
+/* The built-in kfuncs: bpf_throw, the numeric iterator, the dynptr kfuncs, RCU / preemption /
+ * irq sections (tracked by the verifier, nearly free at run time) and bpf_obj_new /
+ * bpf_obj_drop, the acquire/release pair. */
 #ifndef EXBPF_RUNTIME_KFUNCS_H
 #define EXBPF_RUNTIME_KFUNCS_H
 
 #include "runtime/runtime.h"
 
+/* A built-in kfunc: registered by name, like an embedder's. */
+struct rt_kfunc {
+	const char *name;
+	exbpf_helper_fn fn;
+	struct exbpf_func_proto proto;
+};
+
+/* The dynptr kfuncs (helpers_dynptr.c). */
+extern const struct rt_kfunc rt_dynptr_kfuncs[];
+extern const size_t rt_dynptr_nkfuncs;
+
+/* Every built-in kfunc. */
 int rt_register_kfuncs(struct exbpf_env *env);
 /* Frees an object bpf_obj_new returned (release on throw). */
 void rt_obj_free(void *data);

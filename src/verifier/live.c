@@ -410,11 +410,36 @@ static void relevance(const struct venv *e, size_t i, const struct taint *t, uin
 	*rin = (uint16_t)(u | (rout & ~def));
 }
 
+/* The backward fixpoint of relevance(): per instruction, the live registers and own slots whose
+ * value may still matter (loop_rounds: the second pass, seeded where Linux marks precision,
+ * for bounded loops' widening). */
+static void relevance_fixpoint(struct venv *e, const struct taint *t, const uint16_t *def,
+			       uint16_t *prec, uint64_t *sprec, bool loop_rounds)
+{
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t i = e->cnt; i-- > 0;) {
+			uint16_t rin;
+			uint64_t sin;
+
+			if (e->cfg.flags[i] & CFG_LDDW_HI)
+				continue;
+			relevance(e, i, &t[i], def[i], out_of(e, prec, i), out_slots(e, sprec, i), &rin,
+				  &sin, loop_rounds);
+			rin &= e->live[i];
+			if (rin != prec[i] || sin != sprec[i]) {
+				prec[i] = rin;
+				sprec[i] = sin;
+				changed = true;
+			}
+		}
+	}
+}
+
 static int compute_relevance(struct venv *e, const uint16_t *def)
 {
 	size_t n = e->cnt;
 	struct taint *t = calloc(n ? n : 1, sizeof(*t));
-	bool changed = true;
 
 	e->prec = calloc(n ? n : 1, sizeof(*e->prec));
 	e->sprec = calloc(n ? n : 1, sizeof(*e->sprec));
@@ -423,24 +448,7 @@ static int compute_relevance(struct venv *e, const uint16_t *def)
 		return -ENOMEM;
 	}
 	compute_taint(e, t);
-	while (changed) {
-		changed = false;
-		for (size_t i = n; i-- > 0;) {
-			uint16_t rin;
-			uint64_t sin;
-
-			if (e->cfg.flags[i] & CFG_LDDW_HI)
-				continue;
-			relevance(e, i, &t[i], def[i], out_of(e, e->prec, i), out_slots(e, e->sprec, i),
-				  &rin, &sin, false);
-			rin &= e->live[i];
-			if (rin != e->prec[i] || sin != e->sprec[i]) {
-				e->prec[i] = rin;
-				e->sprec[i] = sin;
-				changed = true;
-			}
-		}
-	}
+	relevance_fixpoint(e, t, def, e->prec, e->sprec, false);
 	/* Only loops that may_goto or an iterator bounds widen their rounds (check.c). */
 	bool bounded = false;
 
@@ -454,24 +462,8 @@ static int compute_relevance(struct venv *e, const uint16_t *def)
 			return -ENOMEM;
 		}
 	}
-	for (changed = bounded; changed;) {
-		changed = false;
-		for (size_t i = n; i-- > 0;) {
-			uint16_t rin;
-			uint64_t sin;
-
-			if (e->cfg.flags[i] & CFG_LDDW_HI)
-				continue;
-			relevance(e, i, &t[i], def[i], out_of(e, e->lprec, i), out_slots(e, e->lsprec, i),
-				  &rin, &sin, true);
-			rin &= e->live[i];
-			if (rin != e->lprec[i] || sin != e->lsprec[i]) {
-				e->lprec[i] = rin;
-				e->lsprec[i] = sin;
-				changed = true;
-			}
-		}
-	}
+	if (bounded)
+		relevance_fixpoint(e, t, def, e->lprec, e->lsprec, true);
 	free(t);
 	return 0;
 }
