@@ -1524,9 +1524,11 @@ static void gen_resource(struct gen *g)
 {
 	unsigned b = byte(g);
 
-	/* Inside a loop only now and then: a region's null check and assertions double the paths
-	 * of every iteration, and a few such loops reach the verifier's 1M-instruction limit. */
-	if (g->unpriv || g->locked || g->depth > 3 || !room(g, 80) || (g->in_loop && b % 4)) {
+	/* Inside a loop only now and then, and not nested: a region's null check and assertions
+	 * double the paths of every iteration, and a few such loops make the verifier walk for
+	 * seconds (under ASan) or reach its 1M-instruction limit. */
+	if (g->unpriv || g->locked || g->depth > 3 || !room(g, 80) ||
+	    (g->in_loop && (b % 8 || g->held))) {
 		gen_alu(g);
 		return;
 	}

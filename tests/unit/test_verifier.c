@@ -1166,6 +1166,34 @@ TEST(verifier_bpf_loop_callback)
 	    "exit\n");
 }
 
+/* Callback runs are counted per state so that a callback's next run meeting its previous
+ * run's state is not a loop (tests/progs/verifier_callback_rerun.bpf.c); a loop inside one run
+ * of a callback still is. */
+TEST(verifier_infinite_loop_in_callback)
+{
+	struct verifier_result res;
+
+	if (verdict(__LINE__,
+		    "mov %r1, 2\n"
+		    "ldfunc %r2, cb\n"
+		    "mov %r3, 0\n"
+		    "mov %r4, 0\n"
+		    "call 181\n"
+		    "mov %r0, 0\n"
+		    "exit\n"
+		    "cb:\n"
+		    "mov %r0, 0\n"
+		    "loop:\n"
+		    "mov %r2, 5\n"
+		    "jeq %r0, 0, loop\n"
+		    "exit\n",
+		    &def_opts, &res) < 0)
+		return;
+	CHECK(!res.accepted);
+	CHECK_CONTAINS(res.error, "infinite loop detected at insn ");
+	CHECK(res.insns_processed < 1000);
+}
+
 /* ================================================================================ */
 /* Static subprograms                                                               */
 
