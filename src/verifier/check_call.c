@@ -387,7 +387,9 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 
 /* A callback that returned may run again, any number of times: what it may have written into
  * its callers' stacks becomes unknown, so that the next run's state covers every later one
- * (exbpf widens where Linux relies on precision marks). */
+ * (exbpf widens where Linux relies on precision marks). Spilled pointers and dynptrs stay: a
+ * program cannot make either by writing bytes, and the next run starts from this state, so a
+ * run that ends one returns a state without it. */
 static void widen_after_callback(struct vstate *st)
 {
 	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
@@ -396,7 +398,8 @@ static void widen_after_callback(struct vstate *st)
 		for (uint32_t i = 0; i < f->nslots; i++) {
 			struct vslot *s = &f->slots[i];
 
-			if (s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE)
+			if ((s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE) ||
+			    s->type[0] == STACK_DYNPTR)
 				continue;
 			for (int b = 0; b < V_REG_SIZE; b++)
 				if (s->type[b] != STACK_INVALID)
@@ -759,7 +762,8 @@ static int kfunc_sections(struct venv *e, const char *name)
 }
 
 /* Linux registers its kfuncs per program type: the common set (RCU, preemption and irq
- * sections) for every type, the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
+ * sections, the dynptr kfuncs but the skb/xdp constructors, numeric iterators) for every type,
+ * the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
  * cgroup_skb, syscall and tracing programs only; socket filters, tc actions and raw tracepoints
  * get "calling kernel function NAME is not allowed". exbpf's default mode lets every type call
  * every kfunc of its registry; strict mode keeps Linux's split. */
@@ -768,6 +772,10 @@ static bool kfunc_allowed(uint32_t prog_type, const char *name)
 	static const char *const common[] = {
 	    "bpf_rcu_read_lock",   "bpf_rcu_read_unlock", "bpf_preempt_disable",
 	    "bpf_preempt_enable",  "bpf_local_irq_save",  "bpf_local_irq_restore",
+	    "bpf_dynptr_slice",    "bpf_dynptr_slice_rdwr", "bpf_dynptr_adjust",
+	    "bpf_dynptr_is_null",  "bpf_dynptr_is_rdonly", "bpf_dynptr_size",
+	    "bpf_dynptr_clone",    "bpf_dynptr_copy",     "bpf_dynptr_memset",
+	    "bpf_iter_num_new",    "bpf_iter_num_next",   "bpf_iter_num_destroy",
 	};
 	uint32_t generic = VPT_SCHED_CLS | VPT_XDP | VPT_CGROUP_SKB | VPT_SYSCALL | VPT_TRACING |
 			   VPT_EXBPF;
