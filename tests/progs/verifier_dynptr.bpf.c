@@ -652,3 +652,168 @@ int kfuncs_in_socket_filter(struct __sk_buff *skb)
 		return 2;
 	return bpf_dynptr_size(&c);
 }
+
+/* ---- A global function's struct bpf_dynptr argument: the caller passes an initialized dynptr
+ * of its stack; the function gets a dynptr_ptr it may read, write, slice and clone but not
+ * release, remake, read as bytes or pass at an offset. */
+
+__noinline int g_read(const struct bpf_dynptr *d)
+{
+	__u64 x = 0;
+
+	if (bpf_dynptr_read(&x, sizeof(x), (struct bpf_dynptr *)d, 0, 0))
+		return -1;
+	return x;
+}
+
+SEC("tc") __success __retval(9)
+int global_reads(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	*v = 9;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_read(&p);
+}
+
+__noinline int g_slice(const struct bpf_dynptr *d)
+{
+	__u32 *s = bpf_dynptr_data((struct bpf_dynptr *)d, 0, 4);
+
+	if (!s)
+		return -1;
+	*s = 3;
+	return bpf_dynptr_size(d);
+}
+
+/* The caller's ring-buffer dynptr and its slices outlive the call. */
+SEC("tc") __success __retval(11)
+int global_slices(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u32 *s;
+	int r;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	r = g_slice(&p);
+	s = bpf_dynptr_data(&p, 0, 4);
+	if (s)
+		r += *s;
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return r;
+}
+
+__noinline int g_clone(const struct bpf_dynptr *d)
+{
+	struct bpf_dynptr c;
+
+	bpf_dynptr_clone(d, &c);
+	return bpf_dynptr_size(&c);
+}
+
+SEC("tc") __success __retval(8)
+int global_clones(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_clone(&p);
+}
+
+__noinline int g_release(struct bpf_dynptr *d)
+{
+	bpf_ringbuf_discard_dynptr(d, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("cannot release unowned const bpf_dynptr")
+int global_releases(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	g_release(&p);
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return 0;
+}
+
+__noinline int g_remake(struct bpf_dynptr *d)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, d);
+	return 0;
+}
+
+SEC("tc") __failure __msg("Dynptr has to be an uninitialized dynptr")
+int global_remakes(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_remake(&p);
+}
+
+__noinline int g_peek(struct bpf_dynptr *d)
+{
+	return *(int *)d;
+}
+
+SEC("tc") __failure __msg("R1 invalid mem access 'dynptr_ptr'")
+int global_peeks(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_peek(&p);
+}
+
+__noinline int g_moved(struct bpf_dynptr *d)
+{
+	return bpf_dynptr_size((void *)d + 8);
+}
+
+SEC("tc") __failure __msg("dereference of modified dynptr_ptr ptr R1 off=8 disallowed")
+int global_moves(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_moved(&p);
+}
+
+SEC("tc") __failure __msg("Expected an initialized dynptr as arg #0")
+__msg("Caller passes invalid args into func#")
+int global_gets_uninit(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p = {};
+
+	return g_read(&p);
+}
+
+SEC("tc") __failure __msg("arg#0 expected pointer to stack or const struct bpf_dynptr")
+int global_gets_map_value(struct __sk_buff *skb)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	return g_read((struct bpf_dynptr *)v);
+}
