@@ -74,7 +74,7 @@ static const char *unknown_variant(uint8_t variant)
 }
 
 static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
-		  const char **out_why, bool r10_writable);
+		  const char **out_why, bool listing);
 
 int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
 	       const char **out_why)
@@ -89,7 +89,7 @@ int isa_decode_listing(const struct bpf_insn *insns, size_t cnt, size_t idx, str
 }
 
 static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
-		  const char **out_why, bool r10_writable)
+		  const char **out_why, bool listing)
 {
 	const char *why_local;
 	const char **why = out_why ? out_why : &why_local;
@@ -120,13 +120,13 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 
 	uint32_t f = d->flags;
 	if (f & ISA_F_DST_W) {
-		if (insn->dst_reg > 9 && !(insn->dst_reg == 10 && r10_writable)) {
+		if (insn->dst_reg > 9 && !listing) {
 			*why = insn->dst_reg == 10 ? "frame pointer r10 is read only"
 						    : "invalid dst register";
 			return -EINVAL;
 		}
 	} else if (f & ISA_F_DST_R) {
-		if (insn->dst_reg > 10) {
+		if (insn->dst_reg > 10 && !listing) {
 			*why = "invalid dst register";
 			return -EINVAL;
 		}
@@ -135,12 +135,12 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 		return -EINVAL;
 	}
 	if (f & ISA_F_SRC) {
-		if (insn->src_reg > 10) {
+		if (insn->src_reg > 10 && !listing) {
 			*why = "invalid src register";
 			return -EINVAL;
 		}
 		if ((f & ISA_F_FETCH) && insn->src_reg == 10 && d->variant_value != ISA_CMPXCHG &&
-		    !r10_writable) {
+		    !listing) {
 			*why = "frame pointer r10 is read only";
 			return -EINVAL;
 		}
