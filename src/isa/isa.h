@@ -30,7 +30,7 @@ struct isa_insn {
  * -EINVAL with a static reason in *out_why ("unknown opcode 0x8e", ...). */
 int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
 	       const char **out_why);
-/* isa_decode() for listings: a write to r10 or a register number beyond r10 (which validation
+/* isa_decode() for listings: a write to r10 or a register field past r10 (which validation
  * refuses) is still shown as what it is, as Linux's verifier log shows the instruction it
  * rejects. */
 int isa_decode_listing(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,

@@ -186,7 +186,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_PTR_TO_MEM:
 	case EXBPF_ARG_PTR_TO_UNINIT_MEM:
 		if (!reg_is_pointer(r) || r->type == PTR_TO_CTX || r->type == CONST_PTR_TO_MAP ||
-		    r->type == PTR_TO_PACKET_END || r->type == PTR_TO_FUNC || (r->flags & REG_MAYBE_NULL))
+		    r->type == PTR_TO_PACKET_END || r->type == PTR_TO_FUNC ||
+		    r->type == CONST_PTR_TO_DYNPTR || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, "
 						"trusted_ptr_");
 		m->mem_regno = regno;
@@ -216,7 +217,7 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_PTR_TO_CTX:
 		if (r->type != PTR_TO_CTX)
 			return expect(e, regno, "ctx");
-		return check_ctx_ptr_off(e, regno, r);
+		return check_ptr_unmodified(e, regno, r);
 	case EXBPF_ARG_PTR_TO_FUNC:
 		if (r->type != PTR_TO_FUNC)
 			return expect(e, regno, "func");
@@ -390,7 +391,9 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 
 /* A callback that returned may run again, any number of times: what it may have written into
  * its callers' stacks becomes unknown, so that the next run's state covers every later one
- * (exbpf widens where Linux relies on precision marks). */
+ * (exbpf widens where Linux relies on precision marks). Spilled pointers and dynptrs stay: a
+ * program cannot make either by writing bytes, and the next run starts from this state, so a
+ * run that ends one returns a state without it. */
 static void widen_after_callback(struct vstate *st)
 {
 	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
@@ -399,7 +402,8 @@ static void widen_after_callback(struct vstate *st)
 		for (uint32_t i = 0; i < f->nslots; i++) {
 			struct vslot *s = &f->slots[i];
 
-			if (s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE)
+			if ((s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE) ||
+			    s->type[0] == STACK_DYNPTR)
 				continue;
 			for (int b = 0; b < V_REG_SIZE; b++)
 				if (s->type[b] != STACK_INVALID)
@@ -455,7 +459,7 @@ static bool arg_tagged(struct venv *e, uint32_t sub, int arg, const char *tag)
 	return false;
 }
 
-enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM, GARG_MEM_NONNULL, GARG_BAD };
+enum garg { GARG_SCALAR, GARG_CTX, GARG_MEM, GARG_MEM_NONNULL, GARG_DYNPTR, GARG_BAD };
 
 /* Linux's btf_type_str(): the kind's name, "UNKNOWN" for void. */
 static const char *btf_kind_str(const struct btf_type *t)
@@ -487,6 +491,9 @@ static enum garg global_arg(struct venv *e, uint32_t sub, const struct btf_type 
 	if (pt && exbpf_btf_kind(pt) == BTF_KIND_STRUCT && name &&
 	    (!strcmp(name, "__sk_buff") || !strcmp(name, "xdp_md") || !strcmp(name, "bpf_raw_tracepoint_args")))
 		return GARG_CTX;
+	/* A dynptr of the caller's, which the function may use but not end. */
+	if (pt && exbpf_btf_kind(pt) == BTF_KIND_STRUCT && name && !strcmp(name, "bpf_dynptr"))
+		return GARG_DYNPTR;
 	/* Memory whose size the pointee's type gives: void and incomplete types give none. */
 	sz = pt && id ? exbpf_btf__resolve_size(e->in->btf, id) : -1;
 	if (sz < 0)
@@ -510,6 +517,11 @@ int global_func_entry(struct venv *e, uint32_t sub, struct vframe *f)
 		r->var = scalar_const(0);
 		if (k == GARG_CTX) {
 			r->type = PTR_TO_CTX;
+		} else if (k == GARG_DYNPTR) {
+			/* Linux sees a local dynptr, whatever the caller's. */
+			r->type = CONST_PTR_TO_DYNPTR;
+			r->aux = DYNPTR_LOCAL;
+			r->id = vnew_id(e);
 		} else if (k == GARG_MEM || k == GARG_MEM_NONNULL) {
 			/* Memory of the pointee's size, NULL unless the argument is __arg_nonnull. */
 			r->type = PTR_TO_MEM;
@@ -610,6 +622,11 @@ static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type 
 		return verr(e, -EINVAL, "arg#%d expects pointer to ctx", i);
 	if (k == GARG_SCALAR && r->type != SCALAR_VALUE)
 		return verr(e, -EINVAL, "R%d is not a scalar", regno);
+	if (k == GARG_DYNPTR) {
+		struct dynptr_meta m = {0};
+
+		return check_dynptr_arg(e, regno, EXBPF_ARG_PTR_TO_DYNPTR, true, &m);
+	}
 	if (k != GARG_MEM && k != GARG_MEM_NONNULL)
 		return 0;
 	if (reg_is_const(r, 0))
@@ -762,7 +779,8 @@ static int kfunc_sections(struct venv *e, const char *name)
 }
 
 /* Linux registers its kfuncs per program type: the common set (RCU, preemption and irq
- * sections, the numeric iterator) for every type, the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
+ * sections, the dynptr kfuncs but the skb/xdp constructors, numeric iterators) for every type,
+ * the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
  * cgroup_skb, syscall and tracing programs only; socket filters, tc actions and raw tracepoints
  * get "calling kernel function NAME is not allowed". exbpf's default mode lets every type call
  * every kfunc of its registry; strict mode keeps Linux's split. */
@@ -771,7 +789,10 @@ static bool kfunc_allowed(uint32_t prog_type, const char *name)
 	static const char *const common[] = {
 	    "bpf_rcu_read_lock",   "bpf_rcu_read_unlock", "bpf_preempt_disable",
 	    "bpf_preempt_enable",  "bpf_local_irq_save",  "bpf_local_irq_restore",
-	    "bpf_iter_num_new",	   "bpf_iter_num_next",	  "bpf_iter_num_destroy",
+	    "bpf_dynptr_slice",    "bpf_dynptr_slice_rdwr", "bpf_dynptr_adjust",
+	    "bpf_dynptr_is_null",  "bpf_dynptr_is_rdonly", "bpf_dynptr_size",
+	    "bpf_dynptr_clone",    "bpf_dynptr_copy",     "bpf_dynptr_memset",
+	    "bpf_iter_num_new",    "bpf_iter_num_next",   "bpf_iter_num_destroy",
 	};
 	uint32_t generic = VPT_SCHED_CLS | VPT_XDP | VPT_CGROUP_SKB | VPT_SYSCALL | VPT_TRACING |
 			   VPT_EXBPF;

@@ -118,6 +118,26 @@ static void release_clones(struct venv *e, uint32_t ref_obj_id)
 	}
 }
 
+/* A global function's dynptr argument (CONST_PTR_TO_DYNPTR): its caller's dynptr lives on
+ * while the function runs, so the function may read, write and slice it, clone it, but neither
+ * release nor remake it. */
+static int const_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, struct dynptr_meta *m)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	int err;
+
+	if ((err = check_ptr_unmodified(e, regno, r)))
+		return err;
+	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
+		return verr(e, -EINVAL, "cannot release unowned const bpf_dynptr");
+	if (k != EXBPF_ARG_PTR_TO_DYNPTR)
+		return verr(e, -EINVAL, "Dynptr has to be an uninitialized dynptr");
+	m->id = r->id;
+	m->ref_obj_id = r->ref_obj_id;
+	m->kind = (uint8_t)r->aux;
+	return 0;
+}
+
 int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfunc,
 		     struct dynptr_meta *m)
 {
@@ -127,6 +147,8 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 	int64_t first;
 	int err;
 
+	if (r->type == CONST_PTR_TO_DYNPTR)
+		return const_dynptr_arg(e, regno, k, m);
 	if (r->type != PTR_TO_STACK && kfunc)
 		return verr(e, -EINVAL, "arg#%d expected pointer to stack or const struct bpf_dynptr",
 			    regno - 1);

@@ -344,20 +344,22 @@ static int stack_read(struct venv *e, int regno, const struct reg *r, int64_t of
 
 /* ---- The context. */
 
-/* A context pointer is dereferenced, or passed, only as the program got it: Linux checks a
- * negative fixed offset first, then any other fixed offset, then a variable one. */
-int check_ctx_ptr_off(struct venv *e, int regno, const struct reg *r)
+/* A context pointer (or a global function's dynptr) is dereferenced, or passed, only as the
+ * program got it: Linux checks a negative fixed offset first, then any other fixed offset,
+ * then a variable one (its __check_ptr_off_reg()). */
+int check_ptr_unmodified(struct venv *e, int regno, const struct reg *r)
 {
-	char tn[48];
+	char tn[48], t[32];
 
+	reg_type_str(r, t, sizeof(t));
 	if (r->off < 0)
-		return verr(e, -EACCES, "negative offset ctx ptr R%d off=%d disallowed", regno, r->off);
+		return verr(e, -EACCES, "negative offset %s ptr R%d off=%d disallowed", t, regno, r->off);
 	if (r->off)
-		return verr(e, -EACCES, "dereference of modified ctx ptr R%d off=%d disallowed", regno,
+		return verr(e, -EACCES, "dereference of modified %s ptr R%d off=%d disallowed", t, regno,
 			    r->off);
 	if (!scalar_is_const(&r->var) || r->var.var_off.value) {
 		tnum_snprint(tn, sizeof(tn), r->var.var_off);
-		return verr(e, -EACCES, "variable ctx access var_off=%s disallowed", tn);
+		return verr(e, -EACCES, "variable %s access var_off=%s disallowed", t, tn);
 	}
 	return 0;
 }
@@ -367,7 +369,7 @@ static int ctx_access(struct venv *e, int regno, const struct reg *r, int off, i
 {
 	enum verifier_ctx_kind k;
 
-	int err = check_ctx_ptr_off(e, regno, r);
+	int err = check_ptr_unmodified(e, regno, r);
 
 	if (err)
 		return err;

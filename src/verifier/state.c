@@ -40,7 +40,7 @@ const char *reg_type_name(uint8_t type, uint8_t flags, char *buf, size_t size)
 	    [PTR_TO_STACK] = "fp",	  [PTR_TO_PACKET_META] = "pkt_meta",
 	    [PTR_TO_PACKET] = "pkt",	  [PTR_TO_PACKET_END] = "pkt_end",
 	    [PTR_TO_MEM] = "mem",	  [PTR_TO_FUNC] = "func",
-	    [PTR_TO_OBJ] = "ptr_",
+	    [PTR_TO_OBJ] = "ptr_",	  [CONST_PTR_TO_DYNPTR] = "dynptr_ptr",
 	};
 	const char *prefix = "";
 

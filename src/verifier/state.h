@@ -34,6 +34,9 @@ enum reg_type {
 	PTR_TO_MEM,   /* helper memory (ringbuf sample, raw type's data) */
 	PTR_TO_FUNC,  /* a callback: aux = subprogram index */
 	PTR_TO_OBJ,   /* an object from bpf_obj_new: aux = size */
+	/* A global function's struct bpf_dynptr argument: a dynptr it may use but not end or
+	 * remake; aux = enum dynptr_kind, id = the dynptr's (its slices'). */
+	CONST_PTR_TO_DYNPTR,
 };
 
 enum reg_flag {

@@ -113,10 +113,11 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn);
 int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool zero_ok,
 		     bool raw_uninit);
 int check_reg_init(struct venv *e, int regno);
+/* A context pointer or a global function's dynptr exactly as the program got it (no offset). */
+int check_ptr_unmodified(struct venv *e, int regno, const struct reg *r);
+int check_strict_alignment(struct venv *e, int regno, int off, int size);
 /* check_map_access() of one byte at a map value pointer (its fixed and variable offset),
  * with Linux's messages. */
-int check_ctx_ptr_off(struct venv *e, int regno, const struct reg *r);
-int check_strict_alignment(struct venv *e, int regno, int off, int size);
 int check_map_value_range(struct venv *e, int regno, const struct reg *r);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
 /* A write of size unknown bytes at the stack pointer in regno plus off (an instruction's). */

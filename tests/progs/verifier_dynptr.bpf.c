@@ -558,3 +558,262 @@ int size_of_map_value(struct __sk_buff *skb)
 		return 0;
 	return bpf_dynptr_size((struct bpf_dynptr *)v);
 }
+
+/* ---- Found by running Linux's dynptr_fail.c / dynptr_success.c (docs/verifier.md). */
+
+static int nop_cb(__u32 i, void *ctx)
+{
+	return 0;
+}
+
+/* A dynptr outlives a callback that does not touch it: released after bpf_loop. */
+SEC("tc") __success __retval(0)
+int ringbuf_across_loop(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	bpf_loop(2, nop_cb, NULL, 0);
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return 0;
+}
+
+static int add_index_cb(__u32 i, void *ctx)
+{
+	__u32 *n = bpf_dynptr_data(ctx, 0, sizeof(*n));
+
+	if (n)
+		*n += i;
+	return 0;
+}
+
+/* The callback reaches the caller's dynptr through its context (a pointer into the caller's
+ * stack); the caller's slice stays valid after the loop. */
+SEC("tc") __success __retval(10)
+int ringbuf_in_callback(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u32 *n, r = 0;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	n = bpf_dynptr_data(&p, 0, sizeof(*n));
+	if (n) {
+		*n = 0;
+		bpf_loop(5, add_index_cb, &p, 0);
+		r = *n;
+	}
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return r;
+}
+
+/* After the loop the dynptr's bytes are still the verifier's. */
+SEC("tc") __failure __msg("invalid read from stack off -16+0 size 8")
+int read_after_loop(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	bpf_loop(2, nop_cb, NULL, 0);
+	return *(volatile __u64 *)&p != 0;
+}
+
+/* Ending a dynptr ends its slices, also one not yet checked against NULL. */
+SEC("tc") __failure __msg("R1 type=scalar expected=ringbuf_mem")
+int slice_or_null_ended(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value(), *s;
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	s = bpf_dynptr_data(&p, 0, 8);
+	*(volatile __u8 *)&p = 0;
+	bpf_ringbuf_submit(s, 0);
+	return 0;
+}
+
+/* The dynptr kfuncs are in Linux's common set: every program type may call them. */
+SEC("socket") __success __retval(24)
+int kfuncs_in_socket_filter(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p, c;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 32, 0, &p);
+	if (bpf_dynptr_adjust(&p, 8, 32) || bpf_dynptr_is_null(&p) || bpf_dynptr_is_rdonly(&p))
+		return 1;
+	if (bpf_dynptr_clone(&p, &c))
+		return 2;
+	return bpf_dynptr_size(&c);
+}
+
+/* ---- A global function's struct bpf_dynptr argument: the caller passes an initialized dynptr
+ * of its stack; the function gets a dynptr_ptr it may read, write, slice and clone but not
+ * release, remake, read as bytes or pass at an offset. */
+
+__noinline int g_read(const struct bpf_dynptr *d)
+{
+	__u64 x = 0;
+
+	if (bpf_dynptr_read(&x, sizeof(x), (struct bpf_dynptr *)d, 0, 0))
+		return -1;
+	return x;
+}
+
+SEC("tc") __success __retval(9)
+int global_reads(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	*v = 9;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_read(&p);
+}
+
+__noinline int g_slice(const struct bpf_dynptr *d)
+{
+	__u32 *s = bpf_dynptr_data((struct bpf_dynptr *)d, 0, 4);
+
+	if (!s)
+		return -1;
+	*s = 3;
+	return bpf_dynptr_size(d);
+}
+
+/* The caller's ring-buffer dynptr and its slices outlive the call. */
+SEC("tc") __success __retval(11)
+int global_slices(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u32 *s;
+	int r;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	r = g_slice(&p);
+	s = bpf_dynptr_data(&p, 0, 4);
+	if (s)
+		r += *s;
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return r;
+}
+
+__noinline int g_clone(const struct bpf_dynptr *d)
+{
+	struct bpf_dynptr c;
+
+	bpf_dynptr_clone(d, &c);
+	return bpf_dynptr_size(&c);
+}
+
+SEC("tc") __success __retval(8)
+int global_clones(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_clone(&p);
+}
+
+__noinline int g_release(struct bpf_dynptr *d)
+{
+	bpf_ringbuf_discard_dynptr(d, 0);
+	return 0;
+}
+
+SEC("tc") __failure __msg("cannot release unowned const bpf_dynptr")
+int global_releases(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+
+	bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+	g_release(&p);
+	bpf_ringbuf_discard_dynptr(&p, 0);
+	return 0;
+}
+
+__noinline int g_remake(struct bpf_dynptr *d)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, d);
+	return 0;
+}
+
+SEC("tc") __failure __msg("Dynptr has to be an uninitialized dynptr")
+int global_remakes(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_remake(&p);
+}
+
+__noinline int g_peek(struct bpf_dynptr *d)
+{
+	return *(int *)d;
+}
+
+SEC("tc") __failure __msg("R1 invalid mem access 'dynptr_ptr'")
+int global_peeks(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_peek(&p);
+}
+
+__noinline int g_moved(struct bpf_dynptr *d)
+{
+	return bpf_dynptr_size((void *)d + 8);
+}
+
+SEC("tc") __failure __msg("dereference of modified dynptr_ptr ptr R1 off=8 disallowed")
+int global_moves(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p;
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	bpf_dynptr_from_mem(v, 8, 0, &p);
+	return g_moved(&p);
+}
+
+SEC("tc") __failure __msg("Expected an initialized dynptr as arg #0")
+__msg("Caller passes invalid args into func#")
+int global_gets_uninit(struct __sk_buff *skb)
+{
+	struct bpf_dynptr p = {};
+
+	return g_read(&p);
+}
+
+SEC("tc") __failure __msg("arg#0 expected pointer to stack or const struct bpf_dynptr")
+int global_gets_map_value(struct __sk_buff *skb)
+{
+	__u64 *v = value();
+
+	if (!v)
+		return 0;
+	return g_read((struct bpf_dynptr *)v);
+}
