@@ -3,7 +3,6 @@
  * The program may not read those bytes; a store into them ends a local dynptr and its slices
  * and is refused for a ring-buffer one (its sample would leak); a helper may not write them.
  * Linux's process_dynptr_func() and friends, with its messages. */
-#include <stdio.h>
 
 #include "verifier/vpriv.h"
 
@@ -22,27 +21,6 @@ static bool is_dynptr(const struct vslot *s)
 		if (s->type[b] != STACK_DYNPTR)
 			return false;
 	return true;
-}
-
-/* Linux's dynptr_get_spi(): the index of the dynptr's lower slot; -EINVAL with the reason in
- * why, or -ERANGE when the frame's stack does not reach that far yet. */
-static int64_t dynptr_slot(const struct venv *e, const struct reg *r, char *why, size_t n)
-{
-	int64_t off, i;
-
-	if (!scalar_is_const(&r->var)) {
-		snprintf(why, n, "dynptr has to be at a constant offset");
-		return -EINVAL;
-	}
-	off = r->off + (int64_t)r->var.var_off.value;
-	i = (-off - 1) / V_REG_SIZE;
-	if (off % V_REG_SIZE || i + 1 < DYNPTR_SLOTS) {
-		snprintf(why, n, "cannot pass in dynptr at an offset=%lld", (long long)off);
-		return -EINVAL;
-	}
-	if ((uint64_t)i >= e->cur->frames[r->frameno]->nslots)
-		return -ERANGE;
-	return i;
 }
 
 /* A PTR_TO_MEM slice of the dynptr `id` stops being memory. */
@@ -156,9 +134,9 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 		return verr(e, -EACCES, "R%d type=%s expected=fp, dynptr_ptr", regno,
 			    reg_type_str(r, t, sizeof(t)));
 	f = e->cur->frames[r->frameno];
-	first = dynptr_slot(e, r, why, sizeof(why));
+	first = stack_obj_slot(e, r, "dynptr", DYNPTR_SLOTS, why, sizeof(why));
 	if (first == -EINVAL)
-		vlog_note(e, "%s", why);
+		vlog_note(e, "%s\n", why);
 	if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ||
 	    k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE) {
 		struct reg d = {.type = NOT_INIT};
@@ -170,7 +148,7 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 		for (int64_t o = 0; o < DYNPTR_SLOTS * V_REG_SIZE; o += V_REG_SIZE)
 			if ((err = stack_write_unknown(e, regno, o, V_REG_SIZE)))
 				return err;
-		first = dynptr_slot(e, r, why, sizeof(why));
+		first = stack_obj_slot(e, r, "dynptr", DYNPTR_SLOTS, why, sizeof(why));
 		if (first < 0)
 			return verr(e, -EFAULT, "verifier bug: dynptr slots not allocated");
 		if ((err = dynptr_overwrite(e, f, first)) || (err = dynptr_overwrite(e, f, first - 1)))

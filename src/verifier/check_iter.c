@@ -94,6 +94,7 @@ int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, ui
 	struct reg *r = vreg(st, regno);
 	uint32_t flags = fn->proto.flags, nslots = fn->proto.iter_size / V_REG_SIZE;
 	const char *tname;
+	char why[64];
 	int tlen, err;
 	int64_t off = 0;
 	struct vslot *s;
@@ -108,12 +109,8 @@ int check_iter_arg(struct venv *e, const struct verifier_func *fn, int regno, ui
 	if (!nslots)
 		return verr(e, -EINVAL, "exbpf: iterator function %s has no iter_size", fn->name);
 	/* Linux says why it cannot find the slots, then that it found no iterator there. */
-	if (!scalar_is_const(&r->var) || (r->off + (int64_t)r->var.var_off.value) % V_REG_SIZE) {
-		if (!scalar_is_const(&r->var))
-			vlog_note(e, "iter has to be at a constant offset\n");
-		else
-			vlog_note(e, "cannot pass in iter at an offset=%lld\n",
-				   (long long)(r->off + (int64_t)r->var.var_off.value));
+	if (stack_obj_slot(e, r, "iter", nslots, why, sizeof(why)) == -EINVAL) {
+		vlog_note(e, "%s\n", why);
 		return verr(e, -EINVAL, "expected %s iter_%.*s as arg #%d",
 			    flags & EXBPF_FN_ITER_NEW ? "uninitialized" : "an initialized", tlen, tname,
 			    regno - 1);

@@ -249,6 +249,26 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 			  val && reg_is_const(val, 0) ? STACK_ZERO : STACK_MISC);
 }
 
+int64_t stack_obj_slot(const struct venv *e, const struct reg *r, const char *kind,
+		       uint32_t nslots, char *why, size_t n)
+{
+	int64_t off, i;
+
+	if (!scalar_is_const(&r->var)) {
+		snprintf(why, n, "%s has to be at a constant offset", kind);
+		return -EINVAL;
+	}
+	off = r->off + (int64_t)r->var.var_off.value;
+	i = (-off - 1) / V_REG_SIZE;
+	if (off % V_REG_SIZE || i + 1 < (int64_t)nslots) {
+		snprintf(why, n, "cannot pass in %s at an offset=%lld", kind, (long long)off);
+		return -EINVAL;
+	}
+	if ((uint64_t)i >= e->cur->frames[r->frameno]->nslots)
+		return -ERANGE;
+	return i;
+}
+
 int stack_write_unknown(struct venv *e, int regno, int64_t off, int size)
 {
 	const struct reg *r = vreg(e->cur, regno);

@@ -120,6 +120,12 @@ int check_strict_alignment(struct venv *e, int regno, int off, int size);
  * with Linux's messages. */
 int check_map_value_range(struct venv *e, int regno, const struct reg *r);
 bool stack_const(struct venv *e, int regno, int size, uint64_t *val);
+/* Linux's stack_slot_obj_get_spi(): the index of the highest-numbered (lowest-addressed) of
+ * the nslots stack slots an object of `kind` ("dynptr", "iter") at r occupies; -EINVAL with
+ * Linux's reason in why (not a constant offset, misaligned, too near fp), or -ERANGE when the
+ * frame's stack does not reach that far yet. */
+int64_t stack_obj_slot(const struct venv *e, const struct reg *r, const char *kind,
+		       uint32_t nslots, char *why, size_t n);
 /* A write of size unknown bytes at the stack pointer in regno plus off (an instruction's). */
 int stack_write_unknown(struct venv *e, int regno, int64_t off, int size);
 /* check_dynptr.c */
