@@ -97,6 +97,19 @@ enum exbpf_arg_kind {
 	/* An open-coded iterator's state on the program's stack (iter_size bytes): the first
 	 * argument of an EXBPF_FN_ITER_* function. */
 	EXBPF_ARG_PTR_TO_ITER,
+	/* Linux's collections of bpf_obj_new objects: a struct bpf_list_head / bpf_rb_root in a
+	 * map value or global data, tagged `contains:<struct>:<node member>`, whose value's
+	 * bpf_spin_lock the program holds. */
+	EXBPF_ARG_PTR_TO_LIST_HEAD,
+	EXBPF_ARG_PTR_TO_RB_ROOT,
+	/* The node member of an object the program owns, of the type the previous argument
+	 * contains: the collection takes the object (the program keeps a non-owning reference
+	 * to it until it unlocks). */
+	EXBPF_ARG_PTR_TO_LIST_NODE,
+	EXBPF_ARG_PTR_TO_RB_NODE,
+	/* A node the program reached through the lock-held collection of the previous argument
+	 * (a non-owning reference). */
+	EXBPF_ARG_PTR_TO_RB_NODE_REF,
 };
 
 enum exbpf_ret_kind {
@@ -110,6 +123,10 @@ enum exbpf_ret_kind {
 	 * ends with the dynptr. */
 	EXBPF_RET_DYNPTR_MEM_OR_NULL,
 	EXBPF_RET_DYNPTR_RDONLY_MEM_OR_NULL, /* the same, read-only */
+	/* The node member of an object in the collection of argument 1, or NULL: owned by the
+	 * program with EXBPF_FN_ACQUIRE (taken out; bpf_obj_drop or a push releases it), else a
+	 * non-owning reference valid until the program unlocks. */
+	EXBPF_RET_GRAPH_NODE_OR_NULL,
 };
 
 enum exbpf_func_flags {

@@ -10,15 +10,6 @@
 #define H(name) static RT_HELPER(name)
 #define UNUSED5 (void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run
 
-/* Objects from bpf_obj_new start with this header so that a drop can check what it frees. */
-struct rt_obj {
-	uint64_t magic;
-	uint64_t size;
-	uint64_t data[];
-};
-
-#define RT_OBJ_MAGIC 0x6578627066306f62ull
-#define RT_OBJ_MAX (1u << 20)
 
 H(rt_throw)
 {
@@ -196,5 +187,7 @@ int rt_register_kfuncs(struct exbpf_env *env)
 {
 	int err = register_table(env, kfuncs, sizeof(kfuncs) / sizeof(kfuncs[0]));
 
-	return err ? err : register_table(env, rt_dynptr_kfuncs, rt_dynptr_nkfuncs);
+	if (!err)
+		err = register_table(env, rt_dynptr_kfuncs, rt_dynptr_nkfuncs);
+	return err ? err : register_table(env, rt_graph_kfuncs, rt_graph_nkfuncs);
 }

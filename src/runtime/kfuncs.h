@@ -13,9 +13,22 @@ struct rt_kfunc {
 	struct exbpf_func_proto proto;
 };
 
+/* Objects from bpf_obj_new start with this header so that a drop can check what it frees. */
+struct rt_obj {
+	uint64_t magic;
+	uint64_t size;
+	uint64_t data[];
+};
+
+#define RT_OBJ_MAGIC 0x6578627066306f62ull
+#define RT_OBJ_MAX (1u << 20)
+
 /* The dynptr kfuncs (helpers_dynptr.c). */
 extern const struct rt_kfunc rt_dynptr_kfuncs[];
 extern const size_t rt_dynptr_nkfuncs;
+/* The list and rbtree kfuncs (kfuncs_graph.c). */
+extern const struct rt_kfunc rt_graph_kfuncs[];
+extern const size_t rt_graph_nkfuncs;
 
 /* Every built-in kfunc. */
 int rt_register_kfuncs(struct exbpf_env *env);
