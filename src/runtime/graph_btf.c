@@ -36,6 +36,22 @@ static const char *contains_tag(const struct exbpf_btf *btf, uint32_t target, in
 	return NULL;
 }
 
+/* The graph nodes of struct t, or -1 with a bpf_refcount (Linux allows several then). */
+static int node_members(const struct exbpf_btf *btf, const struct btf_type *t)
+{
+	int n = 0;
+
+	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
+		const char *mt = struct_name(btf, exbpf_btf_members(t)[i].type);
+
+		if (mt && (!strcmp(mt, "bpf_list_node") || !strcmp(mt, "bpf_rb_node")))
+			n++;
+		else if (mt && !strcmp(mt, "bpf_refcount"))
+			return -1;
+	}
+	return n;
+}
+
 static int fail(char *why, size_t n, int err, const char *fmt, const char *a, const char *b)
 {
 	snprintf(why, n, fmt, a, b);
@@ -66,6 +82,11 @@ static int add_root(const struct exbpf_btf *btf, uint32_t id, uint32_t off, uint
 	if (!ot)
 		return fail(why, why_size, -ENOENT, "%s contains struct %s, which is not in the BTF",
 			    root, obj);
+	if (node_members(btf, ot) > 1)
+		return fail(why, why_size, -EINVAL,
+			    "struct %s has more than one bpf_list_node/bpf_rb_node and no bpf_refcount%s "
+			    "(Linux refuses its BTF)",
+			    obj, "");
 	if (*n >= GRAPH_MAX_FIELDS)
 		return fail(why, why_size, -E2BIG, "more than 8 bpf_list_head/bpf_rb_root fields%s%s",
 			    "", "");

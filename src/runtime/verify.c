@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/graph_btf.h"
 #include "runtime/helpers.h"
 #include "runtime/runtime.h"
 #include "verifier/verifier.h"
@@ -173,6 +174,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	struct vctx v = {.prog = prog};
 	struct verifier_input in = {0};
 	struct verifier_map *maps = calloc(inst->nmaps ? inst->nmaps : 1, sizeof(*maps));
+	struct graph_field *graph = calloc((inst->nmaps ? inst->nmaps : 1) * GRAPH_MAX_FIELDS, sizeof(*graph));
 	size_t nf = exbpf_prog__func_count(prog->spec);
 	struct cfg_func_hint *funcs = calloc(nf ? nf : 1, sizeof(*funcs));
 	uint32_t *ids = calloc(nf ? nf : 1, sizeof(*ids));
@@ -181,7 +183,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 
 	memset(res, 0, sizeof(*res));
 	res->error_insn = -1;
-	if (!maps || !funcs || !ids) {
+	if (!maps || !funcs || !ids || !graph) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -201,6 +203,14 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 		    .value_size = d->value_size, .max_entries = d->max_entries, .map_flags = d->map_flags,
 		    .spin_lock_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_spin_lock"),
 		    .timer_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_timer")};
+		/* A value whose roots are malformed fails the map's creation before this. */
+		char why[160];
+		int ng = d->btf_value_type_id ? rt_graph_fields(btf, d->btf_value_type_id,
+							       &graph[i * GRAPH_MAX_FIELDS], why, sizeof(why))
+					      : 0;
+
+		maps[i].graph = &graph[i * GRAPH_MAX_FIELDS];
+		maps[i].ngraph = ng > 0 ? (uint32_t)ng : 0;
 		/* .rodata is frozen at load, as libbpf freezes it: its bytes are constants. */
 		if (m && d->global_data && (d->map_flags & BPF_F_RDONLY_PROG))
 			maps[i].frozen = map_lookup_elem(m, &zero);
@@ -245,6 +255,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	err = verifier_check(&in, res);
 out:
 	free(maps);
+	free(graph);
 	free(funcs);
 	free(ids);
 	return err;

@@ -92,6 +92,8 @@ struct call_meta {
 	uint64_t msize_max; /* the largest size a size argument allowed */
 	struct dynptr_meta dynptr;
 	bool kfunc;
+	const struct graph_field *graph; /* the collection of a list head / rbtree root argument */
+	uint32_t node_ref; /* the owned node a push or add hands to it */
 };
 
 static int check_size_arg(struct venv *e, int regno, bool zero_ok, struct call_meta *m, bool uninit)
@@ -239,6 +241,9 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 
 		if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, lock ? "map_value, ptr_" : "map_value");
+		for (uint32_t fi = 0; lock && fi <= e->cur->curframe; fi++)
+			if (e->cur->frames[fi]->in_rbtree_cb)
+				return verr(e, -EACCES, "can't spin_{lock,unlock} in rbtree cb");
 		mp = &e->in->maps[r->aux];
 		at = lock ? mp->spin_lock_off : mp->timer_off;
 		if (!scalar_is_const(&r->var))
@@ -266,10 +271,18 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		m->release_id = r->ref_obj_id;
 		return 0;
 	case EXBPF_ARG_PTR_TO_OBJ:
+		if (r->type == PTR_TO_OBJ && (r->flags & REG_NON_OWN))
+			return verr(e, -EINVAL, "arg#%d expected pointer to allocated object", i);
 		if (r->type != PTR_TO_OBJ || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, "ptr_");
 		if (r->ref_obj_id)
 			m->release_id = r->ref_obj_id;
+		/* A release must be given the object itself, not a member (Linux:
+		 * check_func_arg_reg_off). */
+		if ((fn->proto.flags & EXBPF_FN_RELEASE) && fn->proto.release_arg == i &&
+		    (r->off || !scalar_is_const(&r->var) || r->var.var_off.value))
+			return verr(e, -EACCES, "R%d must have zero offset when passed to release func or trusted arg to kfunc",
+				    regno);
 		return 0;
 	case EXBPF_ARG_PTR_TO_LONG:
 	case EXBPF_ARG_PTR_TO_INT: {
@@ -289,6 +302,14 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		return err;
 	case EXBPF_ARG_PTR_TO_ITER:
 		return check_iter_arg(e, fn, regno, &m->release_id);
+	case EXBPF_ARG_PTR_TO_LIST_HEAD:
+	case EXBPF_ARG_PTR_TO_RB_ROOT:
+		return check_graph_root(e, regno, k == EXBPF_ARG_PTR_TO_LIST_HEAD ? GRAPH_LIST : GRAPH_RBTREE,
+					&m->graph);
+	case EXBPF_ARG_PTR_TO_LIST_NODE:
+	case EXBPF_ARG_PTR_TO_RB_NODE:
+	case EXBPF_ARG_PTR_TO_RB_NODE_REF:
+		return check_graph_node(e, fn->name, regno, k, m->graph, &m->node_ref);
 	case EXBPF_ARG_PTR_TO_CONST_STR:
 		if (r->type != PTR_TO_MAP_VALUE)
 			return expect(e, regno, "map_value");
@@ -382,6 +403,13 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 		}
 		reg_mark_not_init(&f->regs[BPF_REG_4]);
 		reg_mark_not_init(&f->regs[BPF_REG_5]);
+	} else if (m->graph && fn->proto.args[0] == EXBPF_ARG_PTR_TO_RB_ROOT) {
+		/* bpf_rbtree_add's less(a, b): two nodes of the tree, under its lock. */
+		graph_node_reg(&f->regs[BPF_REG_1], m->graph, true);
+		graph_node_reg(&f->regs[BPF_REG_2], m->graph, true);
+		for (int r = BPF_REG_3; r <= BPF_REG_5; r++)
+			reg_mark_not_init(&f->regs[r]);
+		f->in_rbtree_cb = true;
 	} else {
 		for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
 			reg_mark_unknown(&f->regs[r]);
@@ -948,7 +976,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		*path_end = true;
 		return 0;
 	}
-	if (holds(st, REF_LOCK) && !(kfunc ? false : insn->imm == BPF_FUNC_spin_unlock))
+	/* Under a lock: the unlock, and the kfuncs of the collections it guards and of numeric
+	 * iterators (Linux's kfunc_spin_allowed). */
+	if (holds(st, REF_LOCK) &&
+	    !(kfunc ? graph_kfunc(fn) || (fn->proto.flags & (EXBPF_FN_ITER_NEW | EXBPF_FN_ITER_NEXT |
+							     EXBPF_FN_ITER_DESTROY))
+		    : insn->imm == BPF_FUNC_spin_unlock))
 		return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
 	for (int i = 0; i < 5; i++)
 		if ((err = check_arg(e, fn, i, &m, &uninit)))
@@ -989,7 +1022,7 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				return verr(e, -EINVAL, "Locking two bpf_spin_locks are not allowed");
 			if (st->nrefs == V_MAX_REFS)
 				return verr(e, -EINVAL, "too many references held");
-			st->refs[st->nrefs++] = (struct vref){.id = r->id ? r->id : vnew_id(e), .insn = idx,
+			st->refs[st->nrefs++] = (struct vref){.id = r->id, .insn = idx,
 							      .kind = REF_LOCK, .lock_map = map, .lock_off = off,
 							      .lock_noid = !r->id};
 		} else {
@@ -1007,6 +1040,7 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				   : !st->refs[i].lock_noid))
 				return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
 			st->refs[i] = st->refs[--st->nrefs];
+			graph_unlock(e);
 		}
 	}
 	if (kfunc && (err = kfunc_sections(e, fn->name)))
@@ -1014,12 +1048,19 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 	if (m.callback_sub >= 0 && (err = push_callback(e, fn, &m, idx)))
 		return err;
 	f = vcur(e->cur);
+	if (kfunc && (fn->proto.flags & EXBPF_FN_RELEASE) && !m.release_id &&
+	    fn->proto.args[fn->proto.release_arg] == EXBPF_ARG_PTR_TO_OBJ)
+		return verr(e, -EINVAL, "release kernel function %s expects refcounted PTR_TO_BTF_ID",
+			    fn->name);
 	if ((fn->proto.flags & (EXBPF_FN_RELEASE | EXBPF_FN_ITER_DESTROY)) && m.release_id &&
 	    (err = release_ref(e, m.release_id)))
+		return err;
+	if (m.node_ref && (err = graph_take_node(e, m.node_ref)))
 		return err;
 	struct reg iter_arg = f->regs[BPF_REG_1];
 	/* bpf_obj_new_impl(local type id, meta): an object of that program type. */
 	int64_t obj_size = fn->proto.ret_size;
+	uint32_t obj_btf_id = 0;
 
 	if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL && e->in->btf && f->regs[BPF_REG_1].type == SCALAR_VALUE &&
 	    scalar_is_const(&f->regs[BPF_REG_1].var)) {
@@ -1032,6 +1073,7 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				    "bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct");
 		if (sz > 0)
 			obj_size = sz;
+		obj_btf_id = tid;
 	}
 	clobber_caller_regs(f);
 	if (!kfunc && changes_pkt_data(insn->imm))
@@ -1070,11 +1112,31 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		r0->flags = REG_MAYBE_NULL | (fn->proto.ret == EXBPF_RET_MEM_OR_NULL && !kfunc ? REG_RINGBUF : 0) |
 			    (fn->proto.flags & EXBPF_FN_ITER_NEXT ? REG_RDONLY : 0);
 		r0->aux = size > 0 ? (uint32_t)size : 0;
+		if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL)
+			r0->btf_id = obj_btf_id;
 		r0->var = scalar_const(0);
 		/* Linux numbers the null-check id first, then the reference (which replaces it):
 		 * messages name the same ids. */
 		r0->id = vnew_id(e);
 		if (fn->proto.flags & EXBPF_FN_ACQUIRE) {
+			if ((err = acquire_ref(e, REF_PTR, &id)))
+				return err;
+			r0->ref_obj_id = id;
+			r0->id = id;
+		}
+		break;
+	}
+	case EXBPF_RET_GRAPH_NODE_OR_NULL: {
+		bool owned = fn->proto.flags & EXBPF_FN_ACQUIRE;
+
+		if (!m.graph)
+			return verr(e, -EFAULT, "verifier bug: %s returns a node of no collection", fn->name);
+		graph_node_reg(r0, m.graph, !owned);
+		r0->flags |= REG_MAYBE_NULL;
+		r0->id = vnew_id(e);
+		if (owned) {
+			uint32_t id;
+
 			if ((err = acquire_ref(e, REF_PTR, &id)))
 				return err;
 			r0->ref_obj_id = id;

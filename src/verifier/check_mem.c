@@ -458,6 +458,11 @@ static int map_value_access(struct venv *e, int regno, const struct reg *r, int6
 	    overlaps(r->var.smin + off, (int64_t)(r->var.umax - (uint64_t)r->var.smin) + size,
 		     m->timer_off, 16))
 		return verr(e, -EACCES, "bpf_timer cannot be accessed directly by load/store");
+	for (uint32_t i = 0; m && i < m->ngraph; i++)
+		if (overlaps(r->var.smin + off, (int64_t)(r->var.umax - (uint64_t)r->var.smin) + size,
+			     m->graph[i].off, 16))
+			return verr(e, -EACCES, "%s cannot be accessed directly by load/store",
+				    m->graph[i].kind == GRAPH_LIST ? "bpf_list_head" : "bpf_rb_root");
 	if (!out)
 		return 0;
 	reg_mark_unknown(out);
@@ -521,6 +526,9 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 		if (leak >= 0)
 			return verr(e, -EACCES, "R%d leaks addr into mem", leak);
 		err = region_access(e, regno, &r, off, size, r.aux, false);
+		if (!err && r.type == PTR_TO_OBJ)
+			err = graph_obj_access(e, &r, r.var.smin + off,
+					       (int)(r.var.umax - (uint64_t)r.var.smin) + size);
 		goto unknown;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:

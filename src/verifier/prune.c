@@ -40,7 +40,7 @@ static bool reg_exact(const struct reg *o, const struct reg *c, struct idmap *m)
 	       o->off == c->off && o->aux == c->aux && o->range == c->range &&
 	       (o->type == NOT_INIT || scalar_equal(&o->var, &c->var)) &&
 	       id_match(m, o->id, c->id) && id_match(m, o->ref_obj_id, c->ref_obj_id) &&
-	       id_match(m, o->dynptr_id, c->dynptr_id);
+	       id_match(m, o->dynptr_id, c->dynptr_id) && o->btf_id == c->btf_id;
 }
 
 static bool reg_covers(const struct reg *o, const struct reg *c, struct idmap *m, bool exact,
@@ -75,7 +75,7 @@ static bool reg_covers(const struct reg *o, const struct reg *c, struct idmap *m
 		break;
 	}
 	return o->off == c->off && o->aux == c->aux && o->frameno == c->frameno &&
-	       scalar_in(&o->var, &c->var) && id_match(m, o->id, c->id) &&
+	       o->btf_id == c->btf_id && scalar_in(&o->var, &c->var) && id_match(m, o->id, c->id) &&
 	       id_match(m, o->ref_obj_id, c->ref_obj_id) && id_match(m, o->dynptr_id, c->dynptr_id);
 }
 
@@ -214,7 +214,7 @@ bool vstate_covers(const struct vstate *old, const struct vstate *cur, const uin
 		uint16_t mask = live[fi];
 
 		if (of->callsite != cf->callsite || of->subprog != cf->subprog ||
-		    of->in_callback != cf->in_callback)
+		    of->in_callback != cf->in_callback || of->in_rbtree_cb != cf->in_rbtree_cb)
 			return false;
 		for (int r = 0; r < V_NREGS; r++) {
 			if (!(mask & (1u << r)) && !exact)

@@ -48,8 +48,13 @@ const char *reg_type_name(uint8_t type, uint8_t flags, char *buf, size_t size)
 		prefix = "rdonly_";
 	else if (flags & REG_RINGBUF)
 		prefix = "ringbuf_";
-	snprintf(buf, size, "%s%s%s", prefix, type < sizeof(base) / sizeof(base[0]) ? base[type] : "?",
-		 flags & REG_MAYBE_NULL ? "_or_null" : "");
+	/* Linux puts a kernel-typed pointer's null mark before the type's name. */
+	if (type == PTR_TO_OBJ)
+		snprintf(buf, size, "%sptr_%s", prefix, flags & REG_MAYBE_NULL ? "or_null_" : "");
+	else
+		snprintf(buf, size, "%s%s%s", prefix,
+			 type < sizeof(base) / sizeof(base[0]) ? base[type] : "?",
+			 flags & REG_MAYBE_NULL ? "_or_null" : "");
 	return buf;
 }
 

@@ -45,6 +45,9 @@ enum reg_flag {
 	REG_RINGBUF = 1u << 2,
 	REG_ALLOC = 1u << 3,
 	REG_DYNPTR_FIRST = 1u << 4, /* a dynptr slot's spill: the dynptr's lower slot */
+	/* PTR_TO_OBJ: an object a lock-held collection owns (Linux's non_own_ref), valid until
+	 * the program unlocks. */
+	REG_NON_OWN = 1u << 5,
 };
 
 /* A dynptr's kind (the aux of its slots' spill). */
@@ -67,6 +70,7 @@ struct reg {
 	uint32_t aux;
 	uint32_t range; /* packet pointers: bytes known to be in the packet from off */
 	uint32_t dynptr_id; /* PTR_TO_MEM: the dynptr this is a slice of (0: none) */
+	uint32_t btf_id;    /* PTR_TO_OBJ: its struct type in the program's BTF (0: unknown) */
 };
 
 enum slot_type {
@@ -101,6 +105,7 @@ struct vframe {
 	/* A callback frame: the range R0 must have at its exit, and whether the helper calls
 	 * it again (bpf_loop, for_each_map_elem). */
 	bool in_callback, in_async_callback;
+	bool in_rbtree_cb; /* bpf_rbtree_add's less(): the tree's lock is held, the tree is Linux's */
 	int64_t cb_ret_min, cb_ret_max;
 	int32_t cb_helper_insn; /* the helper call that runs it */
 };

@@ -18,6 +18,7 @@
 #include <exbpf/isa.h>
 #include <exbpf/runtime.h>
 
+#include "common/graph_field.h"
 #include "common/log.h"
 #include "verifier/cfg.h"
 
@@ -30,6 +31,9 @@ struct verifier_map {
 	uint32_t key_size, value_size, max_entries, map_flags;
 	int32_t spin_lock_off; /* offset of the struct bpf_spin_lock in the value, or -1 */
 	int32_t timer_off;     /* offset of the struct bpf_timer in the value, or -1 */
+	/* Its bpf_list_head / bpf_rb_root fields, in offset order. */
+	const struct graph_field *graph;
+	uint32_t ngraph;
 	/* Contents of a read-only global-data map (.rodata): loads from it are constants. */
 	const uint8_t *frozen;
 	/* A prog array's inner programs exist at load (for tail calls); other kinds: 0. */

@@ -9,9 +9,9 @@
 #include "verifier/vpriv.h"
 
 int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_map *maps,
-	     size_t nmaps, uint32_t frameno)
+	     size_t nmaps, const struct exbpf_btf *btf, uint32_t frameno)
 {
-	char t[32], ranges[256];
+	char t[96], ranges[256];
 	int n;
 
 	if (r->type == SCALAR_VALUE) {
@@ -35,6 +35,12 @@ int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_
 	if (r->type == PTR_TO_STACK && scalar_is_const(&r->var))
 		return snprintf(buf, size, "fp%lld", (long long)r->off + (long long)r->var.var_off.value);
 	reg_type_str(r, t, sizeof(t));
+	if (r->type == PTR_TO_OBJ && btf && r->btf_id) {
+		size_t l = strlen(t);
+		const char *tn = exbpf_btf__type_name(btf, r->btf_id);
+
+		snprintf(t + l, sizeof(t) - l, "%s", tn ? tn : "");
+	}
 	if (r->type == PTR_TO_STACK && r->frameno != frameno)
 		n = snprintf(buf, size, "%s[%u](", t, r->frameno);
 	else
@@ -43,6 +49,8 @@ int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_
 		n += snprintf(buf + n, size - (size_t)n, "id=%u,", r->id);
 	if (r->ref_obj_id && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "ref_obj_id=%u,", r->ref_obj_id);
+	if ((r->flags & REG_NON_OWN) && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "non_own_ref,");
 	if ((r->type == PTR_TO_MAP_VALUE || r->type == CONST_PTR_TO_MAP || r->type == PTR_TO_MAP_KEY) &&
 	    (size_t)n < size && maps && r->aux < nmaps)
 		n += snprintf(buf + n, size - (size_t)n, "map=%s,ks=%u,vs=%u,",
@@ -52,7 +60,7 @@ int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_
 		n += snprintf(buf + n, size - (size_t)n, "off=%d,", r->off);
 	if ((r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META) && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "r=%u,", r->range);
-	if ((r->type == PTR_TO_MEM || r->type == PTR_TO_OBJ) && (size_t)n < size)
+	if ((r->type == PTR_TO_MEM || (r->type == PTR_TO_OBJ && !r->btf_id)) && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "sz=%u,", r->aux);
 	if (!scalar_is_const(&r->var) && (size_t)n < size) {
 		scalar_snprint_ranges(ranges, sizeof(ranges), &r->var);
@@ -102,7 +110,7 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 
 		for (; k > 0 && s->type[k] != STACK_SPILL; k--)
 			n += snprintf(b + n, size - (size_t)n, "%c", "?rm0"[s->type[k] & 3]);
-		vlog_reg(b + n, size - (size_t)n, &s->spill, e->in->maps, e->in->nmaps, frameno);
+		vlog_reg(b + n, size - (size_t)n, &s->spill, e->in->maps, e->in->nmaps, e->in->btf, frameno);
 		return true;
 	}
 	for (int k = 0; k < V_REG_SIZE; k++) {
@@ -141,7 +149,7 @@ static void frame_text(struct venv *e, const struct vstate *st, const struct vfr
 	for (int r = 0; r < V_NREGS; r++) {
 		if (f->regs[r].type == NOT_INIT || (!all && !(regs & (1u << r))))
 			continue;
-		vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps, f->frameno);
+		vlog_reg(b, sizeof(b), &f->regs[r], e->in->maps, e->in->nmaps, e->in->btf, f->frameno);
 		log_printf(e->in->log, " R%d=%s", r, b);
 	}
 	uint32_t nslots = f->nslots;
@@ -162,11 +170,18 @@ static void frame_text(struct venv *e, const struct vstate *st, const struct vfr
 }
 
 /* What Linux appends to a frame's registers: the references held (" refs=2,5", locks and
- * irq flags included) and the callback marks. */
+ * irq flags included, but a lock taken through a pointer without an id, which has none;
+ * Linux prints none at all while the first one it holds is such a lock) and the callback
+ * marks. */
 static void frame_tail(struct venv *e, const struct vstate *st, const struct vframe *f)
 {
-	for (uint32_t i = 0; i < st->nrefs; i++)
-		log_printf(e->in->log, "%s%u", i ? "," : " refs=", st->refs[i].id);
+	bool any = false;
+
+	for (uint32_t i = 0; st->nrefs && st->refs[0].id && i < st->nrefs; i++)
+		if (st->refs[i].id) {
+			log_printf(e->in->log, "%s%u", any ? "," : " refs=", st->refs[i].id);
+			any = true;
+		}
 	if (f->in_callback && !f->in_async_callback)
 		log_printf(e->in->log, " cb");
 	if (f->in_async_callback)

@@ -144,6 +144,16 @@ int dynptr_overwrite(struct venv *e, struct vframe *f, int64_t slot);
 /* A helper would write [min_off, max_off) of f's stack: not into a dynptr. */
 int dynptr_helper_write(struct venv *e, struct vframe *f, int64_t min_off, int64_t max_off);
 /* check_call.c */
+/* --- check_graph.c: lists and rbtrees of allocated objects */
+bool graph_kfunc(const struct verifier_func *fn);
+int check_graph_root(struct venv *e, int regno, enum graph_kind kind, const struct graph_field **out);
+int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_arg_kind k,
+		     const struct graph_field *root, uint32_t *node_ref);
+int graph_take_node(struct venv *e, uint32_t ref_obj_id);
+void graph_node_reg(struct reg *r, const struct graph_field *g, bool non_own);
+void graph_unlock(struct venv *e);
+int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size);
+
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);
 /* Level >= 1: Linux's remark on a main program whose BTF signature returns no scalar. */
@@ -189,7 +199,7 @@ void vlog_insn(struct venv *e, uint32_t idx);
 /* The one register printer, Linux's text of a register or spilled slot ("ctx()", "5",
  * "scalar(id=1,smin=...)", "fp[0]-8"); frameno: the frame it is printed in. */
 int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_map *maps,
-	     size_t nmaps, uint32_t frameno);
+	     size_t nmaps, const struct exbpf_btf *btf, uint32_t frameno);
 /* Around one step at log level >= 1: the instruction, then the registers it wrote. */
 void vlog_step_begin(struct venv *e, uint32_t idx);
 void vlog_step_end(struct venv *e, bool path_end);

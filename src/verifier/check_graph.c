@@ -1,0 +1,204 @@
+/* Linux's collections of allocated objects (bpf_list_head / bpf_rb_root in a map value, of
+ * bpf_obj_new objects through their bpf_list_node / bpf_rb_node member): the root must be a
+ * known field whose value's lock the program holds; a node handed over must be the right
+ * member of an object the program owns; what the program keeps of it afterwards, and what
+ * first()/front() return, are non-owning references that end when it unlocks (Linux's
+ * __process_kf_arg_ptr_to_graph_root/_node, ref_convert_owning_non_owning,
+ * invalidate_non_owning_refs). */
+#include <string.h>
+
+#include "verifier/vpriv.h"
+
+static const char *root_name(enum graph_kind k)
+{
+	return k == GRAPH_LIST ? "bpf_list_head" : "bpf_rb_root";
+}
+
+static const char *node_name(enum graph_kind k)
+{
+	return k == GRAPH_LIST ? "bpf_list_node" : "bpf_rb_node";
+}
+
+bool graph_kfunc(const struct verifier_func *fn)
+{
+	return fn->proto.args[0] == EXBPF_ARG_PTR_TO_LIST_HEAD ||
+	       fn->proto.args[0] == EXBPF_ARG_PTR_TO_RB_ROOT;
+}
+
+/* Linux's check_reg_allocation_locked(): the lock held is the one of the value r points
+ * into (the same map, and the same lookup's id for a map with several values). */
+static int root_locked(const struct vstate *st, const struct reg *r, bool *other)
+{
+	*other = false;
+	for (uint32_t i = 0; i < st->nrefs; i++) {
+		const struct vref *l = &st->refs[i];
+
+		if (l->kind != REF_LOCK)
+			continue;
+		if (l->lock_map == r->aux && (r->id ? !l->lock_noid && l->id == r->id : l->lock_noid))
+			return 1;
+		*other = true;
+	}
+	return 0;
+}
+
+int check_graph_root(struct venv *e, int regno, enum graph_kind kind, const struct graph_field **out)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	const struct verifier_map *mp;
+	int64_t off;
+	bool other;
+
+	if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL)) {
+		if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
+			return verr(e, -EACCES, "Possibly NULL pointer passed to trusted arg%d", regno - 1);
+		return verr(e, -EINVAL, "arg#%d expected pointer to map value or allocated object",
+			    regno - 1);
+	}
+	if (!scalar_is_const(&r->var))
+		return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant offset",
+			    regno, root_name(kind));
+	mp = &e->in->maps[r->aux];
+	off = r->off + (int64_t)r->var.var_off.value;
+	*out = NULL;
+	for (uint32_t i = 0; i < mp->ngraph; i++)
+		if (mp->graph[i].off == off && mp->graph[i].kind == (uint32_t)kind)
+			*out = &mp->graph[i];
+	if (!*out)
+		return verr(e, -EINVAL, "%s not found at offset=%u", root_name(kind), (uint32_t)off);
+	if (!root_locked(e->cur, r, &other)) {
+		if (other)
+			return verr(e, -EINVAL, "held lock and object are not in the same allocation");
+		return verr(e, -EINVAL, "bpf_spin_lock at off=%d must be held for %s", mp->spin_lock_off,
+			    root_name(kind));
+	}
+	return 0;
+}
+
+/* The member of struct obj at byte off whose type is the struct `type`, or NULL. */
+static bool member_at(const struct exbpf_btf *btf, uint32_t obj, int64_t off, const char *type)
+{
+	const struct btf_type *t = btf ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
+
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
+		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
+		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+
+		if (exbpf_btf_member_bit_offset(t, i) / 8 == off && n && !strcmp(n, type))
+			return true;
+	}
+	return false;
+}
+
+int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_arg_kind k,
+		     const struct graph_field *root, uint32_t *node_ref)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	enum graph_kind kind = k == EXBPF_ARG_PTR_TO_LIST_NODE ? GRAPH_LIST : GRAPH_RBTREE;
+	const char *node = node_name(kind);
+	int64_t off;
+
+	if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
+		return verr(e, -EACCES, "Possibly NULL pointer passed to trusted arg%d", regno - 1);
+	if (k == EXBPF_ARG_PTR_TO_RB_NODE_REF) {
+		const char *short_name = strncmp(fname, "bpf_", 4) ? fname : fname + 4;
+
+		if (r->type != PTR_TO_OBJ || (!(r->flags & REG_NON_OWN) && !r->ref_obj_id))
+			return verr(e, -EINVAL, "%s can only take non-owning or refcounted bpf_rb_node pointer",
+				    fname);
+		for (uint32_t fi = 0; fi <= e->cur->curframe; fi++)
+			if (e->cur->frames[fi]->in_rbtree_cb)
+				return verr(e, -EINVAL, "%s not allowed in rbtree cb", short_name);
+	} else {
+		if (r->type != PTR_TO_OBJ || (r->flags & REG_NON_OWN))
+			return verr(e, -EINVAL, "arg#%d expected pointer to allocated object", regno - 1);
+		if (!r->ref_obj_id)
+			return verr(e, -EINVAL, "allocated object must be referenced");
+		*node_ref = r->ref_obj_id;
+	}
+	if (!scalar_is_const(&r->var))
+		return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant offset",
+			    regno, node);
+	off = r->off + (int64_t)r->var.var_off.value;
+	if (!member_at(e->in->btf, r->btf_id, off, node))
+		return verr(e, -EINVAL, "%s not found at offset=%u", node, (uint32_t)off);
+	if (!root)
+		return 0;
+	if (r->btf_id != root->obj_type_id || off != root->node_off) {
+		const char *tn = exbpf_btf__type_name(e->in->btf, r->btf_id);
+
+		return verr(e, -EINVAL,
+			    "operation on %s expects arg#1 %s at offset=%u in struct %s, but arg is at "
+			    "offset=%u in struct %s",
+			    root_name(kind), node, root->node_off, root->obj_name, (uint32_t)off, tn ? tn : "");
+	}
+	return 0;
+}
+
+/* The object a push or add handed over: the collection owns it; the program's pointers to
+ * it become non-owning references (Linux's ref_convert_owning_non_owning + release). */
+int graph_take_node(struct venv *e, uint32_t ref_obj_id)
+{
+	struct vstate *st = e->cur;
+
+	for_each_reg(st, r, {
+		if (r->ref_obj_id == ref_obj_id) {
+			r->ref_obj_id = 0;
+			r->flags |= REG_NON_OWN;
+		}
+	});
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i].id == ref_obj_id && st->refs[i].kind == REF_PTR) {
+			st->refs[i] = st->refs[--st->nrefs];
+			return 0;
+		}
+	return verr(e, -EFAULT, "verifier bug: a node handed over holds no reference");
+}
+
+void graph_node_reg(struct reg *r, const struct graph_field *g, bool non_own)
+{
+	reg_mark_not_init(r);
+	r->type = PTR_TO_OBJ;
+	r->off = (int32_t)g->node_off;
+	r->aux = g->obj_size;
+	r->btf_id = g->obj_type_id;
+	r->var = scalar_const(0);
+	r->flags = non_own ? REG_NON_OWN : 0;
+}
+
+/* Unlocking ends every non-owning reference (Linux's invalidate_non_owning_refs). */
+void graph_unlock(struct venv *e)
+{
+	for_each_reg(e->cur, r, {
+		if (r->type == PTR_TO_OBJ && (r->flags & REG_NON_OWN)) {
+			if (e->allow_ptr_leaks)
+				reg_mark_unknown(r);
+			else
+				reg_mark_not_init(r);
+		}
+	});
+}
+
+/* Loads and stores may not touch the special members of an allocated object (the nodes a
+ * collection links through). */
+int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size)
+{
+	const struct exbpf_btf *btf = e->in->btf;
+	const struct btf_type *t = btf && r->btf_id ? exbpf_btf__skip_mods(btf, r->btf_id, NULL) : NULL;
+
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
+		uint32_t mid = exbpf_btf_members(t)[i].type;
+		const struct btf_type *m = exbpf_btf__skip_mods(btf, mid, NULL);
+		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+		int64_t moff = exbpf_btf_member_bit_offset(t, i) / 8;
+		int64_t msz = exbpf_btf__resolve_size(btf, mid);
+
+		if (!n || (strcmp(n, "bpf_list_node") && strcmp(n, "bpf_rb_node") &&
+			   strcmp(n, "bpf_list_head") && strcmp(n, "bpf_rb_root") &&
+			   strcmp(n, "bpf_spin_lock") && strcmp(n, "bpf_refcount")))
+			continue;
+		if (off < moff + msz && moff < off + size)
+			return verr(e, -EACCES, "direct access to %s is disallowed", n);
+	}
+	return 0;
+}

@@ -1,0 +1,395 @@
+/* Lists and rbtrees of allocated objects (bpf_obj_new): a bpf_list_head / bpf_rb_root lives
+ * next to a bpf_spin_lock in global data or a map value, says what it holds with
+ * __contains(type, member), and may only be used with its lock held. A node handed to it
+ * leaves the program a non-owning reference that ends at the unlock; a node taken out is
+ * owned again and must be dropped or handed back. Each rule: the correct use, then the rule
+ * broken, with Linux's message. Checked against Linux by `exbpf test --engine kernel`. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_exceptions.h>
+#include <bpf/bpf_graph.h>
+#include <bpf/exbpf_test.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define private(name) SEC(".bss." #name) __attribute__((aligned(8)))
+
+struct item {
+	long key;
+	struct bpf_list_node node;
+	long data;
+};
+
+struct leaf {
+	long key;
+	struct bpf_rb_node rb;
+	long data;
+};
+
+struct other {
+	long pad[2];
+	struct bpf_list_node node;
+};
+
+private(A) struct bpf_spin_lock glock;
+private(A) struct bpf_list_head ghead __contains(item, node);
+private(A) struct bpf_rb_root groot __contains(leaf, rb);
+private(B) struct bpf_spin_lock block;
+
+struct bucket {
+	struct bpf_spin_lock lock;
+	__u32 count;
+	struct bpf_list_head head __contains(item, node);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, struct bucket);
+} buckets SEC(".maps");
+
+static bool leaf_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
+{
+	struct leaf *x = container_of(a, struct leaf, rb);
+	const struct leaf *y = container_of(b, struct leaf, rb);
+
+	return x->key < y->key;
+}
+
+static struct item *new_item(long key)
+{
+	struct item *it = bpf_obj_new(typeof(*it));
+
+	if (it)
+		it->key = key;
+	return it;
+}
+
+/* Push then pop: the object comes back owned, its fields as they were written. */
+SEC("tc") __success
+int list_push_pop(struct __sk_buff *skb)
+{
+	struct item *it = new_item(5);
+	struct bpf_list_node *n;
+	long key;
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_back(&ghead, &it->node);
+	n = bpf_list_pop_front(&ghead);
+	bpf_spin_unlock(&glock);
+	if (!n)
+		return 0;
+	it = container_of(n, struct item, node);
+	key = it->key;
+	bpf_obj_drop(it);
+	return key;
+}
+
+/* Until the unlock the program may still use what it handed over (a non-owning reference). */
+SEC("tc") __success
+int list_non_owning_write(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_front(&ghead, &it->node);
+	it->data = 7;
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* After it, the pointer is gone. */
+SEC("tc") __failure __msg("R6 invalid mem access 'scalar'")
+int list_non_owning_after_unlock(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_front(&ghead, &it->node);
+	bpf_spin_unlock(&glock);
+	asm volatile("r6 = %[it]; *(u64 *)(r6 + 16) = 7;" ::[it] "r"(it) : "r6", "memory");
+	return 0;
+}
+
+SEC("tc") __failure __msg("bpf_spin_lock at off=0 must be held for bpf_list_head")
+int list_push_unlocked(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_list_push_front(&ghead, &it->node);
+	return 0;
+}
+
+/* The lock held must be the one of the head's own value. */
+SEC("tc") __failure __msg("held lock and object are not in the same allocation")
+int list_other_lock(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&block);
+	bpf_list_push_front(&ghead, &it->node);
+	bpf_spin_unlock(&block);
+	return 0;
+}
+
+/* A list in a hash map's value, under that value's lock. */
+SEC("tc") __success
+int list_in_map_value(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+	struct bucket *b = bpf_map_lookup_elem(&buckets, &k);
+	struct item *it;
+
+	if (!b)
+		return 0;
+	it = new_item(2);
+	if (!it)
+		return 0;
+	bpf_spin_lock(&b->lock);
+	bpf_list_push_front(&b->head, &it->node);
+	b->count++;
+	bpf_spin_unlock(&b->lock);
+	return 1;
+}
+
+/* ... and only that value's. */
+SEC("tc") __failure __msg("held lock and object are not in the same allocation")
+int list_in_other_value(struct __sk_buff *skb)
+{
+	__u32 k = 0, k2 = 1;
+	struct bucket *b = bpf_map_lookup_elem(&buckets, &k);
+	struct bucket *c = bpf_map_lookup_elem(&buckets, &k2);
+	struct item *it;
+
+	if (!b || !c)
+		return 0;
+	it = new_item(2);
+	if (!it)
+		return 0;
+	bpf_spin_lock(&b->lock);
+	bpf_list_push_front(&c->head, &it->node);
+	bpf_spin_unlock(&b->lock);
+	return 1;
+}
+
+SEC("tc") __failure __msg("bpf_list_head cannot be accessed directly by load/store")
+int list_head_load(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+	struct bucket *b = bpf_map_lookup_elem(&buckets, &k);
+
+	if (!b)
+		return 0;
+	return *(long *)&b->head;
+}
+
+/* The node must be the head's member of the head's type. */
+SEC("tc") __failure
+__msg("operation on bpf_list_head expects arg#1 bpf_list_node at offset=8 in struct item, but arg is at offset=16 in struct other")
+int list_push_wrong_type(struct __sk_buff *skb)
+{
+	struct other *o = bpf_obj_new(typeof(*o));
+
+	if (!o)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_front(&ghead, &o->node);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+SEC("tc") __failure __msg("bpf_list_node not found at offset=0")
+int list_push_not_a_node(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_front(&ghead, (struct bpf_list_node *)it);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* Handed over once, the object is not the program's to hand over again. */
+SEC("tc") __failure __msg("arg#1 expected pointer to allocated object")
+int list_push_twice(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_front(&ghead, &it->node);
+	bpf_list_push_back(&ghead, &it->node);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* Taken out, it is the program's to drop. */
+SEC("tc") __failure __msg("Unreleased reference id=2 alloc_insn=")
+int list_pop_leak(struct __sk_buff *skb)
+{
+	struct bpf_list_node *n;
+
+	bpf_spin_lock(&glock);
+	n = bpf_list_pop_front(&ghead);
+	bpf_spin_unlock(&glock);
+	return n != 0;
+}
+
+SEC("tc") __failure __msg("direct access to bpf_list_node is disallowed")
+int list_node_load(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+	long v;
+
+	if (!it)
+		return 0;
+	v = *(volatile long *)&it->node;
+	bpf_obj_drop(it);
+	return v;
+}
+
+/* A look at the front without taking it out. */
+SEC("tc") __success
+int list_front_peek(struct __sk_buff *skb)
+{
+	struct bpf_list_node *n;
+	long key = -1;
+
+	bpf_spin_lock(&glock);
+	n = bpf_list_front(&ghead);
+	if (n)
+		key = container_of(n, struct item, node)->key;
+	bpf_spin_unlock(&glock);
+	return key;
+}
+
+/* rbtree: add with an order, then take the smallest out. */
+SEC("tc") __success
+int rbtree_add_first_remove(struct __sk_buff *skb)
+{
+	struct leaf *l = bpf_obj_new(typeof(*l));
+	struct bpf_rb_node *n;
+	long key;
+
+	if (!l)
+		return 0;
+	l->key = 3;
+	bpf_spin_lock(&glock);
+	bpf_rbtree_add(&groot, &l->rb, leaf_less);
+	n = bpf_rbtree_first(&groot);
+	if (!n) {
+		bpf_spin_unlock(&glock);
+		return 0;
+	}
+	n = bpf_rbtree_remove(&groot, n);
+	bpf_spin_unlock(&glock);
+	if (!n)
+		return 0;
+	l = container_of(n, struct leaf, rb);
+	key = l->key;
+	bpf_obj_drop(l);
+	return key;
+}
+
+/* Walking down from the top. */
+SEC("tc") __success
+int rbtree_walk(struct __sk_buff *skb)
+{
+	struct bpf_rb_node *n;
+	long depth = 0;
+
+	bpf_spin_lock(&glock);
+	n = bpf_rbtree_root(&groot);
+	if (n) {
+		depth++;
+		n = bpf_rbtree_left(&groot, n);
+		if (n)
+			depth++;
+	}
+	bpf_spin_unlock(&glock);
+	return depth;
+}
+
+SEC("tc") __failure __msg("bpf_spin_lock at off=0 must be held for bpf_rb_root")
+int rbtree_first_unlocked(struct __sk_buff *skb)
+{
+	return bpf_rbtree_first(&groot) != 0;
+}
+
+SEC("tc") __failure __msg("bpf_rbtree_remove can only take non-owning or refcounted bpf_rb_node pointer")
+int rbtree_remove_after_unlock(struct __sk_buff *skb)
+{
+	struct leaf *l = bpf_obj_new(typeof(*l));
+
+	if (!l)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_rbtree_add(&groot, &l->rb, leaf_less);
+	bpf_spin_unlock(&glock);
+	bpf_spin_lock(&glock);
+	bpf_rbtree_remove(&groot, &l->rb);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* Only the collections' kfuncs may be called under their lock. */
+SEC("tc") __failure __msg("function calls are not allowed while holding a lock")
+int drop_under_lock(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_obj_drop(it);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+SEC("tc") __failure __msg("R1 must have zero offset when passed to release func")
+int drop_member(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_obj_drop(&it->node);
+	return 0;
+}
+
+/* A throw inside the tree's less(): Linux refuses any call under the lock; exbpf's default
+ * mode unwinds, releasing the lock and dropping the object that was being added. */
+static bool throwing_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
+{
+	bpf_throw(9);
+	return true;
+}
+
+SEC("tc") __failure __msg("function calls are not allowed while holding a lock")
+__exbpf_success
+int rbtree_less_throws(struct __sk_buff *skb)
+{
+	struct leaf *l = bpf_obj_new(typeof(*l));
+
+	if (!l)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_rbtree_add(&groot, &l->rb, throwing_less);
+	bpf_spin_unlock(&glock);
+	return 0;
+}
