@@ -110,6 +110,9 @@ enum exbpf_arg_kind {
 	/* A node the program reached through the lock-held collection of the previous argument
 	 * (a non-owning reference). */
 	EXBPF_ARG_PTR_TO_RB_NODE_REF,
+	/* An object the program owns (EXBPF_ARG_PTR_TO_OBJ) or NULL; with EXBPF_FN_RELEASE, given
+	 * away (bpf_kptr_xchg's second argument: it must be of the kptr's type). */
+	EXBPF_ARG_PTR_TO_OBJ_OR_NULL,
 };
 
 enum exbpf_ret_kind {
@@ -127,6 +130,8 @@ enum exbpf_ret_kind {
 	 * program with EXBPF_FN_ACQUIRE (taken out; bpf_obj_drop or a push releases it), else a
 	 * non-owning reference valid until the program unlocks. */
 	EXBPF_RET_GRAPH_NODE_OR_NULL,
+	/* What the kptr field of argument 1 held (an object the program now owns), or NULL. */
+	EXBPF_RET_KPTR_OR_NULL,
 };
 
 enum exbpf_func_flags {

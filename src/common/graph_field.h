@@ -23,4 +23,15 @@ struct graph_field {
 	const char *obj_name, *node_name;
 };
 
+/* A referenced kptr field of a map value: `struct T __kptr *` (BTF type tag "kptr") holding
+ * a bpf_obj_new object of the program's struct T, exchanged with bpf_kptr_xchg. */
+struct kptr_field {
+	uint32_t off;
+	uint32_t type_id; /* T, in the program's BTF */
+	uint32_t size;	  /* of T */
+	const char *name; /* T's */
+};
+
+#define KPTR_MAX_FIELDS 8
+
 #endif

@@ -165,3 +165,58 @@ int rt_graph_fields(const struct exbpf_btf *btf, uint32_t value_id, struct graph
 			    "", "");
 	return n;
 }
+
+/* The struct a `T __kptr *` member points to (0: not a referenced kptr). */
+static uint32_t kptr_target(const struct exbpf_btf *btf, uint32_t id)
+{
+	const struct btf_type *t = exbpf_btf__type_by_id(btf, id);
+	bool tagged = false;
+
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_PTR)
+		return 0;
+	id = t->type;
+	while ((t = exbpf_btf__type_by_id(btf, id)) && exbpf_btf_kind(t) == BTF_KIND_TYPE_TAG) {
+		const char *n = exbpf_btf__name_by_offset(btf, t->name_off);
+
+		tagged |= n && !strcmp(n, "kptr");
+		id = t->type;
+	}
+	return tagged && struct_name(btf, id) ? id : 0;
+}
+
+static void add_kptr(const struct exbpf_btf *btf, uint32_t member_type, uint32_t off,
+		     struct kptr_field *out, int *n)
+{
+	uint32_t target = kptr_target(btf, member_type);
+	const struct btf_type *t;
+
+	if (!target || *n >= KPTR_MAX_FIELDS)
+		return;
+	t = exbpf_btf__skip_mods(btf, target, &target);
+	out[(*n)++] = (struct kptr_field){.off = off, .type_id = target,
+					   .size = (uint32_t)exbpf_btf__resolve_size(btf, target),
+					   .name = exbpf_btf__name_by_offset(btf, t->name_off)};
+}
+
+int rt_kptr_fields(const struct exbpf_btf *btf, uint32_t value_id, struct kptr_field *out)
+{
+	const struct btf_type *t = btf && value_id ? exbpf_btf__skip_mods(btf, value_id, NULL) : NULL;
+	int n = 0;
+
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++)
+		add_kptr(btf, exbpf_btf_members(t)[i].type, exbpf_btf_member_bit_offset(t, i) / 8, out, &n);
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_DATASEC && i < exbpf_btf_vlen(t); i++) {
+		const struct btf_var_secinfo *vs = &exbpf_btf_var_secinfos(t)[i];
+		const struct btf_type *var = exbpf_btf__type_by_id(btf, vs->type);
+		const struct btf_type *st;
+
+		if (!var || exbpf_btf_kind(var) != BTF_KIND_VAR)
+			continue;
+		add_kptr(btf, var->type, vs->offset, out, &n);
+		st = exbpf_btf__skip_mods(btf, var->type, NULL);
+		for (uint16_t j = 0; st && exbpf_btf_kind(st) == BTF_KIND_STRUCT && j < exbpf_btf_vlen(st); j++)
+			add_kptr(btf, exbpf_btf_members(st)[j].type,
+				 vs->offset + exbpf_btf_member_bit_offset(st, j) / 8, out, &n);
+	}
+	return n;
+}

@@ -90,6 +90,29 @@ H(rt_obj_drop)
 	return 0;
 }
 
+/* bpf_kptr_xchg(field, obj): the map value's kptr field takes obj (or NULL), the program
+ * takes what it held. Verified programs only: an unverified one could plant any number in
+ * a field that a later exchange would hand out, and a drop would then free it. */
+uint64_t rt_kptr_xchg(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run)
+{
+	uint64_t old;
+
+	(void)r3, (void)r4, (void)r5;
+	if (run->checked) {
+		exbpf_run__fail(run, -EOPNOTSUPP, "bpf_kptr_xchg runs in verified programs only");
+		return 0;
+	}
+	if (r2 && !rt_unhold(run, r2, RT_HELD_OBJ, "bpf_kptr_xchg"))
+		return 0;
+	old = __atomic_exchange_n((uint64_t *)(uintptr_t)r1, r2, __ATOMIC_ACQ_REL);
+	/* Past the run's limit of held resources the run fails; the object stays allocated
+	 * (a leak, not a fault). */
+	if (old && !rt_hold(run, (void *)(uintptr_t)old, RT_HELD_OBJ))
+		return 0;
+	return old;
+}
+
 /* The numeric iterator (Linux's bpf_iter_num_*): 8 bytes on the program's stack, the value
  * last returned and the end. Linux's layout and results, so that a program sees the same
  * values: new() with start > end or more than BPF_MAX_LOOPS values leaves an empty iterator

@@ -32,6 +32,9 @@ extern const size_t rt_graph_nkfuncs;
 
 /* Every built-in kfunc. */
 int rt_register_kfuncs(struct exbpf_env *env);
+/* The bpf_kptr_xchg helper (a helper by Linux's numbering, on objects like the kfuncs'). */
+uint64_t rt_kptr_xchg(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct exbpf_run *run);
 /* Frees an object bpf_obj_new returned (release on throw). */
 void rt_obj_free(void *data);
 

@@ -175,6 +175,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	struct verifier_input in = {0};
 	struct verifier_map *maps = calloc(inst->nmaps ? inst->nmaps : 1, sizeof(*maps));
 	struct graph_field *graph = calloc((inst->nmaps ? inst->nmaps : 1) * GRAPH_MAX_FIELDS, sizeof(*graph));
+	struct kptr_field *kptrs = calloc((inst->nmaps ? inst->nmaps : 1) * KPTR_MAX_FIELDS, sizeof(*kptrs));
 	size_t nf = exbpf_prog__func_count(prog->spec);
 	struct cfg_func_hint *funcs = calloc(nf ? nf : 1, sizeof(*funcs));
 	uint32_t *ids = calloc(nf ? nf : 1, sizeof(*ids));
@@ -183,7 +184,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 
 	memset(res, 0, sizeof(*res));
 	res->error_insn = -1;
-	if (!maps || !funcs || !ids || !graph) {
+	if (!maps || !funcs || !ids || !graph || !kptrs) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -211,6 +212,8 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 
 		maps[i].graph = &graph[i * GRAPH_MAX_FIELDS];
 		maps[i].ngraph = ng > 0 ? (uint32_t)ng : 0;
+		maps[i].kptrs = &kptrs[i * KPTR_MAX_FIELDS];
+		maps[i].nkptrs = (uint32_t)rt_kptr_fields(btf, d->btf_value_type_id, &kptrs[i * KPTR_MAX_FIELDS]);
 		/* .rodata is frozen at load, as libbpf freezes it: its bytes are constants. */
 		if (m && d->global_data && (d->map_flags & BPF_F_RDONLY_PROG))
 			maps[i].frozen = map_lookup_elem(m, &zero);
@@ -256,6 +259,7 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 out:
 	free(maps);
 	free(graph);
+	free(kptrs);
 	free(funcs);
 	free(ids);
 	return err;

@@ -93,6 +93,7 @@ struct call_meta {
 	struct dynptr_meta dynptr;
 	bool kfunc;
 	const struct graph_field *graph; /* the collection of a list head / rbtree root argument */
+	const struct kptr_field *kptr;	 /* the field of a PTR_TO_KPTR argument */
 	uint32_t node_ref; /* the owned node a push or add hands to it */
 };
 
@@ -302,6 +303,15 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		return err;
 	case EXBPF_ARG_PTR_TO_ITER:
 		return check_iter_arg(e, fn, regno, &m->release_id);
+	case EXBPF_ARG_PTR_TO_KPTR:
+		return check_kptr_arg(e, regno, &m->kptr);
+	case EXBPF_ARG_PTR_TO_OBJ_OR_NULL:
+		if (reg_is_const(r, 0))
+			return 0;
+		if ((err = check_kptr_obj(e, regno, m->kptr)))
+			return err;
+		m->release_id = r->ref_obj_id;
+		return 0;
 	case EXBPF_ARG_PTR_TO_LIST_HEAD:
 	case EXBPF_ARG_PTR_TO_RB_ROOT:
 		return check_graph_root(e, regno, k == EXBPF_ARG_PTR_TO_LIST_HEAD ? GRAPH_LIST : GRAPH_RBTREE,
@@ -1142,6 +1152,23 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			r0->ref_obj_id = id;
 			r0->id = id;
 		}
+		break;
+	}
+	case EXBPF_RET_KPTR_OR_NULL: {
+		uint32_t id;
+
+		if (!m.kptr)
+			return verr(e, -EFAULT, "verifier bug: %s returns a kptr of no field", fn->name);
+		reg_mark_not_init(r0);
+		r0->type = PTR_TO_OBJ;
+		r0->flags = REG_MAYBE_NULL;
+		r0->aux = m.kptr->size;
+		r0->btf_id = m.kptr->type_id;
+		r0->var = scalar_const(0);
+		(void)vnew_id(e); /* the null check's, which Linux numbers before the reference */
+		if ((err = acquire_ref(e, REF_PTR, &id)))
+			return err;
+		r0->id = r0->ref_obj_id = id;
 		break;
 	}
 	case EXBPF_RET_DYNPTR_MEM_OR_NULL:

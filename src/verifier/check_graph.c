@@ -202,3 +202,72 @@ int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size)
 	}
 	return 0;
 }
+
+/* bpf_kptr_xchg's field: a referenced kptr of a map value at a constant offset (Linux's
+ * process_kptr_func). */
+int check_kptr_arg(struct venv *e, int regno, const struct kptr_field **out)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	const struct verifier_map *mp;
+	int64_t off;
+	char t[32];
+
+	if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
+		return verr(e, -EACCES, "R%d type=%s expected=map_value", regno, reg_type_str(r, t, sizeof(t)));
+	if (!scalar_is_const(&r->var))
+		return verr(e, -EINVAL, "R%d doesn't have constant offset. kptr has to be at the constant offset",
+			    regno);
+	mp = &e->in->maps[r->aux];
+	if (!mp->nkptrs)
+		return verr(e, -EINVAL, "R%d has no valid kptr", regno);
+	off = r->off + (int64_t)r->var.var_off.value;
+	for (uint32_t i = 0; i < mp->nkptrs; i++)
+		if (mp->kptrs[i].off == off) {
+			*out = &mp->kptrs[i];
+			return 0;
+		}
+	return verr(e, -EACCES, "off=%lld doesn't point to kptr", (long long)off);
+}
+
+/* What is stored into the field: an owned object of the field's type, itself (Linux's
+ * map_kptr_match_type and the release argument's checks). */
+int check_kptr_obj(struct venv *e, int regno, const struct kptr_field *k)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	char t[32];
+
+	if (!k)
+		return verr(e, -EFAULT, "verifier bug: a kptr object without its field");
+	if (r->type != PTR_TO_OBJ || (r->flags & REG_MAYBE_NULL) || r->btf_id != k->type_id) {
+		const char *tn = r->type == PTR_TO_OBJ && r->btf_id ? exbpf_btf__type_name(e->in->btf, r->btf_id)
+								     : "";
+
+		return verr(e, -EACCES, "invalid kptr access, R%d type=%s%s expected=ptr_%s", regno,
+			    reg_type_str(r, t, sizeof(t)), tn ? tn : "", k->name ? k->name : "");
+	}
+	if (r->off || !scalar_is_const(&r->var) || r->var.var_off.value)
+		return verr(e, -EACCES, "R%d must have zero offset when passed to release func or trusted arg to kfunc",
+			    regno);
+	if (!r->ref_obj_id)
+		return verr(e, -EINVAL, "R%d must be referenced when passed to release function", regno);
+	return 0;
+}
+
+/* Loads and stores that touch a kptr field: stores never (only bpf_kptr_xchg exchanges it);
+ * loads are refused too, unlike Linux, which reads it as an RCU-protected pointer: the
+ * runtime frees an object when it is dropped, so a reader racing with a bpf_kptr_xchg and a
+ * drop elsewhere would read freed memory. */
+int check_kptr_access(struct venv *e, const struct verifier_map *m, int64_t off, int64_t size, bool write)
+{
+	for (uint32_t i = 0; m && i < m->nkptrs; i++) {
+		if (!(off < (int64_t)m->kptrs[i].off + 8 && (int64_t)m->kptrs[i].off < off + size))
+			continue;
+		if (write)
+			return verr(e, -EACCES, "store to referenced kptr disallowed");
+		return verr(e, -EACCES,
+			    "exbpf: kptr at off=%u is read only through bpf_kptr_xchg (a direct load could "
+			    "race with its object's release)",
+			    m->kptrs[i].off);
+	}
+	return 0;
+}

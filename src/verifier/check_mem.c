@@ -458,6 +458,9 @@ static int map_value_access(struct venv *e, int regno, const struct reg *r, int6
 	    overlaps(r->var.smin + off, (int64_t)(r->var.umax - (uint64_t)r->var.smin) + size,
 		     m->timer_off, 16))
 		return verr(e, -EACCES, "bpf_timer cannot be accessed directly by load/store");
+	if ((err = check_kptr_access(e, m, r->var.smin + off,
+				     (int64_t)(r->var.umax - (uint64_t)r->var.smin) + size, write)))
+		return err;
 	for (uint32_t i = 0; m && i < m->ngraph; i++)
 		if (overlaps(r->var.smin + off, (int64_t)(r->var.umax - (uint64_t)r->var.smin) + size,
 			     m->graph[i].off, 16))

@@ -55,6 +55,10 @@
 
 #define A(k) EXBPF_ARG_##k
 #define P(RET, F, ...) {.ret = EXBPF_RET_##RET, .flags = (F), .args = {__VA_ARGS__}}
+#define KPTR_XCHG_PROTO                                                                            \
+	{.ret = EXBPF_RET_KPTR_OR_NULL, .flags = EXBPF_FN_ACQUIRE | EXBPF_FN_RELEASE,               \
+	 .release_fn = "bpf_obj_drop_impl", .release_arg = 1,                                        \
+	 .args = {A(PTR_TO_KPTR), A(PTR_TO_OBJ_OR_NULL)}}
 /* Returns a reference that release_fn (or another releasing helper) must release. */
 #define ACQ(RET, REL, ...)                                                                         \
 	{.ret = EXBPF_RET_##RET, .flags = EXBPF_FN_ACQUIRE, .release_fn = (REL), .args = {__VA_ARGS__}}
@@ -469,9 +473,10 @@ static const struct verifier_helper helpers[HELPER_MAX_ID + 1] = {
 	  P(INTEGER, 0, A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING))),
 	H(BPF_FUNC_ima_file_hash, ima_file_hash, 0, ANYL, UNSUP,
 	  P(INTEGER, 0, A(PTR_TO_BTF_ID), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
-	/* arg 1: a kptr field in a map value; arg 2: a BTF object or NULL, released */
-	H(BPF_FUNC_kptr_xchg, kptr_xchg, LNX, ANYL, UNSUP,
-	  P(OTHER, 0, A(PTR_TO_KPTR), A(PTR_TO_BTF_ID))),
+	/* arg 1: a kptr field in a map value; arg 2: an object of its type or NULL, given away;
+	 * returns what the field held, owned. Kernel objects are not modelled: local kptrs only. */
+	H(BPF_FUNC_kptr_xchg, kptr_xchg, LNX | EX, ANYL, OK,
+	  KPTR_XCHG_PROTO),
 	H(BPF_FUNC_map_lookup_percpu_elem, map_lookup_percpu_elem, LNX | EX, ANYL, OK,
 	  P(MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
 	H(BPF_FUNC_skc_to_mptcp_sock, skc_to_mptcp_sock, SF | CLS | ACT | XDP | CSKB | TRC | SYS, ANYL, UNSUP,

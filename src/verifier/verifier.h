@@ -34,6 +34,8 @@ struct verifier_map {
 	/* Its bpf_list_head / bpf_rb_root fields, in offset order. */
 	const struct graph_field *graph;
 	uint32_t ngraph;
+	const struct kptr_field *kptrs; /* its referenced kptr fields, in offset order */
+	uint32_t nkptrs;
 	/* Contents of a read-only global-data map (.rodata): loads from it are constants. */
 	const uint8_t *frozen;
 	/* A prog array's inner programs exist at load (for tail calls); other kinds: 0. */

@@ -153,6 +153,9 @@ int graph_take_node(struct venv *e, uint32_t ref_obj_id);
 void graph_node_reg(struct reg *r, const struct graph_field *g, bool non_own);
 void graph_unlock(struct venv *e);
 int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size);
+int check_kptr_arg(struct venv *e, int regno, const struct kptr_field **out);
+int check_kptr_obj(struct venv *e, int regno, const struct kptr_field *k);
+int check_kptr_access(struct venv *e, const struct verifier_map *m, int64_t off, int64_t size, bool write);
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);
