@@ -30,6 +30,10 @@ extern const size_t rt_dynptr_nkfuncs;
 extern const struct rt_kfunc rt_graph_kfuncs[];
 extern const size_t rt_graph_nkfuncs;
 
+/* Unverified runs, at bpf_spin_unlock: the non-owning nodes the run was lent stop being
+ * readable (kfuncs_graph.c). */
+void rt_graph_unlock(struct exbpf_run *run);
+
 /* Every built-in kfunc. */
 int rt_register_kfuncs(struct exbpf_env *env);
 /* Frees an object bpf_obj_new returned (release on throw). */

@@ -1,0 +1,376 @@
+/* Linux's lists and rbtrees of bpf_obj_new objects: the red-black tree and the list alone
+ * (graph.c), maps freeing what their values' collections hold (run under ASan to see that
+ * nothing leaks), and the kfuncs run by the programs of tests/progs_host/runtime_graph.bpf.c,
+ * loaded unverified (the checked interpreter). */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/graph.h"
+#include "runtime/kfuncs.h"
+#include "runtime/map.h"
+#include "test_progs.h"
+#include "testlib.h"
+
+/* ---- the red-black tree ---- */
+
+struct item {
+	long key;
+	struct graph_rb_node node;
+	bool in;
+};
+
+static long key_of(const struct graph_rb_node *n)
+{
+	return ((const struct item *)((const char *)n - offsetof(struct item, node)))->key;
+}
+
+/* Linux's bpf_rbtree_add walk: less(new, cur) goes left, else right (equal keys after). */
+static void add(struct graph_rb_root *r, struct item *it)
+{
+	struct graph_rb_node *parent = NULL, *cur = r->top;
+	bool right = false;
+
+	while (cur) {
+		parent = cur;
+		right = !(it->key < key_of(cur));
+		cur = right ? cur->right : cur->left;
+	}
+	graph_rb_link(r, parent, right, &it->node, it);
+	it->in = true;
+}
+
+/* Black height of the subtree at n, or -1 when an invariant is broken below it. */
+static int check_subtree(const struct graph_rb_node *n, const struct graph_rb_node *parent,
+			 size_t *count)
+{
+	int lh, rh;
+
+	if (!n)
+		return 1;
+	(*count)++;
+	if (graph_rb_parent(n) != parent || !graph_rb_linked(n))
+		return -1;
+	if (!(n->parent & GRAPH_RB_BLACK) &&
+	    ((n->left && !(n->left->parent & GRAPH_RB_BLACK)) ||
+	     (n->right && !(n->right->parent & GRAPH_RB_BLACK))))
+		return -1; /* a red node with a red child */
+	if ((n->left && key_of(n->left) > key_of(n)) || (n->right && key_of(n->right) < key_of(n)))
+		return -1;
+	lh = check_subtree(n->left, n, count);
+	rh = check_subtree(n->right, n, count);
+	if (lh < 0 || rh < 0 || lh != rh)
+		return -1;
+	return lh + !!(n->parent & GRAPH_RB_BLACK);
+}
+
+static bool valid(const struct graph_rb_root *r, size_t expect)
+{
+	size_t count = 0, seen = 0;
+	long last = -1;
+
+	if (r->top && !(r->top->parent & GRAPH_RB_BLACK))
+		return false;
+	if (check_subtree(r->top, NULL, &count) < 0 || count != expect)
+		return false;
+	for (const struct graph_rb_node *n = graph_rb_first(r); n; n = graph_rb_next(n), seen++) {
+		if (key_of(n) < last)
+			return false;
+		last = key_of(n);
+	}
+	return seen == expect;
+}
+
+TEST(graph_rbtree_random)
+{
+	enum { N = 512, OPS = 20000 };
+	static struct item items[N];
+	struct graph_rb_root r = {0}, other = {0};
+	struct item stranger = {.key = 1};
+	size_t in = 0;
+	bool ok = true;
+
+	srand(7);
+	memset(items, 0, sizeof(items));
+	for (int op = 0; op < OPS && ok; op++) {
+		struct item *it = &items[rand() % N];
+
+		if (!it->in) {
+			it->key = rand() % 200; /* many equal keys */
+			add(&r, it);
+			in++;
+		} else {
+			CHECK(graph_rb_in(&r, &it->node));
+			graph_rb_erase(&r, &it->node);
+			it->in = false;
+			in--;
+			CHECK(!graph_rb_linked(&it->node));
+			CHECK(!graph_rb_in(&r, &it->node));
+		}
+		if (op % 97 == 0 || op > OPS - 50)
+			ok = valid(&r, in);
+	}
+	CHECK(ok);
+	/* Not in this tree: one in no tree, one in another. */
+	add(&other, &stranger);
+	CHECK(!graph_rb_in(&r, &stranger.node));
+	CHECK(graph_rb_in(&other, &stranger.node));
+	/* Equal keys keep their insertion order (each new one goes to the right). */
+	struct graph_rb_root eq = {0};
+	struct item same[5];
+
+	for (int i = 0; i < 5; i++) {
+		same[i] = (struct item){.key = 3};
+		add(&eq, &same[i]);
+	}
+	int i = 0;
+	for (struct graph_rb_node *n = graph_rb_first(&eq); n; n = graph_rb_next(n), i++)
+		CHECK(n == &same[i].node);
+	CHECK_EQ(i, 5);
+	/* Draining by the first node always leaves a valid tree. */
+	while (r.top) {
+		struct graph_rb_node *f = graph_rb_first(&r);
+		long k = key_of(f);
+
+		graph_rb_erase(&r, f);
+		in--;
+		if (r.top)
+			CHECK(key_of(graph_rb_first(&r)) >= k);
+	}
+	CHECK_EQ(in, 0);
+	CHECK(valid(&r, 0));
+}
+
+TEST(graph_list_order)
+{
+	struct graph_list_head h = {0};
+	struct graph_list_node n[4];
+	int objs[4];
+	void *obj;
+
+	memset(n, 0, sizeof(n));
+	graph_list_push(&h, &n[1], &objs[1], true);
+	graph_list_push(&h, &n[2], &objs[2], true);
+	graph_list_push(&h, &n[0], &objs[0], false);
+	graph_list_push(&h, &n[3], &objs[3], true);
+	CHECK(h.first == &n[0] && h.last == &n[3]);
+	CHECK(graph_list_pop(&h, false, &obj) == &n[0] && obj == &objs[0]);
+	CHECK(graph_list_pop(&h, true, &obj) == &n[3] && obj == &objs[3]);
+	CHECK(n[3].next == NULL && n[3].prev == NULL && n[3].obj == NULL);
+	CHECK(graph_list_pop(&h, false, &obj) == &n[1]);
+	CHECK(graph_list_pop(&h, false, &obj) == &n[2]);
+	CHECK(graph_list_pop(&h, false, &obj) == NULL);
+	CHECK(h.first == NULL && h.last == NULL);
+}
+
+/* ---- freeing with the value ---- */
+
+static int frees;
+
+static void count_free(void *obj)
+{
+	frees++;
+	free(obj);
+}
+
+TEST(graph_root_free_all)
+{
+	struct graph_list_head h = {0};
+	struct graph_rb_root r = {0};
+
+	for (int i = 0; i < 100; i++) {
+		struct graph_list_node *ln = calloc(1, sizeof(*ln));
+		struct item *it = calloc(1, sizeof(*it));
+
+		graph_list_push(&h, ln, ln, i % 2);
+		it->key = i * 7 % 13;
+		add(&r, it);
+	}
+	frees = 0;
+	graph_root_free(GRAPH_LIST, &h, count_free);
+	CHECK_EQ(frees, 100);
+	frees = 0;
+	graph_root_free(GRAPH_RBTREE, &r, count_free);
+	CHECK_EQ(frees, 100);
+}
+
+/* An object as bpf_obj_new makes them. */
+static void *new_obj(uint64_t size)
+{
+	struct rt_obj *o = calloc(1, sizeof(*o) + size);
+
+	o->magic = RT_OBJ_MAGIC;
+	o->size = size;
+	return o->data;
+}
+
+struct value {
+	uint32_t lock, pad;
+	uint64_t n;
+	struct graph_list_head head;
+	struct graph_rb_root root;
+};
+
+static struct exbpf_map *graph_map(uint32_t type)
+{
+	EXBPF_OPTS(exbpf_map_attr, a, .name = "g", .type = type, .key_size = 4,
+		   .value_size = sizeof(struct value), .max_entries = 4, .has_spin_lock = true,
+		   .spin_lock_off = 0);
+	const struct graph_field f[2] = {
+		{.off = offsetof(struct value, root), .kind = GRAPH_RBTREE, .obj_size = 48},
+		{.off = offsetof(struct value, head), .kind = GRAPH_LIST, .obj_size = 48},
+	};
+	struct exbpf_map *m = NULL;
+
+	CHECK_EQ(exbpf_map__create(&a, &m, NULL, 0), 0);
+	if (m)
+		CHECK_EQ(map_set_graph(m, f, 2), 0);
+	return m;
+}
+
+/* Three objects into each collection of the value of key, as a program would link them. */
+static void fill(struct exbpf_map *m, uint32_t key)
+{
+	struct value *v = map_lookup_elem(m, &key);
+
+	CHECK(v != NULL);
+	if (!v)
+		return;
+	for (int i = 0; i < 3; i++) {
+		char *a = new_obj(48), *b = new_obj(48);
+
+		graph_list_push(&v->head, (struct graph_list_node *)(a + 8), a, true);
+		((struct item *)b)->key = i;
+		add(&v->root, (struct item *)b);
+	}
+}
+
+TEST(graph_map_frees)
+{
+	struct exbpf_map *arr = graph_map(BPF_MAP_TYPE_ARRAY), *h = graph_map(BPF_MAP_TYPE_HASH);
+	struct value in = {.lock = 0, .n = 5}, out;
+	uint32_t k0 = 0, k1 = 1, k2 = 2;
+
+	if (!arr || !h)
+		return;
+	/* The roots of a new value never come from the caller's bytes. */
+	memset(&in.head, 0xab, sizeof(in.head) + sizeof(in.root));
+	CHECK_EQ(exbpf_map__update_elem(h, &k0, &in, BPF_ANY), 0);
+	CHECK_EQ(exbpf_map__update_elem(h, &k1, &in, BPF_ANY), 0);
+	CHECK_EQ(map_update_elem(h, &k2, &in, BPF_ANY), 0);
+	struct value *v = map_lookup_elem(h, &k2);
+	CHECK(v && !v->head.first && !v->root.top && v->n == 5);
+	fill(h, k0);
+	fill(h, k1);
+	fill(h, k2);
+	/* Host lookups read the roots as zeros. */
+	memset(&out, 0xff, sizeof(out));
+	CHECK_EQ(exbpf_map__lookup_elem(h, &k0, &out, 0), 0);
+	CHECK(!out.head.first && !out.head.last && !out.root.top && out.n == 5 && !out.lock);
+	/* Deleted: freed. Replaced: freed, the roots empty. BPF_F_LOCK: kept. */
+	CHECK_EQ(exbpf_map__delete_elem(h, &k0), 0);
+	CHECK_EQ(exbpf_map__update_elem(h, &k1, &in, BPF_EXIST), 0);
+	v = map_lookup_elem(h, &k1);
+	CHECK(v && !v->head.first && !v->root.top);
+	CHECK_EQ(exbpf_map__update_elem(h, &k2, &in, BPF_EXIST | BPF_F_LOCK), 0);
+	v = map_lookup_elem(h, &k2);
+	CHECK(v && v->head.first && v->root.top);
+	/* Arrays: an update frees the old collections (Linux frees the special fields). */
+	fill(arr, k0);
+	fill(arr, k1);
+	CHECK_EQ(map_update_elem(arr, &k0, &in, BPF_ANY), 0);
+	v = map_lookup_elem(arr, &k0);
+	CHECK(v && !v->head.first && !v->root.top && v->n == 5);
+	/* What is left (hash k2, array k1) goes with the maps. */
+	exbpf_map__put(h);
+	exbpf_map__put(arr);
+}
+
+TEST(graph_map_set_errors)
+{
+	EXBPF_OPTS(exbpf_map_attr, a, .name = "g", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+		   .value_size = sizeof(struct value), .max_entries = 1, .spin_lock_off = -1);
+	struct graph_field f = {.off = offsetof(struct value, head), .kind = GRAPH_LIST};
+	struct exbpf_map *m = NULL;
+
+	/* No lock in the value: no roots. */
+	CHECK_EQ(exbpf_map__create(&a, &m, NULL, 0), 0);
+	CHECK_EQ(map_set_graph(m, &f, 1), -EINVAL);
+	exbpf_map__put(m);
+	a.has_spin_lock = true;
+	a.spin_lock_off = 16;
+	CHECK_EQ(exbpf_map__create(&a, &m, NULL, 0), 0);
+	/* Over the lock, or misaligned. */
+	CHECK_EQ(map_set_graph(m, &f, 1), -EINVAL);
+	f.off = 4;
+	CHECK_EQ(map_set_graph(m, &f, 1), -EINVAL);
+	exbpf_map__put(m);
+}
+
+/* ---- the kfuncs, from BPF programs ---- */
+
+static uint64_t run_prog(struct test_loaded *l, const char *name, bool *thrown, char *log,
+			 size_t log_size, int *err)
+{
+	struct exbpf_program *p = exbpf_instance__find_program(l->inst, name);
+	uint8_t pkt[64] = {0};
+	EXBPF_OPTS(exbpf_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt), .log_buf = log,
+		   .log_size = log_size);
+
+	*err = p ? exbpf_program__run(p, &o) : -ENOENT;
+	*thrown = o.exception.thrown;
+	return o.retval;
+}
+
+#define RUN(l, name, want)                                                                      \
+	do {                                                                                    \
+		char log_[512] = "";                                                            \
+		bool thrown_;                                                                   \
+		int err_;                                                                       \
+		uint64_t r_ = run_prog((l), (name), &thrown_, log_, sizeof(log_), &err_);       \
+		if (err_ || r_ != (uint64_t)(want))                                             \
+			test_fail(__FILE__, __LINE__, "%s: err %d retval %lld (want %lld): %s", \
+				  (name), err_, (long long)r_, (long long)(want), log_);        \
+	} while (0)
+
+TEST(graph_progs_checked)
+{
+	struct test_loaded l;
+	struct exbpf_map *amap, *hmap;
+	struct value out;
+	uint32_t k0 = 0, k7 = 7, k9 = 9;
+
+	if (!TEST_LOAD(&l, "../progs_host/runtime_graph", NULL))
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		RUN(&l, "list_order", 3120);
+		RUN(&l, "list_front_back", 57);
+		RUN(&l, "rbtree_order", 13579);
+		RUN(&l, "rbtree_walk", 213);
+		RUN(&l, "rbtree_remove_other", 1);
+		RUN(&l, "list_throw_owning", 3);
+	}
+	/* The callback's throw unlocks and frees the new object; the tree keeps the 8. */
+	RUN(&l, "rbtree_less_throws", 42);
+	RUN(&l, "rbtree_less_throws", 8);
+	RUN(&l, "rbtree_order", 13579);
+	/* Values keep their objects until the host replaces or deletes them. */
+	amap = exbpf_instance__find_map(l.inst, "amap");
+	hmap = exbpf_instance__find_map(l.inst, "hmap");
+	RUN(&l, "array_keep", 2);
+	RUN(&l, "array_keep", 4);
+	CHECK_EQ(exbpf_map__lookup_elem(amap, &k0, &out, 0), 0);
+	CHECK(!out.head.first && !out.head.last);
+	memset(&out, 0, sizeof(out));
+	CHECK_EQ(exbpf_map__update_elem(amap, &k0, &out, BPF_ANY), 0);
+	RUN(&l, "array_keep", 2);
+	RUN(&l, "hash_keep", 2);
+	CHECK_EQ(exbpf_map__delete_elem(hmap, &k7), 0);
+	RUN(&l, "hash_keep", 2);
+	RUN(&l, "hash_delete", 0);
+	CHECK_EQ(exbpf_map__lookup_elem(hmap, &k9, &out, 0), -ENOENT);
+	RUN(&l, "global_keep", 0);
+out:
+	test_unload(&l);
+}
