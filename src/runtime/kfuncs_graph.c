@@ -15,8 +15,6 @@
  * (not writable: their links are the collection's) until the program unlocks. */
 #include <errno.h>
 #include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "runtime/graph.h"
 #include "runtime/helpers.h"
@@ -170,8 +168,10 @@ void rt_graph_unlock(struct exbpf_run *run)
  * unverified run, may use all of it. */
 static uint64_t give(struct exbpf_run *run, void *node, void *obj)
 {
-	unlend(run, (uintptr_t)node);
-	vm_run_drop_region(run, (uintptr_t)obj);
+	if (run->checked) {
+		unlend(run, (uintptr_t)node);
+		vm_run_drop_region(run, (uintptr_t)obj);
+	}
 	rt_hold(run, obj, RT_HELD_OBJ); /* room was checked before the node was taken */
 	if (vm_run_add_region(run, (uintptr_t)obj, (size_t)obj_size(obj), true)) {
 		vm_run_fail(run, -E2BIG, "too many distinct regions in one run");

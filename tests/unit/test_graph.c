@@ -374,3 +374,47 @@ TEST(graph_progs_checked)
 out:
 	test_unload(&l);
 }
+
+/* A run that must fail with err and a reason containing msg. */
+static void run_fails(struct test_loaded *l, const char *name, int err, const char *msg,
+		      int line)
+{
+	char log[512] = "";
+	bool thrown;
+	int e;
+
+	run_prog(l, name, &thrown, log, sizeof(log), &e);
+	if (e != err || !strstr(log, msg))
+		test_fail(__FILE__, line, "%s: err %d (want %d), log \"%s\" (want \"%s\")", name, e,
+			  err, log, msg);
+}
+
+#define FAILS(l, name, err, msg) run_fails((l), (name), (err), (msg), __LINE__)
+
+TEST(graph_progs_hostile)
+{
+	struct test_loaded l;
+
+	if (!TEST_LOAD(&l, "../progs_host/runtime_graph_hostile", NULL))
+		goto out;
+	FAILS(&l, "forge_head", -EFAULT, "outside the run's memory");
+	FAILS(&l, "read_head", -EFAULT, "outside the run's memory");
+	FAILS(&l, "stack_head", -EFAULT, "is not a bpf_list_head in a map value");
+	FAILS(&l, "no_lock", -EINVAL, "bpf_list_front: the bpf_spin_lock of the value holding the "
+				      "bpf_list_head is not held");
+	FAILS(&l, "stack_node_push", -EFAULT, "is not a bpf_list_node of an object the program owns");
+	FAILS(&l, "stack_node_remove", -EFAULT, "is not a bpf_rb_node the program reached");
+	FAILS(&l, "write_after_push", -EFAULT, "outside the run's memory");
+	FAILS(&l, "write_lent", -EFAULT, "the region is read-only");
+	FAILS(&l, "read_lent_after_unlock", -EFAULT, "outside the run's memory");
+	/* The lock was released at each failure; the three objects pushed are there. */
+	RUN(&l, "drain", 303);
+	RUN(&l, "drain", 0);
+	RUN(&l, "tree_seed", 0);
+	FAILS(&l, "cb_unlocks", -EINVAL, "bpf_spin_unlock: not allowed in bpf_rbtree_add's less");
+	FAILS(&l, "cb_drops", -EINVAL, "the less callback released the node being added");
+	FAILS(&l, "cb_removes", -EINVAL, "bpf_rbtree_remove: not allowed in bpf_rbtree_add's less");
+	RUN(&l, "tree_drain", 10);
+out:
+	test_unload(&l);
+}
