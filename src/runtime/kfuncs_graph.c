@@ -63,10 +63,11 @@ static const char *kind_name(uint32_t kind)
 static bool root_ok(struct exbpf_run *run, uint64_t root, uint32_t kind, const char *what)
 {
 	struct rt_run *rr = rt_run_of(run);
-	struct exbpf_instance *inst = rr->prog->inst;
+	struct exbpf_instance *inst;
 
 	if (!run->checked)
 		return true;
+	inst = rr->prog->inst;
 	if (rr->in_graph_cb) {
 		vm_run_fail(run, -EINVAL, "%s: not allowed in bpf_rbtree_add's less callback", what);
 		return false;

@@ -10,6 +10,8 @@
 #include "runtime/graph.h"
 #include "runtime/kfuncs.h"
 #include "runtime/map.h"
+#include "runtime/runtime.h"
+#include "vm/vm.h"
 #include "test_progs.h"
 #include "testlib.h"
 
@@ -417,4 +419,201 @@ TEST(graph_progs_hostile)
 	RUN(&l, "tree_drain", 10);
 out:
 	test_unload(&l);
+}
+
+/* ---- the kfuncs as verified programs run them (unchecked, nothing validated) ---- */
+
+/* A run of a verified program, without an engine: the kfuncs see what they would see, and
+ * less callbacks are C (a tiny vm_prog only makes the callback handle valid). */
+struct fake_run {
+	struct rt_run rr;
+	struct vm_exec x;
+	struct exbpf_run run;
+	struct vm_prog *vm;
+	struct exbpf_env *env;
+	int calls;
+};
+
+static int fake_less(struct exbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *r0)
+{
+	const struct graph_rb_node *a = (void *)(uintptr_t)args[0], *b = (void *)(uintptr_t)args[1];
+	struct fake_run *f = (struct fake_run *)((char *)run - offsetof(struct fake_run, run));
+
+	(void)entry;
+	f->calls++;
+	if (key_of(a) == 42)
+		return VM_THROWN;
+	*r0 = key_of(a) < key_of(b);
+	return 0;
+}
+
+#define HANDLE 2 /* the function at insn 2 */
+
+static bool fake_init(struct fake_run *f)
+{
+	static const struct bpf_insn insns[] = {
+	    {.code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+
+	memset(f, 0, sizeof(*f));
+	f->env = exbpf_env__new(NULL);
+	if (!f->env || vm_prog_new(insns, 4, NULL, NULL, &f->vm))
+		return false;
+	f->x.user = &f->rr;
+	f->run = (struct exbpf_run){.exec = &f->x, .prog = f->vm, .engine_call = fake_less};
+	return true;
+}
+
+static void fake_free(struct fake_run *f)
+{
+	rt_release_held(&f->rr);
+	vm_prog_free(f->vm);
+	exbpf_env__free(f->env);
+}
+
+static uint64_t kcall(struct fake_run *f, const char *name, uint64_t r1, uint64_t r2, uint64_t r3)
+{
+	for (size_t i = 0; i < f->env->nkfuncs; i++)
+		if (!strcmp(f->env->kfuncs[i].name, name))
+			return f->env->kfuncs[i].fn(r1, r2, r3, 0, 0, &f->run);
+	test_fail(__FILE__, __LINE__, "no kfunc %s", name);
+	return 0;
+}
+
+/* A new object the run owns, as bpf_obj_new leaves it. */
+static struct item *owned_item(struct fake_run *f, long key)
+{
+	struct item *it = new_obj(sizeof(*it));
+
+	it->key = key;
+	f->rr.held[f->rr.nheld++] = (struct rt_held){it, RT_HELD_OBJ};
+	return it;
+}
+
+static bool is_held(struct fake_run *f, const void *obj)
+{
+	for (size_t i = 0; i < f->rr.nheld; i++)
+		if (f->rr.held[i].ptr == obj && f->rr.held[i].kind == RT_HELD_OBJ)
+			return true;
+	return false;
+}
+
+#define U(p) ((uint64_t)(uintptr_t)(p))
+#define ITEM(n) ((struct item *)((char *)(n) - offsetof(struct item, node)))
+
+TEST(graph_kfuncs_unchecked_rbtree)
+{
+	struct fake_run f;
+	struct graph_rb_root root = {0}, other = {0};
+	struct graph_rb_node *n;
+	size_t count = 0;
+
+	if (!fake_init(&f)) {
+		test_fail(__FILE__, __LINE__, "setup");
+		return;
+	}
+	srand(11);
+	for (int i = 0; i < 300; i++) {
+		struct item *it = owned_item(&f, rand() % 40); /* 42 throws */
+
+		CHECK_EQ(kcall(&f, "bpf_rbtree_add_impl", U(&root), U(&it->node), HANDLE), 0);
+		CHECK(!is_held(&f, it)); /* the tree owns it */
+		count++;
+		if (i % 3 == 2) {
+			/* take the smallest out: the program owns it again */
+			n = (void *)(uintptr_t)kcall(&f, "bpf_rbtree_first", U(&root), 0, 0);
+			CHECK(n == graph_rb_first(&root));
+			CHECK_EQ(kcall(&f, "bpf_rbtree_remove", U(&root), U(n), 0), U(n));
+			CHECK(is_held(&f, ITEM(n)) && !graph_rb_linked(n));
+			/* a second remove of the same node: not in the tree */
+			CHECK_EQ(kcall(&f, "bpf_rbtree_remove", U(&root), U(n), 0), 0);
+			rt_unhold(&f.run, U(ITEM(n)), RT_HELD_OBJ, "test");
+			rt_obj_free(ITEM(n));
+			count--;
+		}
+		CHECK(!f.run.err);
+	}
+	CHECK(valid(&root, count));
+	CHECK_EQ(f.rr.nheld, 0);
+	/* root, left and right walk the tree as it is. */
+	n = (void *)(uintptr_t)kcall(&f, "bpf_rbtree_root", U(&root), 0, 0);
+	CHECK(n == root.top);
+	CHECK_EQ(kcall(&f, "bpf_rbtree_left", U(&root), U(n), 0), U(n->left));
+	CHECK_EQ(kcall(&f, "bpf_rbtree_right", U(&root), U(n), 0), U(n->right));
+	/* A node of another tree: not removed, no children given. */
+	struct item *o = owned_item(&f, 1);
+	CHECK_EQ(kcall(&f, "bpf_rbtree_add_impl", U(&other), U(&o->node), HANDLE), 0);
+	CHECK_EQ(kcall(&f, "bpf_rbtree_remove", U(&root), U(&o->node), 0), 0);
+	CHECK_EQ(kcall(&f, "bpf_rbtree_left", U(&root), U(&o->node), 0), 0);
+	CHECK(graph_rb_in(&other, &o->node));
+	/* A throwing less: the add stops, the object stays the run's (the unwinding frees it). */
+	int calls = f.calls;
+	struct item *t = owned_item(&f, 42);
+	kcall(&f, "bpf_rbtree_add_impl", U(&root), U(&t->node), HANDLE);
+	CHECK_EQ(f.calls, calls + 1);
+	CHECK(is_held(&f, t) && !graph_rb_linked(&t->node));
+	CHECK(valid(&root, count));
+	graph_root_free(GRAPH_RBTREE, &root, rt_obj_free);
+	graph_root_free(GRAPH_RBTREE, &other, rt_obj_free);
+	fake_free(&f);
+}
+
+TEST(graph_kfuncs_unchecked_list)
+{
+	struct fake_run f;
+	struct graph_list_head head = {0};
+	struct item *its[4];
+	uint64_t n;
+
+	if (!fake_init(&f)) {
+		test_fail(__FILE__, __LINE__, "setup");
+		return;
+	}
+	/* struct item's node is 32 bytes: room for a 24-byte list node too */
+	for (int i = 0; i < 4; i++) {
+		its[i] = owned_item(&f, i);
+		CHECK_EQ(kcall(&f, i == 3 ? "bpf_list_push_front_impl" : "bpf_list_push_back_impl",
+			       U(&head), U(&its[i]->node), 0),
+			 0);
+	}
+	CHECK_EQ(f.rr.nheld, 0);
+	/* 3 0 1 2 */
+	CHECK_EQ(kcall(&f, "bpf_list_front", U(&head), 0, 0), U(&its[3]->node));
+	CHECK_EQ(kcall(&f, "bpf_list_back", U(&head), 0, 0), U(&its[2]->node));
+	n = kcall(&f, "bpf_list_pop_back", U(&head), 0, 0);
+	CHECK_EQ(n, U(&its[2]->node));
+	CHECK(is_held(&f, its[2]));
+	n = kcall(&f, "bpf_list_pop_front", U(&head), 0, 0);
+	CHECK_EQ(n, U(&its[3]->node));
+	CHECK_EQ(f.rr.nheld, 2);
+	/* A node not in an object the run owns fails the run. */
+	struct graph_list_node stray = {0};
+	kcall(&f, "bpf_list_push_back_impl", U(&head), U(&stray), 0);
+	CHECK(f.run.err < 0);
+	graph_root_free(GRAPH_LIST, &head, rt_obj_free);
+	fake_free(&f); /* frees the two popped objects */
+}
+
+/* A value's roots need a lock: the map's creation fails, the load says why. */
+TEST(graph_map_needs_lock)
+{
+	char path[512], log[1024] = "";
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log), .unverified = true);
+	struct exbpf_env *env = exbpf_env__new(NULL);
+	struct exbpf_instance *inst = NULL;
+	struct exbpf_object *obj;
+
+	snprintf(path, sizeof(path), "%s/../progs_host/runtime_graph_nolock.bpf.o", test_progs_dir());
+	obj = exbpf_object__open_file(path, NULL);
+	CHECK(obj != NULL);
+	if (obj) {
+		CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), -EINVAL);
+		CHECK_CONTAINS(log, "map '.bss.B': a bpf_list_head or bpf_rb_root needs a bpf_spin_lock");
+	}
+	exbpf_instance__free(inst);
+	exbpf_object__close(obj);
+	exbpf_env__free(env);
 }
