@@ -352,3 +352,15 @@ int global_keep(struct __sk_buff *skb)
 		return -1;
 	return 0;
 }
+
+/* One add and one push, then the smallest key and the first element out: with several
+ * threads running it, each takes out some object, maybe another thread's. */
+SEC("tc") __success __retval(0)
+int churn(struct __sk_buff *skb)
+{
+	if (add(&groot, skb->len) || push(skb->len, true))
+		return -1;
+	if (remove_first(&groot) < 0 || pop(false) < 0)
+		return -2;
+	return 0;
+}

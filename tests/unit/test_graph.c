@@ -617,3 +617,42 @@ TEST(graph_map_needs_lock)
 	exbpf_object__close(obj);
 	exbpf_env__free(env);
 }
+
+#include <pthread.h>
+
+static void *churn_thread(void *arg)
+{
+	struct exbpf_program *p = exbpf_instance__find_program(arg, "churn");
+	uint8_t pkt[64] = {0};
+	long bad = 0;
+
+	if (!p)
+		return (void *)1L;
+	for (int i = 0; i < 5000; i++) {
+		EXBPF_OPTS(exbpf_run_opts, o, .data_in = pkt, .data_size_in = 14 + i % 50);
+
+		bad += exbpf_program__run(p, &o) != 0 || o.retval != 0;
+	}
+	return (void *)bad;
+}
+
+/* Threads share the global list and tree under its lock. */
+TEST(graph_progs_threads)
+{
+	struct test_loaded l;
+	pthread_t t[4];
+	void *bad;
+
+	if (!TEST_LOAD(&l, "../progs_host/runtime_graph", NULL))
+		goto out;
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, churn_thread, l.inst);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &bad);
+		CHECK_EQ((long)bad, 0);
+	}
+	RUN(&l, "rbtree_order", 13579);
+	RUN(&l, "list_order", 3120);
+out:
+	test_unload(&l);
+}
