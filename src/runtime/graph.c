@@ -56,10 +56,7 @@ static struct graph_rb_node **kid(struct graph_rb_node *n, bool right)
 	return right ? &n->right : &n->left;
 }
 
-static bool is_black(const struct graph_rb_node *n)
-{
-	return !n || (n->parent & GRAPH_RB_BLACK);
-}
+static bool is_black(const struct graph_rb_node *n) { return !n || (n->parent & GRAPH_RB_BLACK); }
 
 static void set_black(struct graph_rb_node *n) { n->parent |= GRAPH_RB_BLACK; }
 
@@ -164,7 +161,8 @@ static void erase_fixup(struct graph_rb_root *r, struct graph_rb_node *x, struct
 			rotate(r, w, xr);
 			w = *kid(xp, !xr);
 		}
-		w->parent = (w->parent & ~(uintptr_t)GRAPH_RB_BLACK) | (xp->parent & GRAPH_RB_BLACK);
+		w->parent =
+		    (w->parent & ~(uintptr_t)GRAPH_RB_BLACK) | (xp->parent & GRAPH_RB_BLACK);
 		set_black(xp);
 		set_black(*kid(w, !xr));
 		rotate(r, xp, !xr);

@@ -1,6 +1,6 @@
 /* The built-in kfuncs: bpf_throw, the numeric iterator, the dynptr kfuncs, RCU / preemption /
- * irq sections (tracked by the verifier, nearly free at run time) and bpf_obj_new /
- * bpf_obj_drop, the acquire/release pair. */
+ * irq sections (tracked by the verifier, nearly free at run time), bpf_obj_new /
+ * bpf_obj_drop, the acquire/release pair, and the list and rbtree kfuncs over such objects. */
 #ifndef EXBPF_RUNTIME_KFUNCS_H
 #define EXBPF_RUNTIME_KFUNCS_H
 

@@ -11,9 +11,13 @@
 #include "runtime/kfuncs.h"
 #include "runtime/map.h"
 #include "runtime/runtime.h"
-#include "vm/vm.h"
 #include "test_progs.h"
 #include "testlib.h"
+
+/* In tests/progs_host until exbpf's verifier accepts its programs; then tests/progs (and
+ * "runtime_graph" here), where `exbpf test` checks their tags. */
+#define GRAPH_PROGS "../progs_host/runtime_graph"
+#include "vm/vm.h"
 
 /* ---- the red-black tree ---- */
 
@@ -54,9 +58,8 @@ static int check_subtree(const struct graph_rb_node *n, const struct graph_rb_no
 	(*count)++;
 	if (graph_rb_parent(n) != parent || !graph_rb_linked(n))
 		return -1;
-	if (!(n->parent & GRAPH_RB_BLACK) &&
-	    ((n->left && !(n->left->parent & GRAPH_RB_BLACK)) ||
-	     (n->right && !(n->right->parent & GRAPH_RB_BLACK))))
+	if (!(n->parent & GRAPH_RB_BLACK) && ((n->left && !(n->left->parent & GRAPH_RB_BLACK)) ||
+					      (n->right && !(n->right->parent & GRAPH_RB_BLACK))))
 		return -1; /* a red node with a red child */
 	if ((n->left && key_of(n->left) > key_of(n)) || (n->right && key_of(n->right) < key_of(n)))
 		return -1;
@@ -220,8 +223,8 @@ static struct exbpf_map *graph_map(uint32_t type)
 		   .value_size = sizeof(struct value), .max_entries = 4, .has_spin_lock = true,
 		   .spin_lock_off = 0);
 	const struct graph_field f[2] = {
-		{.off = offsetof(struct value, root), .kind = GRAPH_RBTREE, .obj_size = 48},
-		{.off = offsetof(struct value, head), .kind = GRAPH_LIST, .obj_size = 48},
+	    {.off = offsetof(struct value, root), .kind = GRAPH_RBTREE, .obj_size = 48},
+	    {.off = offsetof(struct value, head), .kind = GRAPH_LIST, .obj_size = 48},
 	};
 	struct exbpf_map *m = NULL;
 
@@ -325,15 +328,15 @@ static uint64_t run_prog(struct test_loaded *l, const char *name, bool *thrown, 
 	return o.retval;
 }
 
-#define RUN(l, name, want)                                                                      \
-	do {                                                                                    \
-		char log_[512] = "";                                                            \
-		bool thrown_;                                                                   \
-		int err_;                                                                       \
-		uint64_t r_ = run_prog((l), (name), &thrown_, log_, sizeof(log_), &err_);       \
-		if (err_ || r_ != (uint64_t)(want))                                             \
-			test_fail(__FILE__, __LINE__, "%s: err %d retval %lld (want %lld): %s", \
-				  (name), err_, (long long)r_, (long long)(want), log_);        \
+#define RUN(l, name, want)                                                                         \
+	do {                                                                                       \
+		char log_[512] = "";                                                               \
+		bool thrown_;                                                                      \
+		int err_;                                                                          \
+		uint64_t r_ = run_prog((l), (name), &thrown_, log_, sizeof(log_), &err_);          \
+		if (err_ || r_ != (uint64_t)(want))                                                \
+			test_fail(__FILE__, __LINE__, "%s: err %d retval %lld (want %lld): %s",    \
+				  (name), err_, (long long)r_, (long long)(want), log_);           \
 	} while (0)
 
 TEST(graph_progs_checked)
@@ -343,7 +346,7 @@ TEST(graph_progs_checked)
 	struct value out;
 	uint32_t k0 = 0, k7 = 7, k9 = 9;
 
-	if (!TEST_LOAD(&l, "../progs_host/runtime_graph", NULL))
+	if (!TEST_LOAD(&l, GRAPH_PROGS, NULL))
 		goto out;
 	for (int i = 0; i < 3; i++) {
 		RUN(&l, "list_order", 3120);
@@ -378,8 +381,7 @@ out:
 }
 
 /* A run that must fail with err and a reason containing msg. */
-static void run_fails(struct test_loaded *l, const char *name, int err, const char *msg,
-		      int line)
+static void run_fails(struct test_loaded *l, const char *name, int err, const char *msg, int line)
 {
 	char log[512] = "";
 	bool thrown;
@@ -402,9 +404,11 @@ TEST(graph_progs_hostile)
 	FAILS(&l, "forge_head", -EFAULT, "outside the run's memory");
 	FAILS(&l, "read_head", -EFAULT, "outside the run's memory");
 	FAILS(&l, "stack_head", -EFAULT, "is not a bpf_list_head in a map value");
-	FAILS(&l, "no_lock", -EINVAL, "bpf_list_front: the bpf_spin_lock of the value holding the "
-				      "bpf_list_head is not held");
-	FAILS(&l, "stack_node_push", -EFAULT, "is not a bpf_list_node of an object the program owns");
+	FAILS(&l, "no_lock", -EINVAL,
+	      "bpf_list_front: the bpf_spin_lock of the value holding the "
+	      "bpf_list_head is not held");
+	FAILS(&l, "stack_node_push", -EFAULT,
+	      "is not a bpf_list_node of an object the program owns");
 	FAILS(&l, "stack_node_remove", -EFAULT, "is not a bpf_rb_node the program reached");
 	FAILS(&l, "write_after_push", -EFAULT, "outside the run's memory");
 	FAILS(&l, "write_lent", -EFAULT, "the region is read-only");
@@ -502,7 +506,7 @@ static bool is_held(struct fake_run *f, const void *obj)
 }
 
 #define U(p) ((uint64_t)(uintptr_t)(p))
-#define ITEM(n) ((struct item *)((char *)(n) - offsetof(struct item, node)))
+#define ITEM(n) ((struct item *)((char *)(n)-offsetof(struct item, node)))
 
 TEST(graph_kfuncs_unchecked_rbtree)
 {
@@ -601,17 +605,20 @@ TEST(graph_kfuncs_unchecked_list)
 TEST(graph_map_needs_lock)
 {
 	char path[512], log[1024] = "";
-	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log), .unverified = true);
+	EXBPF_OPTS(exbpf_load_opts, lo, .log_buf = log, .log_size = sizeof(log),
+		   .unverified = true);
 	struct exbpf_env *env = exbpf_env__new(NULL);
 	struct exbpf_instance *inst = NULL;
 	struct exbpf_object *obj;
 
-	snprintf(path, sizeof(path), "%s/../progs_host/runtime_graph_nolock.bpf.o", test_progs_dir());
+	snprintf(path, sizeof(path), "%s/../progs_host/runtime_graph_nolock.bpf.o",
+		 test_progs_dir());
 	obj = exbpf_object__open_file(path, NULL);
 	CHECK(obj != NULL);
 	if (obj) {
 		CHECK_EQ(exbpf_instance__load(env, obj, &lo, &inst), -EINVAL);
-		CHECK_CONTAINS(log, "map '.bss.B': a bpf_list_head or bpf_rb_root needs a bpf_spin_lock");
+		CHECK_CONTAINS(
+		    log, "map '.bss.B': a bpf_list_head or bpf_rb_root needs a bpf_spin_lock");
 	}
 	exbpf_instance__free(inst);
 	exbpf_object__close(obj);
@@ -643,7 +650,7 @@ TEST(graph_progs_threads)
 	pthread_t t[4];
 	void *bad;
 
-	if (!TEST_LOAD(&l, "../progs_host/runtime_graph", NULL))
+	if (!TEST_LOAD(&l, GRAPH_PROGS, NULL))
 		goto out;
 	for (int i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, churn_thread, l.inst);
