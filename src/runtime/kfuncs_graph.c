@@ -5,7 +5,8 @@
  *
  * Ownership at run time: an object the program owns is in the run's held list (bpf_obj_new,
  * a pop or a remove put it there; a throw frees it); linking it gives it to the collection
- * (unheld), taking it out gives it back (held). Non-owning results are not held.
+ * (unheld), taking it out gives it back (held). Non-owning results are not the program's:
+ * a verified run records nothing for them.
  *
  * Unverified runs (checked interpreter) may pass anything, so here every argument is checked
  * before it is touched: a head or root must be one of a map value's graph roots (never bytes
