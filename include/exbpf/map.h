@@ -55,7 +55,10 @@ EXBPF_API size_t exbpf_map__value_buf_size(const struct exbpf_map *map);
 
 /* Host operations, Linux's errors: -ENOENT no such key, -EEXIST with BPF_NOEXIST, -E2BIG map
  * full, -EINVAL bad flags or a delete on an array. flags of update: BPF_ANY, BPF_NOEXIST,
- * BPF_EXIST, optionally | BPF_F_LOCK. */
+ * BPF_EXIST, optionally | BPF_F_LOCK. In a map an object loads, a value's struct
+ * bpf_list_head / bpf_rb_root fields read as zeros and are never written by an update; a
+ * delete or an update (an array's, or a hash update without BPF_F_LOCK) frees the objects
+ * they held, as in Linux. */
 EXBPF_API int exbpf_map__lookup_elem(struct exbpf_map *map, const void *key, void *value,
 				     uint64_t flags);
 EXBPF_API int exbpf_map__update_elem(struct exbpf_map *map, const void *key, const void *value,

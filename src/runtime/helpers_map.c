@@ -9,6 +9,7 @@
 
 #include "common/limits.h"
 #include "runtime/helpers.h"
+#include "runtime/kfuncs.h"
 
 #define H(name) RT_HELPER(name)
 
@@ -40,6 +41,37 @@ struct exbpf_map *rt_arg_map(struct exbpf_run *run, uint64_t arg)
 	return NULL;
 }
 
+/* Unverified runs: a value with graph roots is freed under its lock when it is replaced or
+ * deleted, which would deadlock on a lock the run holds (Linux's verifier refuses any call
+ * while a lock is held). */
+static bool graph_update_ok(struct exbpf_run *run, const struct exbpf_map *map)
+{
+	if (!run->checked || !map->ngraph || !rt_holds_lock(run))
+		return true;
+	vm_run_fail(run, -EINVAL, "function calls are not allowed while holding a lock");
+	return false;
+}
+
+/* Unverified runs: a value becomes memory of the run, but for its graph roots (their
+ * pointers are the collections', never the program's to write or read). */
+static int add_value_region(struct exbpf_run *run, const struct exbpf_map *map, void *val,
+			    bool writable)
+{
+	struct map_piece p[GRAPH_MAX_FIELDS + 1];
+	uint32_t n;
+
+	if (!map->ngraph)
+		return vm_run_add_region(run, (uintptr_t)val, map->attr.value_size, writable);
+	n = map_value_pieces(map, p);
+	for (uint32_t i = 0; i < n; i++) {
+		int err = vm_run_add_region(run, (uintptr_t)val + p[i].off, p[i].size, writable);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 bool rt_arg_mem(struct exbpf_run *run, uint64_t addr, uint64_t size, bool write, const char *what)
 {
 	if (vm_run_access_ok(run, addr, (size_t)size, write))
@@ -69,8 +101,7 @@ H(rt_map_lookup_elem)
 	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_lookup_elem key"))
 		return 0;
 	val = map_lookup_elem(map, (const void *)(uintptr_t)r2);
-	if (val && vm_run_add_region(run, (uintptr_t)val, map->attr.value_size,
-				     map_value_writable(map))) {
+	if (val && add_value_region(run, map, val, map_value_writable(map))) {
 		vm_run_fail(run, -E2BIG, "too many distinct map values in one run");
 		return 0;
 	}
@@ -86,7 +117,8 @@ H(rt_map_update_elem)
 		vm_run_fail(run, -EINVAL, "function calls are not allowed while holding a lock");
 		return 0;
 	}
-	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_update_elem key") ||
+	if (!map || !graph_update_ok(run, map) ||
+	    !rt_arg_mem(run, r2, map->attr.key_size, false, "map_update_elem key") ||
 	    !rt_arg_mem(run, r3, map->attr.value_size, false, "map_update_elem value"))
 		return 0;
 	return (uint64_t)map_update_elem(map, (const void *)(uintptr_t)r2,
@@ -98,7 +130,8 @@ H(rt_map_delete_elem)
 	struct exbpf_map *map = rt_arg_map(run, r1);
 
 	UNUSED3;
-	if (!map || !rt_arg_mem(run, r2, map->attr.key_size, false, "map_delete_elem key"))
+	if (!map || !graph_update_ok(run, map) ||
+	    !rt_arg_mem(run, r2, map->attr.key_size, false, "map_delete_elem key"))
 		return 0;
 	return (uint64_t)map_delete_elem(map, (const void *)(uintptr_t)r2);
 }
@@ -259,9 +292,17 @@ H(rt_spin_lock)
 H(rt_spin_unlock)
 {
 	(void)r2, UNUSED3;
-	if (!rt_arg_mem(run, r1, 4, true, "spin_unlock") ||
-	    !rt_unhold(run, r1, RT_HELD_SPIN_LOCK, "spin_unlock"))
+	if (!rt_arg_mem(run, r1, 4, true, "spin_unlock"))
 		return 0;
+	if (run->checked && rt_run_of(run)->in_graph_cb) {
+		vm_run_fail(run, -EINVAL, "bpf_spin_unlock: not allowed in bpf_rbtree_add's less "
+					  "callback");
+		return 0;
+	}
+	if (!rt_unhold(run, r1, RT_HELD_SPIN_LOCK, "spin_unlock"))
+		return 0;
+	if (run->checked)
+		rt_graph_unlock(run);
 	map_spin_unlock((void *)(uintptr_t)r1);
 	return 0;
 }
@@ -303,8 +344,7 @@ static uint64_t each_elem(struct exbpf_map *map, const void *key, void *value, v
 	uint64_t args[5] = {(uintptr_t)map, (uintptr_t)key, (uintptr_t)value, e->cb_ctx, 0};
 
 	if (vm_run_add_region(e->run, (uintptr_t)key, map->attr.key_size, false) ||
-	    vm_run_add_region(e->run, (uintptr_t)value, map->attr.value_size,
-			      map_value_writable(map))) {
+	    add_value_region(e->run, map, value, map_value_writable(map))) {
 		e->status = vm_run_fail(e->run, -E2BIG, "too many map elements visited in one run");
 		*stop = true;
 		return 1;

@@ -3,9 +3,11 @@
 #include <linux/bpf.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/graph_btf.h"
 #include "runtime/runtime.h"
 #include "verifier/verifier.h"
 #include "runtime/timer.h"
@@ -59,8 +61,14 @@ static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *
 	attr.has_spin_lock = attr.spin_lock_off >= 0;
 	char why[256] = "";
 	uint32_t zero = 0;
-	int err = exbpf_map__create(&attr, &inst->maps[idx], why, sizeof(why));
+	struct graph_field graph[GRAPH_MAX_FIELDS];
+	int n = d->btf_value_type_id ? rt_graph_fields(exbpf_object__btf(inst->obj),
+						       d->btf_value_type_id, graph, why, sizeof(why))
+				     : 0;
+	int err = n < 0 ? n : exbpf_map__create(&attr, &inst->maps[idx], why, sizeof(why));
 
+	if (!err && n > 0 && (err = map_set_graph(inst->maps[idx], graph, (uint32_t)n)))
+		snprintf(why, sizeof(why), "its map type cannot hold bpf_list_head or bpf_rb_root");
 	if (err) {
 		log_printf(log, "map '%s': %s\n", d->name, why[0] ? why : "cannot be created");
 		return err;

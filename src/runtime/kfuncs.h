@@ -1,6 +1,6 @@
 /* The built-in kfuncs: bpf_throw, the numeric iterator, the dynptr kfuncs, RCU / preemption /
- * irq sections (tracked by the verifier, nearly free at run time) and bpf_obj_new /
- * bpf_obj_drop, the acquire/release pair. */
+ * irq sections (tracked by the verifier, nearly free at run time), bpf_obj_new /
+ * bpf_obj_drop, the acquire/release pair, and the list and rbtree kfuncs over such objects. */
 #ifndef EXBPF_RUNTIME_KFUNCS_H
 #define EXBPF_RUNTIME_KFUNCS_H
 
@@ -29,6 +29,10 @@ extern const size_t rt_dynptr_nkfuncs;
 /* The list and rbtree kfuncs (kfuncs_graph.c). */
 extern const struct rt_kfunc rt_graph_kfuncs[];
 extern const size_t rt_graph_nkfuncs;
+
+/* Unverified runs, at bpf_spin_unlock: the non-owning nodes the run was lent stop being
+ * readable (kfuncs_graph.c). */
+void rt_graph_unlock(struct exbpf_run *run);
 
 /* Every built-in kfunc. */
 int rt_register_kfuncs(struct exbpf_env *env);

@@ -4,10 +4,13 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 
 #include "common/log.h"
+#include "runtime/graph.h"
+#include "runtime/kfuncs.h"
 #include "runtime/map_impl.h"
 
 /* ---- CPUs ---- */
@@ -160,11 +163,60 @@ void map_zero(void *map_dst, size_t from, size_t to)
 		__atomic_store_n(d + i, 0, __ATOMIC_RELAXED);
 }
 
+/* The bytes of a value that copies skip, in offset order: the lock word, the graph roots. */
+static uint32_t value_holes(const struct exbpf_map *map, struct map_piece *h)
+{
+	int32_t lock = map->attr.spin_lock_off;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < map->ngraph; i++) {
+		if (lock >= 0 && (uint32_t)lock < map->graph[i].off) {
+			h[n++] = (struct map_piece){(uint32_t)lock, 4};
+			lock = -1;
+		}
+		h[n++] = (struct map_piece){map->graph[i].off, 16};
+	}
+	if (lock >= 0)
+		h[n++] = (struct map_piece){(uint32_t)lock, 4};
+	return n;
+}
+
+/* map_value_in / map_value_out of a value with graph roots: every byte but the holes. */
+static void value_copy_holes(const struct exbpf_map *map, void *dst, const void *src, bool in,
+			     bool locked)
+{
+	struct map_piece h[GRAPH_MAX_FIELDS + 1];
+	uint32_t n = value_holes(map, h), at = 0;
+	char *v = in ? dst : (char *)src;
+	void *lock = (char *)v + map->attr.spin_lock_off;
+
+	if (locked)
+		map_spin_lock(lock);
+	for (uint32_t i = 0; i <= n; i++) {
+		uint32_t end = i < n ? h[i].off : map->attr.value_size;
+
+		if (in)
+			map_copy_in(dst, src, at, end);
+		else
+			map_copy_out(dst, src, at, end);
+		if (i < n)
+			at = h[i].off + h[i].size;
+	}
+	if (locked)
+		map_spin_unlock(lock);
+	for (uint32_t i = 0; !in && i < n; i++)
+		memset((char *)dst + h[i].off, 0, h[i].size);
+}
+
 void map_value_in(const struct exbpf_map *map, void *map_dst, const void *src, bool locked)
 {
 	size_t n = map->attr.value_size;
 	int32_t off = map->attr.spin_lock_off;
 
+	if (map->ngraph) {
+		value_copy_holes(map, map_dst, src, true, locked);
+		return;
+	}
 	if (off < 0) {
 		map_copy_in(map_dst, src, 0, n);
 		return;
@@ -182,6 +234,10 @@ void map_value_out(const struct exbpf_map *map, void *dst, const void *map_src, 
 	size_t n = map->attr.value_size;
 	int32_t off = map->attr.spin_lock_off;
 
+	if (map->ngraph) {
+		value_copy_holes(map, dst, map_src, false, locked);
+		return;
+	}
 	if (off < 0) {
 		map_copy_out(dst, map_src, 0, n);
 		return;
@@ -337,6 +393,82 @@ EXBPF_API int exbpf_map__create(const struct exbpf_map_attr *attr, struct exbpf_
 	return 0;
 }
 
+int map_set_graph(struct exbpf_map *map, const struct graph_field *fields, uint32_t n)
+{
+	int32_t lock = map->attr.spin_lock_off;
+	struct graph_field *g;
+
+	if (!n)
+		return 0;
+	if ((map->attr.type != BPF_MAP_TYPE_ARRAY && map->attr.type != BPF_MAP_TYPE_HASH) ||
+	    lock < 0 || n > GRAPH_MAX_FIELDS || map->ngraph)
+		return -EINVAL;
+	g = malloc(n * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	/* In offset order, each 8-byte aligned, inside the value, clear of the lock and of
+	 * each other. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t j = i;
+
+		for (; j > 0 && g[j - 1].off > fields[i].off; j--)
+			g[j] = g[j - 1];
+		g[j] = fields[i];
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (g[i].off % 8 || (uint64_t)g[i].off + 16 > map->attr.value_size ||
+		    (i && g[i - 1].off + 16 > g[i].off) ||
+		    ((uint32_t)lock + 4 > g[i].off && (uint32_t)lock < g[i].off + 16)) {
+			free(g);
+			return -EINVAL;
+		}
+	}
+	map->graph = g;
+	map->ngraph = n;
+	return 0;
+}
+
+uint32_t map_value_pieces(const struct exbpf_map *map, struct map_piece *out)
+{
+	uint32_t n = 0, at = 0;
+
+	for (uint32_t i = 0; i < map->ngraph; i++) {
+		if (map->graph[i].off > at)
+			out[n++] = (struct map_piece){at, map->graph[i].off - at};
+		at = map->graph[i].off + 16;
+	}
+	if (map->attr.value_size > at)
+		out[n++] = (struct map_piece){at, map->attr.value_size - at};
+	return n;
+}
+
+void map_graph_gone(struct exbpf_map *map, void *value, bool lock)
+{
+	uint64_t roots[GRAPH_MAX_FIELDS][2];
+	char *v = value, *l = v + map->attr.spin_lock_off;
+
+	if (lock)
+		map_spin_lock(l);
+	for (uint32_t i = 0; i < map->ngraph; i++) {
+		memcpy(roots[i], v + map->graph[i].off, 16);
+		map_zero(v, map->graph[i].off, map->graph[i].off + 16);
+	}
+	if (lock)
+		map_spin_unlock(l);
+	/* Detached: freeing needs no lock, and a host never waits on a program for it. */
+	for (uint32_t i = 0; i < map->ngraph; i++)
+		if (roots[i][0])
+			graph_root_free(map->graph[i].kind, roots[i], rt_obj_free);
+}
+
+static uint64_t graph_elem_gone(struct exbpf_map *map, const void *key, void *value, void *ctx,
+				bool *stop)
+{
+	(void)key, (void)ctx, (void)stop;
+	map_graph_gone(map, value, false);
+	return 0;
+}
+
 EXBPF_API void exbpf_map__get(struct exbpf_map *map)
 {
 	if (map)
@@ -346,8 +478,13 @@ EXBPF_API void exbpf_map__get(struct exbpf_map *map)
 EXBPF_API void exbpf_map__put(struct exbpf_map *map)
 {
 	if (map && __atomic_fetch_sub(&map->refcnt, 1, __ATOMIC_ACQ_REL) == 1) {
+		struct graph_field *graph = map->graph;
+
 		map_value_gone(map, NULL);
+		if (map->ngraph)
+			map_for_each_elem(map, graph_elem_gone, NULL);
 		map->ops->free(map);
+		free(graph);
 	}
 }
 

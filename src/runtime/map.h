@@ -9,6 +9,8 @@
 
 #include <exbpf/map.h>
 
+#include "common/graph_field.h"
+
 struct map_ops;
 
 /* Common head of every map type; each type embeds it first. */
@@ -19,6 +21,9 @@ struct exbpf_map {
 	int refcnt; /* atomic */
 	uint32_t value_stride; /* round_up(value_size, 8) */
 	uint32_t timers; /* __atomic: set once a bpf_timer was initialised in one of its values */
+	/* The value's bpf_list_head / bpf_rb_root fields, in offset order (map_set_graph). */
+	struct graph_field *graph;
+	uint32_t ngraph;
 };
 
 /* Callback of bpf_for_each_map_elem: returns 0 to go on, 1 to stop. Its status (a throw
@@ -64,11 +69,32 @@ void *map_value_at(struct exbpf_map *map, uint64_t addr, size_t size, const void
  * is running unless it is the caller's own. Never call it holding a map lock. */
 void timer_value_gone(struct exbpf_map *map, void *value);
 
+/* A value's collections go (its element is deleted or replaced, an array element updated):
+ * under the value's lock they are detached, leaving its roots empty, then every object they
+ * held is freed. lock false: nobody else can reach the value (the map is being freed). */
+void map_graph_gone(struct exbpf_map *map, void *value, bool lock);
+
 static inline void map_value_gone(struct exbpf_map *map, void *value)
 {
 	if (__atomic_load_n(&map->timers, __ATOMIC_ACQUIRE))
 		timer_value_gone(map, value);
+	if (map->ngraph && value)
+		map_graph_gone(map, value, true);
 }
+
+/* The runtime tells a new map which of its value's fields are graph roots (graph_btf.c
+ * finds them): copies never touch their bytes (host lookups read them as zeros) and what
+ * they hold is freed with the value. Before the map is used. -EINVAL for a map type whose
+ * values cannot hold them (Linux: they need a bpf_spin_lock, so only hash and array maps). */
+int map_set_graph(struct exbpf_map *map, const struct graph_field *fields, uint32_t n);
+
+/* The pieces of a value a program may touch: [0, value_size) without its graph roots (a
+ * program must not forge the pointers they hold). Returns how many (at most
+ * GRAPH_MAX_FIELDS + 1), each an offset and a size. */
+struct map_piece {
+	uint32_t off, size;
+};
+uint32_t map_value_pieces(const struct exbpf_map *map, struct map_piece *out);
 
 /* The CPU number the calling thread counts as (per-CPU values, get_smp_processor_id):
  * always < exbpf_num_possible_cpus(). */

@@ -387,6 +387,8 @@ static void write_value(struct htab *h, struct htab_elem *e, const void *value, 
 			if (map_has_lock(&h->map))
 				map_zero(v, (size_t)h->map.attr.spin_lock_off,
 					 (size_t)h->map.attr.spin_lock_off + 4);
+			for (uint32_t i = 0; i < h->map.ngraph; i++)
+				map_zero(v, h->map.graph[i].off, h->map.graph[i].off + 16);
 			map_zero(v, h->map.attr.value_size, stride);
 		}
 		return;

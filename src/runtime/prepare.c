@@ -131,8 +131,18 @@ static int resolve_map_ref(struct exbpf_program *prog, size_t i, struct log *log
 	}
 	value = map_lookup_elem(map, &zero);
 	set_imm64(in, (uintptr_t)value + off);
-	return add_region(prog, value, map->attr.value_size,
-			  !(map->attr.map_flags & BPF_F_RDONLY_PROG));
+	/* Graph roots stay out: their pointers are the collections', not the program's. */
+	struct map_piece p[GRAPH_MAX_FIELDS + 1];
+	uint32_t n = map_value_pieces(map, p);
+
+	for (uint32_t k = 0; k < n; k++) {
+		int err = add_region(prog, value + p[k].off, p[k].size,
+				     !(map->attr.map_flags & BPF_F_RDONLY_PROG));
+
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int resolve_refs(struct exbpf_program *prog, struct log *log)

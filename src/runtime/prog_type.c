@@ -151,17 +151,20 @@ static int alloc_packet(const struct prog_type *pt, const struct run_input *in,
 	return 0;
 }
 
-/* eth_type_trans() on a device whose address is all zeroes (test_run's loopback). */
-static void eth_classify(const uint8_t *eth, struct __sk_buff *skb)
+/* eth_type_trans() on a device whose address is all zeroes (test_run's loopback); len >=
+ * ETH_HLEN bytes at eth. */
+static void eth_classify(const uint8_t *eth, size_t len, struct __sk_buff *skb)
 {
 	static const uint8_t zero[ETH_ALEN];
 	uint16_t proto;
 
 	memcpy(&proto, eth + 2 * ETH_ALEN, sizeof(proto));
-	/* Below 0x600 the field is an 802.3 length: Novell raw IPX (0xFFFF payload) or 802.2 LLC. */
+	/* Below 0x600 the field is an 802.3 length: Novell raw IPX (a 0xFFFF payload start, when
+	 * there are two bytes after the header) or 802.2 LLC. */
 	if (ntohs(proto) < ETH_P_802_3_MIN)
-		proto = htons(eth[ETH_HLEN] == 0xff && eth[ETH_HLEN + 1] == 0xff ? ETH_P_802_3
-										  : ETH_P_802_2);
+		proto = htons(len >= ETH_HLEN + 2 && eth[ETH_HLEN] == 0xff && eth[ETH_HLEN + 1] == 0xff
+				  ? ETH_P_802_3
+				  : ETH_P_802_2);
 	skb->protocol = proto; /* network byte order, as Linux stores it */
 	if (eth[0] & 1)
 		skb->pkt_type = memcmp(eth, "\xff\xff\xff\xff\xff\xff", ETH_ALEN) ? PACKET_MULTICAST
@@ -227,7 +230,7 @@ static int build_skb(const struct prog_type *pt, const struct run_input *in, str
 		return -ENOMEM;
 	rc->ctx = skb;
 	rc->ctx_size = sizeof(*skb);
-	eth_classify(rc->data, &skb->uapi);
+	eth_classify(rc->data, in->data_size, &skb->uapi);
 	rc->pkt_mac = rc->data;
 	skb->uapi.ifindex = 1;
 	if (!l2)

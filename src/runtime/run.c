@@ -87,7 +87,7 @@ void rt_release_held(struct rt_run *rr)
 			ringbuf_discard(h->ptr, 0);
 		else if (h->kind == RT_HELD_OBJ)
 			rt_obj_free(h->ptr);
-		else
+		else if (h->kind == RT_HELD_SPIN_LOCK)
 			map_spin_unlock(h->ptr);
 	}
 }

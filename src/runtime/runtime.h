@@ -84,6 +84,11 @@ enum rt_held_kind {
 	RT_HELD_RINGBUF,
 	RT_HELD_OBJ,
 	RT_HELD_SPIN_LOCK,
+	/* Unverified runs: a node of a list / an rbtree the program reached under the
+	 * collection's lock (a non-owning reference), its object readable until the program
+	 * unlocks; releasing it is a no-op. */
+	RT_HELD_BORROW_LIST,
+	RT_HELD_BORROW_RB,
 };
 
 struct rt_held {
@@ -101,6 +106,9 @@ struct rt_run {
 	struct rt_held held[RT_MAX_HELD];
 	size_t nheld;
 	struct exbpf_exception *exc; /* the first throw of the invocation is reported here */
+	/* Unverified runs: inside bpf_rbtree_add's less callback, where the tree must not
+	 * change (kfuncs_graph.c). */
+	uint8_t in_graph_cb;
 };
 
 /* A new invocation's state; held[] is left as it is (nheld = 0 says it is empty). */
@@ -114,6 +122,7 @@ static inline void rt_run_init(struct rt_run *rr, struct exbpf_program *prog, st
 	rr->budget = 0;
 	rr->nheld = 0;
 	rr->exc = exc;
+	rr->in_graph_cb = 0;
 }
 
 /* run.c: what the run holds (a throw or a failure ended it), released innermost first, each

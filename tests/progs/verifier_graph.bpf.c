@@ -13,7 +13,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define private(name) SEC(".bss." #name) __attribute__((aligned(8)))
 
 struct item {
 	long key;

@@ -1,0 +1,25 @@
+/* A list head with no bpf_spin_lock beside it: the map cannot be created (Linux's BTF
+ * record of the value refuses it too), and the load fails naming the map. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_graph.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct elem {
+	long key;
+	struct bpf_list_node node;
+};
+
+private(B) struct bpf_list_head lonely __contains(elem, node);
+
+SEC("tc")
+int touch(struct __sk_buff *skb)
+{
+	struct elem *e = bpf_obj_new(struct elem);
+
+	if (e)
+		bpf_obj_drop(e);
+	return *(volatile int *)&lonely;
+}
