@@ -190,8 +190,12 @@ static void add_kptr(const struct exbpf_btf *btf, uint32_t member_type, uint32_t
 	uint32_t target = kptr_target(btf, member_type);
 	const struct btf_type *t;
 
-	if (!target || *n >= KPTR_MAX_FIELDS)
+	if (!target)
 		return;
+	if (*n >= KPTR_MAX_FIELDS) { /* counted, not kept: the caller refuses the map */
+		(*n)++;
+		return;
+	}
 	t = exbpf_btf__skip_mods(btf, target, &target);
 	out[(*n)++] = (struct kptr_field){.off = off, .type_id = target,
 					   .size = (uint32_t)exbpf_btf__resolve_size(btf, target),

@@ -15,7 +15,8 @@ int rt_graph_fields(const struct exbpf_btf *btf, uint32_t value_id, struct graph
 		    char *why, size_t why_size);
 
 /* Fills out[KPTR_MAX_FIELDS] with the referenced kptr fields (`struct T __kptr *`) of the
- * value of BTF type value_id; returns how many (more than KPTR_MAX_FIELDS are not kept). */
+ * value of BTF type value_id; returns how many there are (more than KPTR_MAX_FIELDS are
+ * counted but not kept). */
 int rt_kptr_fields(const struct exbpf_btf *btf, uint32_t value_id, struct kptr_field *out);
 
 #endif

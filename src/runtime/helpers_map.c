@@ -57,7 +57,7 @@ static bool graph_update_ok(struct exbpf_run *run, const struct exbpf_map *map)
 static int add_value_region(struct exbpf_run *run, const struct exbpf_map *map, void *val,
 			    bool writable)
 {
-	struct map_piece p[GRAPH_MAX_FIELDS + 1];
+	struct map_piece p[MAP_MAX_PIECES];
 	uint32_t n;
 
 	if (!map->ngraph)

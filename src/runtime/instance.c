@@ -69,6 +69,19 @@ static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *
 
 	if (!err && n > 0 && (err = map_set_graph(inst->maps[idx], graph, (uint32_t)n)))
 		snprintf(why, sizeof(why), "its map type cannot hold bpf_list_head or bpf_rb_root");
+	if (!err && d->btf_value_type_id) {
+		struct kptr_field k[KPTR_MAX_FIELDS];
+		uint32_t offs[KPTR_MAX_FIELDS];
+		int nk = rt_kptr_fields(exbpf_object__btf(inst->obj), d->btf_value_type_id, k);
+
+		for (int i = 0; i < nk && i < KPTR_MAX_FIELDS; i++)
+			offs[i] = k[i].off;
+		if (nk > KPTR_MAX_FIELDS)
+			err = -E2BIG, snprintf(why, sizeof(why), "more than %d kptr fields", KPTR_MAX_FIELDS);
+		else if (nk > 0 && (err = map_set_kptrs(inst->maps[idx], offs, (uint32_t)nk)))
+			snprintf(why, sizeof(why), "kptr fields are held by hash and array maps only, 8-byte "
+						   "aligned and clear of the value's other special fields");
+	}
 	if (err) {
 		log_printf(log, "map '%s': %s\n", d->name, why[0] ? why : "cannot be created");
 		return err;

@@ -163,21 +163,27 @@ void map_zero(void *map_dst, size_t from, size_t to)
 		__atomic_store_n(d + i, 0, __ATOMIC_RELAXED);
 }
 
-/* The bytes of a value that copies skip, in offset order: the lock word, the graph roots. */
+static void add_hole(struct map_piece *h, uint32_t *n, uint32_t off, uint32_t size)
+{
+	uint32_t j = (*n)++;
+
+	for (; j > 0 && h[j - 1].off > off; j--)
+		h[j] = h[j - 1];
+	h[j] = (struct map_piece){off, size};
+}
+
+/* The bytes of a value that copies skip, in offset order: the lock word, the graph roots,
+ * the kptr fields. */
 static uint32_t value_holes(const struct exbpf_map *map, struct map_piece *h)
 {
-	int32_t lock = map->attr.spin_lock_off;
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < map->ngraph; i++) {
-		if (lock >= 0 && (uint32_t)lock < map->graph[i].off) {
-			h[n++] = (struct map_piece){(uint32_t)lock, 4};
-			lock = -1;
-		}
-		h[n++] = (struct map_piece){map->graph[i].off, 16};
-	}
-	if (lock >= 0)
-		h[n++] = (struct map_piece){(uint32_t)lock, 4};
+	for (uint32_t i = 0; i < map->ngraph; i++)
+		add_hole(h, &n, map->graph[i].off, 16);
+	for (uint32_t i = 0; i < map->nkptrs; i++)
+		add_hole(h, &n, map->kptrs[i], 8);
+	if (map->attr.spin_lock_off >= 0)
+		add_hole(h, &n, (uint32_t)map->attr.spin_lock_off, 4);
 	return n;
 }
 
@@ -185,7 +191,7 @@ static uint32_t value_holes(const struct exbpf_map *map, struct map_piece *h)
 static void value_copy_holes(const struct exbpf_map *map, void *dst, const void *src, bool in,
 			     bool locked)
 {
-	struct map_piece h[GRAPH_MAX_FIELDS + 1];
+	struct map_piece h[MAP_MAX_PIECES];
 	uint32_t n = value_holes(map, h), at = 0;
 	char *v = in ? dst : (char *)src;
 	void *lock = (char *)v + map->attr.spin_lock_off;
@@ -213,7 +219,7 @@ void map_value_in(const struct exbpf_map *map, void *map_dst, const void *src, b
 	size_t n = map->attr.value_size;
 	int32_t off = map->attr.spin_lock_off;
 
-	if (map->ngraph) {
+	if (map->ngraph || map->nkptrs) {
 		value_copy_holes(map, map_dst, src, true, locked);
 		return;
 	}
@@ -234,7 +240,7 @@ void map_value_out(const struct exbpf_map *map, void *dst, const void *map_src, 
 	size_t n = map->attr.value_size;
 	int32_t off = map->attr.spin_lock_off;
 
-	if (map->ngraph) {
+	if (map->ngraph || map->nkptrs) {
 		value_copy_holes(map, dst, map_src, false, locked);
 		return;
 	}
@@ -428,14 +434,46 @@ int map_set_graph(struct exbpf_map *map, const struct graph_field *fields, uint3
 	return 0;
 }
 
+int map_set_kptrs(struct exbpf_map *map, const uint32_t *offs, uint32_t n)
+{
+	struct map_piece h[MAP_MAX_PIECES];
+	uint32_t nh;
+
+	if (!n)
+		return 0;
+	if ((map->attr.type != BPF_MAP_TYPE_ARRAY && map->attr.type != BPF_MAP_TYPE_HASH) ||
+	    n > KPTR_MAX_FIELDS || map->nkptrs)
+		return -EINVAL;
+	map->kptrs = malloc(n * sizeof(*map->kptrs));
+	if (!map->kptrs)
+		return -ENOMEM;
+	memcpy(map->kptrs, offs, n * sizeof(*offs));
+	map->nkptrs = n;
+	/* Each 8-byte aligned, inside the value, clear of every other special field. */
+	nh = value_holes(map, h);
+	for (uint32_t i = 0; i < nh; i++)
+		if ((i && h[i - 1].off + h[i - 1].size > h[i].off) ||
+		    (uint64_t)h[i].off + h[i].size > map->attr.value_size ||
+		    (h[i].size == 8 && h[i].off % 8)) {
+			free(map->kptrs);
+			map->kptrs = NULL;
+			map->nkptrs = 0;
+			return -EINVAL;
+		}
+	return 0;
+}
+
 uint32_t map_value_pieces(const struct exbpf_map *map, struct map_piece *out)
 {
-	uint32_t n = 0, at = 0;
+	struct map_piece h[MAP_MAX_PIECES];
+	uint32_t n = 0, at = 0, nh = value_holes(map, h);
 
-	for (uint32_t i = 0; i < map->ngraph; i++) {
-		if (map->graph[i].off > at)
-			out[n++] = (struct map_piece){at, map->graph[i].off - at};
-		at = map->graph[i].off + 16;
+	for (uint32_t i = 0; i < nh; i++) {
+		if (h[i].size == 4) /* the lock word: the program's to pass to bpf_spin_lock */
+			continue;
+		if (h[i].off > at)
+			out[n++] = (struct map_piece){at, h[i].off - at};
+		at = h[i].off + h[i].size;
 	}
 	if (map->attr.value_size > at)
 		out[n++] = (struct map_piece){at, map->attr.value_size - at};
@@ -447,6 +485,8 @@ void map_graph_gone(struct exbpf_map *map, void *value, bool lock)
 	uint64_t roots[GRAPH_MAX_FIELDS][2];
 	char *v = value, *l = v + map->attr.spin_lock_off;
 
+	/* Only roots need the lock (they come with one); kptrs are taken out atomically. */
+	lock = lock && map->ngraph;
 	if (lock)
 		map_spin_lock(l);
 	for (uint32_t i = 0; i < map->ngraph; i++) {
@@ -459,6 +499,12 @@ void map_graph_gone(struct exbpf_map *map, void *value, bool lock)
 	for (uint32_t i = 0; i < map->ngraph; i++)
 		if (roots[i][0])
 			graph_root_free(map->graph[i].kind, roots[i], rt_obj_free);
+	for (uint32_t i = 0; i < map->nkptrs; i++) {
+		uint64_t old = __atomic_exchange_n((uint64_t *)(v + map->kptrs[i]), 0, __ATOMIC_ACQ_REL);
+
+		if (old)
+			rt_obj_free((void *)(uintptr_t)old);
+	}
 }
 
 static uint64_t graph_elem_gone(struct exbpf_map *map, const void *key, void *value, void *ctx,
@@ -479,12 +525,14 @@ EXBPF_API void exbpf_map__put(struct exbpf_map *map)
 {
 	if (map && __atomic_fetch_sub(&map->refcnt, 1, __ATOMIC_ACQ_REL) == 1) {
 		struct graph_field *graph = map->graph;
+		uint32_t *kptrs = map->kptrs;
 
 		map_value_gone(map, NULL);
-		if (map->ngraph)
+		if (map->ngraph || map->nkptrs)
 			map_for_each_elem(map, graph_elem_gone, NULL);
 		map->ops->free(map);
 		free(graph);
+		free(kptrs);
 	}
 }
 

@@ -24,6 +24,9 @@ struct exbpf_map {
 	/* The value's bpf_list_head / bpf_rb_root fields, in offset order (map_set_graph). */
 	struct graph_field *graph;
 	uint32_t ngraph;
+	/* Its referenced kptr fields (map_set_kptrs): the offsets of the object pointers. */
+	uint32_t *kptrs;
+	uint32_t nkptrs;
 };
 
 /* Callback of bpf_for_each_map_elem: returns 0 to go on, 1 to stop. Its status (a throw
@@ -71,14 +74,15 @@ void timer_value_gone(struct exbpf_map *map, void *value);
 
 /* A value's collections go (its element is deleted or replaced, an array element updated):
  * under the value's lock they are detached, leaving its roots empty, then every object they
- * held is freed. lock false: nobody else can reach the value (the map is being freed). */
+ * held is freed, and so is every object its kptr fields held (taken out atomically). lock
+ * false: nobody else can reach the value (the map is being freed). */
 void map_graph_gone(struct exbpf_map *map, void *value, bool lock);
 
 static inline void map_value_gone(struct exbpf_map *map, void *value)
 {
 	if (__atomic_load_n(&map->timers, __ATOMIC_ACQUIRE))
 		timer_value_gone(map, value);
-	if (map->ngraph && value)
+	if ((map->ngraph || map->nkptrs) && value)
 		map_graph_gone(map, value, true);
 }
 
@@ -87,10 +91,15 @@ static inline void map_value_gone(struct exbpf_map *map, void *value)
  * they hold is freed with the value. Before the map is used. -EINVAL for a map type whose
  * values cannot hold them (Linux: they need a bpf_spin_lock, so only hash and array maps). */
 int map_set_graph(struct exbpf_map *map, const struct graph_field *fields, uint32_t n);
+/* The same for its referenced kptr fields (8-byte object pointers that bpf_kptr_xchg
+ * exchanges): copies skip them, what they hold is dropped with the value. -EINVAL for a map
+ * type other than hash and array, or fields that overlap the value's other special ones. */
+int map_set_kptrs(struct exbpf_map *map, const uint32_t *offs, uint32_t n);
 
-/* The pieces of a value a program may touch: [0, value_size) without its graph roots (a
- * program must not forge the pointers they hold). Returns how many (at most
- * GRAPH_MAX_FIELDS + 1), each an offset and a size. */
+/* The pieces of a value a program may touch: [0, value_size) without its graph roots and
+ * kptr fields (a program must not forge the pointers they hold). Returns how many (at most
+ * MAP_MAX_PIECES), each an offset and a size. */
+#define MAP_MAX_PIECES (GRAPH_MAX_FIELDS + KPTR_MAX_FIELDS + 2)
 struct map_piece {
 	uint32_t off, size;
 };

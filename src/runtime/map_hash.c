@@ -389,6 +389,8 @@ static void write_value(struct htab *h, struct htab_elem *e, const void *value, 
 					 (size_t)h->map.attr.spin_lock_off + 4);
 			for (uint32_t i = 0; i < h->map.ngraph; i++)
 				map_zero(v, h->map.graph[i].off, h->map.graph[i].off + 16);
+			for (uint32_t i = 0; i < h->map.nkptrs; i++)
+				map_zero(v, h->map.kptrs[i], h->map.kptrs[i] + 8);
 			map_zero(v, h->map.attr.value_size, stride);
 		}
 		return;

@@ -132,7 +132,7 @@ static int resolve_map_ref(struct exbpf_program *prog, size_t i, struct log *log
 	value = map_lookup_elem(map, &zero);
 	set_imm64(in, (uintptr_t)value + off);
 	/* Graph roots stay out: their pointers are the collections', not the program's. */
-	struct map_piece p[GRAPH_MAX_FIELDS + 1];
+	struct map_piece p[MAP_MAX_PIECES];
 	uint32_t n = map_value_pieces(map, p);
 
 	for (uint32_t k = 0; k < n; k++) {

@@ -180,3 +180,22 @@ int throw_holding_kptr(struct __sk_buff *skb)
 		bpf_throw(0);
 	return 0;
 }
+
+/* An object left in the field at exit stays there for the next run, and goes with the map. */
+SEC("tc") __success __retval(1)
+int stash_and_leave(struct __sk_buff *skb)
+{
+	__u32 k = 1;
+	struct slot *s = bpf_map_lookup_elem(&slots, &k);
+	struct item *it, *old;
+
+	if (!s)
+		return 0;
+	it = bpf_obj_new(typeof(*it));
+	if (!it)
+		return 0;
+	old = bpf_kptr_xchg(&s->p, it);
+	if (old)
+		bpf_obj_drop(old);
+	return 1;
+}
