@@ -36,20 +36,23 @@ static const char *contains_tag(const struct exbpf_btf *btf, uint32_t target, in
 	return NULL;
 }
 
-/* The graph nodes of struct t, or -1 with a bpf_refcount (Linux allows several then). */
-static int node_members(const struct exbpf_btf *btf, const struct btf_type *t)
+/* Linux refuses a struct with both a bpf_list_node and a bpf_rb_node unless it has a
+ * bpf_refcount: a node pushed to a list (a non-owning reference then) could otherwise be
+ * handed to bpf_rbtree_remove through its other member. Several nodes of one kind are fine:
+ * only an owned object can be pushed or added, so it is in one collection at a time. */
+static bool mixed_nodes(const struct exbpf_btf *btf, const struct btf_type *t)
 {
-	int n = 0;
+	bool list = false, rb = false;
 
 	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
 		const char *mt = struct_name(btf, exbpf_btf_members(t)[i].type);
 
-		if (mt && (!strcmp(mt, "bpf_list_node") || !strcmp(mt, "bpf_rb_node")))
-			n++;
-		else if (mt && !strcmp(mt, "bpf_refcount"))
-			return -1;
+		if (mt && !strcmp(mt, "bpf_refcount"))
+			return false;
+		list |= mt && !strcmp(mt, "bpf_list_node");
+		rb |= mt && !strcmp(mt, "bpf_rb_node");
 	}
-	return n;
+	return list && rb;
 }
 
 static int fail(char *why, size_t n, int err, const char *fmt, const char *a, const char *b)
@@ -82,9 +85,9 @@ static int add_root(const struct exbpf_btf *btf, uint32_t id, uint32_t off, uint
 	if (!ot)
 		return fail(why, why_size, -ENOENT, "%s contains struct %s, which is not in the BTF",
 			    root, obj);
-	if (node_members(btf, ot) > 1)
+	if (mixed_nodes(btf, ot))
 		return fail(why, why_size, -EINVAL,
-			    "struct %s has more than one bpf_list_node/bpf_rb_node and no bpf_refcount%s "
+			    "struct %s has both a bpf_list_node and a bpf_rb_node and no bpf_refcount%s "
 			    "(Linux refuses its BTF)",
 			    obj, "");
 	if (*n >= GRAPH_MAX_FIELDS)
