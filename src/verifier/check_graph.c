@@ -212,6 +212,20 @@ void graph_unlock(struct venv *e)
 	});
 }
 
+bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj)
+{
+	const struct btf_type *t = btf && obj ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
+
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
+		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
+		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+
+		if (n && !strcmp(n, "bpf_refcount"))
+			return true;
+	}
+	return false;
+}
+
 /* Loads and stores may not touch the special members of an allocated object (the nodes a
  * collection links through). */
 int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size)

@@ -153,6 +153,8 @@ int graph_take_node(struct venv *e, uint32_t ref_obj_id);
 void graph_node_reg(struct reg *r, const struct graph_field *g, bool non_own);
 void graph_unlock(struct venv *e);
 int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size);
+/* Whether struct obj has a bpf_refcount (Linux prints a non-owning reference to it rcu_). */
+bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj);
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);

@@ -529,3 +529,53 @@ int list_in_tracing(void *ctx)
 		bpf_obj_drop(container_of(n, struct item, node));
 	return 0;
 }
+
+/* Linux's UAPI has it since 6.4 (Debian's headers are older). */
+struct bpf_refcount {
+	__u32 __opaque[1];
+} __attribute__((aligned(4)));
+
+/* A non-owning reference to an object with a bpf_refcount is RCU-protected in Linux and
+ * printed so (exbpf has no bpf_refcount_acquire yet: such objects are otherwise plain). */
+struct counted {
+	struct bpf_refcount ref;
+	long key;
+	struct bpf_rb_node rb;
+};
+
+private(D) struct bpf_spin_lock dlock;
+private(D) struct bpf_rb_root droot __contains(counted, rb);
+
+static bool counted_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
+{
+	return container_of(a, struct counted, rb)->key < container_of(b, struct counted, rb)->key;
+}
+
+SEC("tc") __success
+int rbtree_add_counted(struct __sk_buff *skb)
+{
+	struct counted *c = bpf_obj_new(typeof(*c));
+
+	if (!c)
+		return 0;
+	bpf_spin_lock(&dlock);
+	bpf_rbtree_add(&droot, &c->rb, counted_less);
+	bpf_spin_unlock(&dlock);
+	return 0;
+}
+
+#define FIRST_COUNTED "call bpf_rbtree_first{{.+}}; R0{{(_w)?}}=rcu_ptr_or_null_counted(id={{[0-9]+}},non_own_ref"
+SEC("tc") __failure __msg(FIRST_COUNTED)
+__msg("function calls are not allowed while holding a lock")
+int rbtree_first_counted(struct __sk_buff *skb)
+{
+	struct bpf_rb_node *n;
+	long t = 0;
+
+	bpf_spin_lock(&dlock);
+	n = bpf_rbtree_first(&droot);
+	if (n)
+		t = bpf_ktime_get_ns();
+	bpf_spin_unlock(&dlock);
+	return t;
+}
