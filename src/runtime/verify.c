@@ -203,7 +203,6 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 		    .value_size = d->value_size, .max_entries = d->max_entries, .map_flags = d->map_flags,
 		    .spin_lock_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_spin_lock"),
 		    .timer_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_timer")};
-		/* A value whose roots are malformed fails the map's creation before this. */
 		char why[160];
 		int ng = d->btf_value_type_id ? rt_graph_fields(btf, d->btf_value_type_id,
 							       &graph[i * GRAPH_MAX_FIELDS], why, sizeof(why))
@@ -211,6 +210,10 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 
 		maps[i].graph = &graph[i * GRAPH_MAX_FIELDS];
 		maps[i].ngraph = ng > 0 ? (uint32_t)ng : 0;
+		/* Linux refuses a value whose roots are malformed, and libbpf then makes the map
+		 * again without BTF: none of the value's special fields is known to the verifier. */
+		if (ng < 0)
+			maps[i].spin_lock_off = maps[i].timer_off = -1;
 		/* .rodata is frozen at load, as libbpf freezes it: its bytes are constants. */
 		if (m && d->global_data && (d->map_flags & BPF_F_RDONLY_PROG))
 			maps[i].frozen = map_lookup_elem(m, &zero);

@@ -579,3 +579,16 @@ int rbtree_first_counted(struct __sk_buff *skb)
 	bpf_spin_unlock(&dlock);
 	return t;
 }
+
+/* A root naming a struct the program's BTF lacks: Linux refuses the value's BTF, libbpf makes
+ * the map again without it, and then the value has no lock either. */
+private(E) struct bpf_spin_lock elock;
+private(E) struct bpf_list_head ehead __contains(absent, node);
+
+SEC("tc") __failure __msg("map '.bss.E' has no valid bpf_spin_lock")
+int list_root_of_absent_struct(struct __sk_buff *skb)
+{
+	bpf_spin_lock(&elock);
+	bpf_spin_unlock(&elock);
+	return 0;
+}
