@@ -241,6 +241,11 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	if (in.prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
 	    exbpf_prog__expected_attach_type(prog->spec) == BPF_CGROUP_INET_EGRESS)
 		in.ret_max = 3;
+	/* fentry and fexit programs return 0 in Linux (its check_return_code()). */
+	if (in.prog_type == BPF_PROG_TYPE_TRACING &&
+	    (exbpf_prog__expected_attach_type(prog->spec) == BPF_TRACE_FENTRY ||
+	     exbpf_prog__expected_attach_type(prog->spec) == BPF_TRACE_FEXIT))
+		in.ret_min = in.ret_max = 0;
 	in.maps = maps;
 	in.nmaps = inst->nmaps;
 	in.helper = helper;
