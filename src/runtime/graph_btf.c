@@ -120,6 +120,33 @@ static bool is_root(const struct exbpf_btf *btf, uint32_t id)
 	return n && (!strcmp(n, "bpf_list_head") || !strcmp(n, "bpf_rb_root"));
 }
 
+/* The roots of a member or variable of type id at off: the root itself, or one per element
+ * of an array of roots (Linux repeats a special field over the elements), all under the one
+ * `contains:` tag of (target, comp). */
+static int typed_roots(const struct exbpf_btf *btf, uint32_t id, uint32_t off, uint32_t target,
+		       int32_t comp, struct graph_field *out, int *n, char *why, size_t why_size)
+{
+	const struct btf_type *t = exbpf_btf__skip_mods(btf, id, &id);
+	uint32_t elem = id;
+	int64_t esz;
+
+	if (is_root(btf, id))
+		return add_root(btf, id, off, target, comp, out, n, why, why_size);
+	for (const struct btf_type *e = t; e && exbpf_btf_kind(e) == BTF_KIND_ARRAY;)
+		e = exbpf_btf__skip_mods(btf, exbpf_btf_array(e)->type, &elem);
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_ARRAY || !is_root(btf, elem))
+		return 0;
+	esz = exbpf_btf__resolve_size(btf, exbpf_btf_array(t)->type);
+	for (uint32_t i = 0; esz > 0 && i < exbpf_btf_array(t)->nelems; i++) {
+		int err = typed_roots(btf, exbpf_btf_array(t)->type, off + i * (uint32_t)esz, target, comp,
+				      out, n, why, why_size);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Roots among the direct members of struct sid placed at base. */
 static int struct_roots(const struct exbpf_btf *btf, uint32_t sid, uint32_t base,
 			struct graph_field *out, int *n, char *why, size_t why_size)
@@ -127,13 +154,10 @@ static int struct_roots(const struct exbpf_btf *btf, uint32_t sid, uint32_t base
 	const struct btf_type *t = exbpf_btf__skip_mods(btf, sid, &sid);
 
 	for (uint16_t i = 0; t && i < exbpf_btf_vlen(t); i++) {
-		uint32_t mid = exbpf_btf_members(t)[i].type;
-		int err;
+		int err = typed_roots(btf, exbpf_btf_members(t)[i].type,
+				      base + exbpf_btf_member_bit_offset(t, i) / 8, sid, i, out, n, why,
+				      why_size);
 
-		if (!is_root(btf, mid))
-			continue;
-		err = add_root(btf, mid, base + exbpf_btf_member_bit_offset(t, i) / 8, sid, i, out, n,
-			       why, why_size);
 		if (err)
 			return err;
 	}
@@ -155,10 +179,11 @@ int rt_graph_fields(const struct exbpf_btf *btf, uint32_t value_id, struct graph
 
 		if (!var || exbpf_btf_kind(var) != BTF_KIND_VAR)
 			continue;
-		if (is_root(btf, var->type))
-			err = add_root(btf, var->type, vs->offset, vs->type, -1, out, &n, why, why_size);
-		else if (struct_name(btf, var->type))
+		if (struct_name(btf, var->type) && !is_root(btf, var->type))
 			err = struct_roots(btf, var->type, vs->offset, out, &n, why, why_size);
+		else
+			err = typed_roots(btf, var->type, vs->offset, vs->type, -1, out, &n, why,
+					  why_size);
 	}
 	if (err)
 		return err;

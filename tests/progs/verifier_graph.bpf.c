@@ -592,3 +592,24 @@ int list_root_of_absent_struct(struct __sk_buff *skb)
 	bpf_spin_unlock(&elock);
 	return 0;
 }
+
+/* An array of roots is a root per element, all holding what the one tag says. */
+private(F) struct bpf_spin_lock flock;
+private(F) struct bpf_list_head fheads[2] __contains(item, node);
+
+SEC("tc") __success
+int list_array_of_heads(struct __sk_buff *skb)
+{
+	struct item *it = new_item(3);
+	struct bpf_list_node *n;
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&flock);
+	bpf_list_push_back(&fheads[1], &it->node);
+	n = bpf_list_pop_front(&fheads[0]);
+	bpf_spin_unlock(&flock);
+	if (n)
+		bpf_obj_drop(container_of(n, struct item, node));
+	return 0;
+}
