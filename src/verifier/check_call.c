@@ -239,6 +239,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		const struct verifier_map *mp;
 		int32_t at;
 
+		if (lock && r->type == PTR_TO_OBJ && !(r->flags & REG_MAYBE_NULL))
+			return graph_obj_lock(e, regno);
 		if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, lock ? "map_value, ptr_" : "map_value");
 		for (uint32_t fi = 0; lock && fi <= e->cur->curframe; fi++)

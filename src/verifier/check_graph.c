@@ -212,6 +212,27 @@ void graph_unlock(struct venv *e)
 	});
 }
 
+int graph_obj_lock(struct venv *e, int regno)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	const struct exbpf_btf *btf = e->in->btf;
+	const struct btf_type *t = btf && r->btf_id ? exbpf_btf__skip_mods(btf, r->btf_id, NULL) : NULL;
+	int64_t off = r->off + (int64_t)r->var.var_off.value, at = -1;
+	int err;
+
+	if ((err = obj_arg_off(e, r)))
+		return err;
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++)
+		if (member_at(btf, r->btf_id, exbpf_btf_member_bit_offset(t, i) / 8, "bpf_spin_lock"))
+			at = exbpf_btf_member_bit_offset(t, i) / 8;
+	if (at < 0)
+		return verr(e, -EINVAL, "local 'kptr' has no valid bpf_spin_lock");
+	if (off != at)
+		return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_spin_lock' that is at %lld",
+			    (long long)off, (long long)at);
+	return verr(e, -EOPNOTSUPP, "exbpf: a bpf_spin_lock in an allocated object is not supported");
+}
+
 bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj)
 {
 	const struct btf_type *t = btf && obj ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;

@@ -613,3 +613,35 @@ int list_array_of_heads(struct __sk_buff *skb)
 		bpf_obj_drop(container_of(n, struct item, node));
 	return 0;
 }
+
+/* A lock in an allocated object (exbpf does not take one yet): Linux's checks first. */
+struct locked {
+	long key;
+	struct bpf_spin_lock lock;
+};
+
+SEC("tc") __failure __msg("local 'kptr' has no valid bpf_spin_lock")
+int obj_lock_without_lock(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock((struct bpf_spin_lock *)it);
+	bpf_spin_unlock((struct bpf_spin_lock *)it);
+	bpf_obj_drop(it);
+	return 0;
+}
+
+SEC("tc") __failure __msg("off 0 doesn't point to 'struct bpf_spin_lock' that is at 8")
+int obj_lock_wrong_member(struct __sk_buff *skb)
+{
+	struct locked *l = bpf_obj_new(typeof(*l));
+
+	if (!l)
+		return 0;
+	bpf_spin_lock((struct bpf_spin_lock *)&l->key);
+	bpf_spin_unlock((struct bpf_spin_lock *)&l->key);
+	bpf_obj_drop(l);
+	return 0;
+}
