@@ -1,7 +1,7 @@
 /* Return value ranges: program types whose return value Linux interprets check R0 at exit
  * (cgroup_skb ingress: [0, 1]; egress: [0, 3], bit 1 being congestion notification); others
- * (socket, tc, xdp) take any value; fentry and fexit return 0. Each pair: the highest value
- * allowed, then the next one. Checked against Linux by `exbpf test --engine kernel`. */
+ * (socket, tc, xdp) take any value. Each pair: the highest value allowed,
+ * then the next one. Checked against Linux by `exbpf test --engine kernel`. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/exbpf_test.h>
@@ -125,21 +125,5 @@ SEC("cgroup_skb/ingress") __failure __msg("At program exit the register R0 is no
 __naked void ingress_returns_pointer(void)
 {
 	asm volatile("r0 = r1;\n"
-		     "exit;\n" ::: __clobber_all);
-}
-
-/* fentry and fexit programs return 0 (the kernel cannot attach them here: SKIP there). */
-SEC("fentry/bpf_check") __success
-__naked void fentry_returns_0(void)
-{
-	asm volatile("r0 = 0;\n"
-		     "exit;\n" ::: __clobber_all);
-}
-
-SEC("fexit/bpf_check") __failure
-__msg("At program exit the register R0 has smin=1 smax=1 should have been in [0, 0]")
-__naked void fexit_returns_1(void)
-{
-	asm volatile("r0 = 1;\n"
 		     "exit;\n" ::: __clobber_all);
 }
