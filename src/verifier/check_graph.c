@@ -42,19 +42,21 @@ static int root_locked(const struct vstate *st, const struct reg *r, bool *other
 	return 0;
 }
 
-/* The member of struct obj at byte off whose type is the struct `type`, or NULL. */
-static bool member_at(const struct exbpf_btf *btf, uint32_t obj, int64_t off, const char *type)
+/* The byte offset of struct obj's member of the struct type `type` (the one at byte `at`
+ * when at >= 0), or -1. */
+static int64_t member_off(const struct exbpf_btf *btf, uint32_t obj, const char *type, int64_t at)
 {
-	const struct btf_type *t = btf ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
+	const struct btf_type *t = btf && obj ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
 
 	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
 		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
 		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+		int64_t off = exbpf_btf_member_bit_offset(t, i) / 8;
 
-		if (exbpf_btf_member_bit_offset(t, i) / 8 == off && n && !strcmp(n, type))
-			return true;
+		if (n && !strcmp(n, type) && (at < 0 || off == at))
+			return off;
 	}
-	return false;
+	return -1;
 }
 
 /* Linux's check_func_arg_reg_off() for a pointer to an allocated object, before it looks at
@@ -87,7 +89,7 @@ int check_graph_root(struct venv *e, int regno, enum graph_kind kind, const stru
 		if (!r->ref_obj_id)
 			return verr(e, -EINVAL, "allocated object must be referenced");
 		off = r->off + (int64_t)r->var.var_off.value;
-		if (!member_at(e->in->btf, r->btf_id, off, root_name(kind)))
+		if (member_off(e->in->btf, r->btf_id, root_name(kind), off) < 0)
 			return verr(e, -EINVAL, "%s not found at offset=%u", root_name(kind), (uint32_t)off);
 		return verr(e, -EOPNOTSUPP, "exbpf: a %s in an allocated object is not supported",
 			    root_name(kind));
@@ -122,7 +124,6 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 	enum graph_kind kind = k == EXBPF_ARG_PTR_TO_LIST_NODE ? GRAPH_LIST : GRAPH_RBTREE;
 	const char *node = node_name(kind);
 	int64_t off;
-
 	int err;
 
 	if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
@@ -149,7 +150,7 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 		return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant offset",
 			    regno, node);
 	off = r->off + (int64_t)r->var.var_off.value;
-	if (!member_at(e->in->btf, r->btf_id, off, node))
+	if (member_off(e->in->btf, r->btf_id, node, off) < 0)
 		return verr(e, -EINVAL, "%s not found at offset=%u", node, (uint32_t)off);
 	if (!root)
 		return 0;
@@ -215,16 +216,12 @@ void graph_unlock(struct venv *e)
 int graph_obj_lock(struct venv *e, int regno)
 {
 	const struct reg *r = vreg(e->cur, regno);
-	const struct exbpf_btf *btf = e->in->btf;
-	const struct btf_type *t = btf && r->btf_id ? exbpf_btf__skip_mods(btf, r->btf_id, NULL) : NULL;
-	int64_t off = r->off + (int64_t)r->var.var_off.value, at = -1;
+	int64_t off = r->off + (int64_t)r->var.var_off.value;
+	int64_t at = member_off(e->in->btf, r->btf_id, "bpf_spin_lock", -1);
 	int err;
 
 	if ((err = obj_arg_off(e, r)))
 		return err;
-	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++)
-		if (member_at(btf, r->btf_id, exbpf_btf_member_bit_offset(t, i) / 8, "bpf_spin_lock"))
-			at = exbpf_btf_member_bit_offset(t, i) / 8;
 	if (at < 0)
 		return verr(e, -EINVAL, "local 'kptr' has no valid bpf_spin_lock");
 	if (off != at)
@@ -235,16 +232,7 @@ int graph_obj_lock(struct venv *e, int regno)
 
 bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj)
 {
-	const struct btf_type *t = btf && obj ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
-
-	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
-		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
-		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
-
-		if (n && !strcmp(n, "bpf_refcount"))
-			return true;
-	}
-	return false;
+	return member_off(btf, obj, "bpf_refcount", -1) >= 0;
 }
 
 /* Loads and stores may not touch the special members of an allocated object (the nodes a

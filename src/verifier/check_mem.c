@@ -551,8 +551,9 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 			return verr(e, -EACCES, "R%d cannot write into %s", regno, reg_type_str(&r, t, sizeof(t)));
 		if (leak >= 0)
 			return verr(e, -EACCES, "R%d leaks addr into mem", leak);
-		err = r.type == PTR_TO_OBJ ? obj_access(e, regno, &r, off, size)
-					   : region_access(e, regno, &r, off, size, r.aux, false);
+		/* An object without a type (an iterator's next value) is plain memory. */
+		err = r.type == PTR_TO_OBJ && r.btf_id ? obj_access(e, regno, &r, off, size)
+						       : region_access(e, regno, &r, off, size, r.aux, false);
 		goto unknown;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
