@@ -36,20 +36,23 @@ static const char *contains_tag(const struct exbpf_btf *btf, uint32_t target, in
 	return NULL;
 }
 
-/* The graph nodes of struct t, or -1 with a bpf_refcount (Linux allows several then). */
-static int node_members(const struct exbpf_btf *btf, const struct btf_type *t)
+/* Linux refuses a struct with both a bpf_list_node and a bpf_rb_node unless it has a
+ * bpf_refcount: a node pushed to a list (a non-owning reference then) could otherwise be
+ * handed to bpf_rbtree_remove through its other member. Several nodes of one kind are fine:
+ * only an owned object can be pushed or added, so it is in one collection at a time. */
+static bool mixed_nodes(const struct exbpf_btf *btf, const struct btf_type *t)
 {
-	int n = 0;
+	bool list = false, rb = false;
 
 	for (uint16_t i = 0; i < exbpf_btf_vlen(t); i++) {
 		const char *mt = struct_name(btf, exbpf_btf_members(t)[i].type);
 
-		if (mt && (!strcmp(mt, "bpf_list_node") || !strcmp(mt, "bpf_rb_node")))
-			n++;
-		else if (mt && !strcmp(mt, "bpf_refcount"))
-			return -1;
+		if (mt && !strcmp(mt, "bpf_refcount"))
+			return false;
+		list |= mt && !strcmp(mt, "bpf_list_node");
+		rb |= mt && !strcmp(mt, "bpf_rb_node");
 	}
-	return n;
+	return list && rb;
 }
 
 static int fail(char *why, size_t n, int err, const char *fmt, const char *a, const char *b)
@@ -82,9 +85,9 @@ static int add_root(const struct exbpf_btf *btf, uint32_t id, uint32_t off, uint
 	if (!ot)
 		return fail(why, why_size, -ENOENT, "%s contains struct %s, which is not in the BTF",
 			    root, obj);
-	if (node_members(btf, ot) > 1)
+	if (mixed_nodes(btf, ot))
 		return fail(why, why_size, -EINVAL,
-			    "struct %s has more than one bpf_list_node/bpf_rb_node and no bpf_refcount%s "
+			    "struct %s has both a bpf_list_node and a bpf_rb_node and no bpf_refcount%s "
 			    "(Linux refuses its BTF)",
 			    obj, "");
 	if (*n >= GRAPH_MAX_FIELDS)
@@ -117,6 +120,33 @@ static bool is_root(const struct exbpf_btf *btf, uint32_t id)
 	return n && (!strcmp(n, "bpf_list_head") || !strcmp(n, "bpf_rb_root"));
 }
 
+/* The roots of a member or variable of type id at off: the root itself, or one per element
+ * of an array of roots (Linux repeats a special field over the elements), all under the one
+ * `contains:` tag of (target, comp). */
+static int typed_roots(const struct exbpf_btf *btf, uint32_t id, uint32_t off, uint32_t target,
+		       int32_t comp, struct graph_field *out, int *n, char *why, size_t why_size)
+{
+	const struct btf_type *t = exbpf_btf__skip_mods(btf, id, &id);
+	uint32_t elem = id;
+	int64_t esz;
+
+	if (is_root(btf, id))
+		return add_root(btf, id, off, target, comp, out, n, why, why_size);
+	for (const struct btf_type *e = t; e && exbpf_btf_kind(e) == BTF_KIND_ARRAY;)
+		e = exbpf_btf__skip_mods(btf, exbpf_btf_array(e)->type, &elem);
+	if (!t || exbpf_btf_kind(t) != BTF_KIND_ARRAY || !is_root(btf, elem))
+		return 0;
+	esz = exbpf_btf__resolve_size(btf, exbpf_btf_array(t)->type);
+	for (uint32_t i = 0; esz > 0 && i < exbpf_btf_array(t)->nelems; i++) {
+		int err = typed_roots(btf, exbpf_btf_array(t)->type, off + i * (uint32_t)esz, target, comp,
+				      out, n, why, why_size);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Roots among the direct members of struct sid placed at base. */
 static int struct_roots(const struct exbpf_btf *btf, uint32_t sid, uint32_t base,
 			struct graph_field *out, int *n, char *why, size_t why_size)
@@ -124,13 +154,10 @@ static int struct_roots(const struct exbpf_btf *btf, uint32_t sid, uint32_t base
 	const struct btf_type *t = exbpf_btf__skip_mods(btf, sid, &sid);
 
 	for (uint16_t i = 0; t && i < exbpf_btf_vlen(t); i++) {
-		uint32_t mid = exbpf_btf_members(t)[i].type;
-		int err;
+		int err = typed_roots(btf, exbpf_btf_members(t)[i].type,
+				      base + exbpf_btf_member_bit_offset(t, i) / 8, sid, i, out, n, why,
+				      why_size);
 
-		if (!is_root(btf, mid))
-			continue;
-		err = add_root(btf, mid, base + exbpf_btf_member_bit_offset(t, i) / 8, sid, i, out, n,
-			       why, why_size);
 		if (err)
 			return err;
 	}
@@ -152,10 +179,11 @@ int rt_graph_fields(const struct exbpf_btf *btf, uint32_t value_id, struct graph
 
 		if (!var || exbpf_btf_kind(var) != BTF_KIND_VAR)
 			continue;
-		if (is_root(btf, var->type))
-			err = add_root(btf, var->type, vs->offset, vs->type, -1, out, &n, why, why_size);
-		else if (struct_name(btf, var->type))
+		if (struct_name(btf, var->type) && !is_root(btf, var->type))
 			err = struct_roots(btf, var->type, vs->offset, out, &n, why, why_size);
+		else
+			err = typed_roots(btf, var->type, vs->offset, vs->type, -1, out, &n, why,
+					  why_size);
 	}
 	if (err)
 		return err;

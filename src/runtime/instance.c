@@ -65,11 +65,19 @@ static int create_map(struct exbpf_instance *inst, const struct exbpf_map_spec *
 	int n = d->btf_value_type_id ? rt_graph_fields(exbpf_object__btf(inst->obj),
 						       d->btf_value_type_id, graph, why, sizeof(why))
 				     : 0;
-	int err = n < 0 ? n : exbpf_map__create(&attr, &inst->maps[idx], why, sizeof(why));
+	int err;
 
+	/* Linux refuses such a value's BTF and libbpf makes the map again without it: its lock,
+	 * roots and kptrs are plain bytes then (programs that use them as such are refused). */
+	if (n < 0) {
+		log_printf(log, "map '%s': %s: made without its BTF, as libbpf does\n", d->name, why);
+		attr.has_spin_lock = false;
+		attr.spin_lock_off = -1;
+	}
+	err = exbpf_map__create(&attr, &inst->maps[idx], why, sizeof(why));
 	if (!err && n > 0 && (err = map_set_graph(inst->maps[idx], graph, (uint32_t)n)))
 		snprintf(why, sizeof(why), "its map type cannot hold bpf_list_head or bpf_rb_root");
-	if (!err && d->btf_value_type_id) {
+	if (!err && n >= 0 && d->btf_value_type_id) {
 		struct kptr_field k[KPTR_MAX_FIELDS];
 		uint32_t offs[KPTR_MAX_FIELDS];
 		int nk = rt_kptr_fields(exbpf_object__btf(inst->obj), d->btf_value_type_id, k);

@@ -204,7 +204,6 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 		    .value_size = d->value_size, .max_entries = d->max_entries, .map_flags = d->map_flags,
 		    .spin_lock_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_spin_lock"),
 		    .timer_off = rt_btf_member_off(btf, d->btf_value_type_id, "bpf_timer")};
-		/* A value whose roots are malformed fails the map's creation before this. */
 		char why[160];
 		int ng = d->btf_value_type_id ? rt_graph_fields(btf, d->btf_value_type_id,
 							       &graph[i * GRAPH_MAX_FIELDS], why, sizeof(why))
@@ -212,8 +211,16 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 
 		maps[i].graph = &graph[i * GRAPH_MAX_FIELDS];
 		maps[i].ngraph = ng > 0 ? (uint32_t)ng : 0;
+		int nk = rt_kptr_fields(btf, d->btf_value_type_id, &kptrs[i * KPTR_MAX_FIELDS]);
+
 		maps[i].kptrs = &kptrs[i * KPTR_MAX_FIELDS];
-		maps[i].nkptrs = (uint32_t)rt_kptr_fields(btf, d->btf_value_type_id, &kptrs[i * KPTR_MAX_FIELDS]);
+		maps[i].nkptrs = nk < KPTR_MAX_FIELDS ? (uint32_t)nk : KPTR_MAX_FIELDS;
+		/* Linux refuses a value whose roots are malformed, and libbpf then makes the map
+		 * again without BTF: none of the value's special fields is known to the verifier. */
+		if (ng < 0) {
+			maps[i].spin_lock_off = maps[i].timer_off = -1;
+			maps[i].nkptrs = 0;
+		}
 		/* .rodata is frozen at load, as libbpf freezes it: its bytes are constants. */
 		if (m && d->global_data && (d->map_flags & BPF_F_RDONLY_PROG))
 			maps[i].frozen = map_lookup_elem(m, &zero);
@@ -241,6 +248,11 @@ int rt_verify(struct exbpf_program *prog, const struct rt_verify_opts *o, struct
 	if (in.prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
 	    exbpf_prog__expected_attach_type(prog->spec) == BPF_CGROUP_INET_EGRESS)
 		in.ret_max = 3;
+	/* fentry and fexit programs return 0 in Linux (its check_return_code()). */
+	if (in.prog_type == BPF_PROG_TYPE_TRACING &&
+	    (exbpf_prog__expected_attach_type(prog->spec) == BPF_TRACE_FENTRY ||
+	     exbpf_prog__expected_attach_type(prog->spec) == BPF_TRACE_FEXIT))
+		in.ret_min = in.ret_max = 0;
 	in.maps = maps;
 	in.nmaps = inst->nmaps;
 	in.helper = helper;

@@ -766,6 +766,8 @@ static int check_map_prog_compat(struct venv *e)
 		    (uint32_t)insn->imm >= e->in->nmaps)
 			continue;
 		m = &e->in->maps[insn->imm];
+		if (m->ngraph && tracing)
+			return verr(e, -EINVAL, "tracing progs cannot use bpf_{list_head,rb_root} yet");
 		if (m->spin_lock_off >= 0 && t == BPF_PROG_TYPE_SOCKET_FILTER)
 			return verr(e, -EINVAL, "socket filter progs cannot use bpf_spin_lock yet");
 		if (m->spin_lock_off >= 0 && tracing)

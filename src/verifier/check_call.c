@@ -240,6 +240,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		const struct verifier_map *mp;
 		int32_t at;
 
+		if (lock && r->type == PTR_TO_OBJ && !(r->flags & REG_MAYBE_NULL))
+			return graph_obj_lock(e, regno);
 		if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, lock ? "map_value, ptr_" : "map_value");
 		for (uint32_t fi = 0; lock && fi <= e->cur->curframe; fi++)
@@ -1074,10 +1076,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 
 	if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL && e->in->btf && f->regs[BPF_REG_1].type == SCALAR_VALUE &&
 	    scalar_is_const(&f->regs[BPF_REG_1].var)) {
-		uint32_t tid = (uint32_t)f->regs[BPF_REG_1].var.var_off.value;
+		uint64_t id = f->regs[BPF_REG_1].var.var_off.value;
+		uint32_t tid = (uint32_t)id;
 		const struct btf_type *t = exbpf_btf__type_by_id(e->in->btf, tid);
 		int64_t sz = exbpf_btf__resolve_size(e->in->btf, tid);
 
+		if (id != tid)
+			return verr(e, -EINVAL, "local type ID argument must be in range [0, U32_MAX]");
 		if (!t || exbpf_btf_kind(t) != BTF_KIND_STRUCT)
 			return verr(e, -EINVAL,
 				    "bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct");

@@ -42,19 +42,61 @@ static int root_locked(const struct vstate *st, const struct reg *r, bool *other
 	return 0;
 }
 
+/* The byte offset of struct obj's member of the struct type `type` (the one at byte `at`
+ * when at >= 0), or -1. */
+static int64_t member_off(const struct exbpf_btf *btf, uint32_t obj, const char *type, int64_t at)
+{
+	const struct btf_type *t = btf && obj ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
+
+	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
+		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
+		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
+		int64_t off = exbpf_btf_member_bit_offset(t, i) / 8;
+
+		if (n && !strcmp(n, type) && (at < 0 || off == at))
+			return off;
+	}
+	return -1;
+}
+
+/* Linux's check_func_arg_reg_off() for a pointer to an allocated object, before it looks at
+ * what the argument is for: a fixed offset (a member) is fine, a variable one is not. */
+static int obj_arg_off(struct venv *e, const struct reg *r)
+{
+	char tn[48], t[32];
+
+	if (r->type != PTR_TO_OBJ || (scalar_is_const(&r->var) && !r->var.var_off.value))
+		return 0;
+	tnum_snprint(tn, sizeof(tn), r->var.var_off);
+	return verr(e, -EACCES, "variable %s access var_off=%s disallowed", reg_type_str(r, t, sizeof(t)),
+		    tn);
+}
+
 int check_graph_root(struct venv *e, int regno, enum graph_kind kind, const struct graph_field **out)
 {
 	const struct reg *r = vreg(e->cur, regno);
 	const struct verifier_map *mp;
 	int64_t off;
 	bool other;
+	int err;
 
-	if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL)) {
-		if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
-			return verr(e, -EACCES, "Possibly NULL pointer passed to trusted arg%d", regno - 1);
+	if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
+		return verr(e, -EACCES, "Possibly NULL pointer passed to trusted arg%d", regno - 1);
+	if ((err = obj_arg_off(e, r)))
+		return err;
+	if (r->type == PTR_TO_OBJ && !(r->flags & REG_NON_OWN)) {
+		/* A root inside an allocated object: Linux's checks as far as exbpf can follow. */
+		if (!r->ref_obj_id)
+			return verr(e, -EINVAL, "allocated object must be referenced");
+		off = r->off + (int64_t)r->var.var_off.value;
+		if (member_off(e->in->btf, r->btf_id, root_name(kind), off) < 0)
+			return verr(e, -EINVAL, "%s not found at offset=%u", root_name(kind), (uint32_t)off);
+		return verr(e, -EOPNOTSUPP, "exbpf: a %s in an allocated object is not supported",
+			    root_name(kind));
+	}
+	if (r->type != PTR_TO_MAP_VALUE)
 		return verr(e, -EINVAL, "arg#%d expected pointer to map value or allocated object",
 			    regno - 1);
-	}
 	if (!scalar_is_const(&r->var))
 		return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant offset",
 			    regno, root_name(kind));
@@ -67,27 +109,12 @@ int check_graph_root(struct venv *e, int regno, enum graph_kind kind, const stru
 	if (!*out)
 		return verr(e, -EINVAL, "%s not found at offset=%u", root_name(kind), (uint32_t)off);
 	if (!root_locked(e->cur, r, &other)) {
-		if (other)
-			return verr(e, -EINVAL, "held lock and object are not in the same allocation");
-		return verr(e, -EINVAL, "bpf_spin_lock at off=%d must be held for %s", mp->spin_lock_off,
-			    root_name(kind));
+		/* Linux says why the lock held does not do, then which one must be held. */
+		return verr(e, -EINVAL, "%sbpf_spin_lock at off=%d must be held for %s",
+			    other ? "held lock and object are not in the same allocation\n" : "",
+			    mp->spin_lock_off, root_name(kind));
 	}
 	return 0;
-}
-
-/* The member of struct obj at byte off whose type is the struct `type`, or NULL. */
-static bool member_at(const struct exbpf_btf *btf, uint32_t obj, int64_t off, const char *type)
-{
-	const struct btf_type *t = btf ? exbpf_btf__skip_mods(btf, obj, NULL) : NULL;
-
-	for (uint16_t i = 0; t && exbpf_btf_kind(t) == BTF_KIND_STRUCT && i < exbpf_btf_vlen(t); i++) {
-		const struct btf_type *m = exbpf_btf__skip_mods(btf, exbpf_btf_members(t)[i].type, NULL);
-		const char *n = m ? exbpf_btf__name_by_offset(btf, m->name_off) : NULL;
-
-		if (exbpf_btf_member_bit_offset(t, i) / 8 == off && n && !strcmp(n, type))
-			return true;
-	}
-	return false;
 }
 
 int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_arg_kind k,
@@ -97,9 +124,12 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 	enum graph_kind kind = k == EXBPF_ARG_PTR_TO_LIST_NODE ? GRAPH_LIST : GRAPH_RBTREE;
 	const char *node = node_name(kind);
 	int64_t off;
+	int err;
 
 	if (reg_is_pointer(r) && (r->flags & REG_MAYBE_NULL))
 		return verr(e, -EACCES, "Possibly NULL pointer passed to trusted arg%d", regno - 1);
+	if ((err = obj_arg_off(e, r)))
+		return err;
 	if (k == EXBPF_ARG_PTR_TO_RB_NODE_REF) {
 		const char *short_name = strncmp(fname, "bpf_", 4) ? fname : fname + 4;
 
@@ -120,11 +150,12 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 		return verr(e, -EINVAL, "R%d doesn't have constant offset. %s has to be at the constant offset",
 			    regno, node);
 	off = r->off + (int64_t)r->var.var_off.value;
-	if (!member_at(e->in->btf, r->btf_id, off, node))
+	if (member_off(e->in->btf, r->btf_id, node, off) < 0)
 		return verr(e, -EINVAL, "%s not found at offset=%u", node, (uint32_t)off);
 	if (!root)
 		return 0;
-	if (r->btf_id != root->obj_type_id || off != root->node_off) {
+	/* Linux names the struct first, then (the struct right) the member. */
+	if (r->btf_id != root->obj_type_id) {
 		const char *tn = exbpf_btf__type_name(e->in->btf, r->btf_id);
 
 		return verr(e, -EINVAL,
@@ -132,6 +163,9 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 			    "offset=%u in struct %s",
 			    root_name(kind), node, root->node_off, root->obj_name, (uint32_t)off, tn ? tn : "");
 	}
+	if (off != root->node_off)
+		return verr(e, -EINVAL, "arg#1 offset=%u, but expected %s at offset=%u in struct %s",
+			    (uint32_t)off, node, root->node_off, root->obj_name);
 	return 0;
 }
 
@@ -177,6 +211,28 @@ void graph_unlock(struct venv *e)
 				reg_mark_not_init(r);
 		}
 	});
+}
+
+int graph_obj_lock(struct venv *e, int regno)
+{
+	const struct reg *r = vreg(e->cur, regno);
+	int64_t off = r->off + (int64_t)r->var.var_off.value;
+	int64_t at = member_off(e->in->btf, r->btf_id, "bpf_spin_lock", -1);
+	int err;
+
+	if ((err = obj_arg_off(e, r)))
+		return err;
+	if (at < 0)
+		return verr(e, -EINVAL, "local 'kptr' has no valid bpf_spin_lock");
+	if (off != at)
+		return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_spin_lock' that is at %lld",
+			    (long long)off, (long long)at);
+	return verr(e, -EOPNOTSUPP, "exbpf: a bpf_spin_lock in an allocated object is not supported");
+}
+
+bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj)
+{
+	return member_off(btf, obj, "bpf_refcount", -1) >= 0;
 }
 
 /* Loads and stores may not touch the special members of an allocated object (the nodes a

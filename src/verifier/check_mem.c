@@ -481,6 +481,32 @@ static int map_value_access(struct venv *e, int regno, const struct reg *r, int6
 	return 0;
 }
 
+/* An allocated object is walked by its BTF, as Linux's check_ptr_to_btf_access(): no
+ * negative or variable offset, its special members closed (btf_struct_access), nothing past
+ * the struct (btf_struct_walk). */
+static int obj_access(struct venv *e, int regno, const struct reg *r, int64_t off, int size)
+{
+	const char *tn = exbpf_btf__type_name(e->in->btf, r->btf_id);
+	char vb[48];
+	int err;
+
+	tn = tn ? tn : "";
+	if (off < 0)
+		return verr(e, -EACCES, "R%d is ptr_%s invalid negative access: off=%lld", regno, tn,
+			    (long long)off);
+	if (!scalar_is_const(&r->var) || r->var.var_off.value) {
+		tnum_snprint(vb, sizeof(vb), r->var.var_off);
+		return verr(e, -EACCES, "R%d is ptr_%s invalid variable offset: off=%lld, var_off=%s",
+			    regno, tn, (long long)off, vb);
+	}
+	if ((err = graph_obj_access(e, r, off, size)))
+		return err;
+	if (off + size > (int64_t)r->aux)
+		return verr(e, -EACCES, "access beyond struct %s at off %lld size %d", tn, (long long)off,
+			    size);
+	return 0;
+}
+
 /* A load (out != NULL) or store (val: the stored value, NULL when unknown) of size bytes at
  * regno + off. sx: a sign-extending load. */
 static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, bool write,
@@ -528,10 +554,9 @@ static int mem_access(struct venv *e, int regno, int16_t insn_off, int size, boo
 			return verr(e, -EACCES, "R%d cannot write into %s", regno, reg_type_str(&r, t, sizeof(t)));
 		if (leak >= 0)
 			return verr(e, -EACCES, "R%d leaks addr into mem", leak);
-		err = region_access(e, regno, &r, off, size, r.aux, false);
-		if (!err && r.type == PTR_TO_OBJ)
-			err = graph_obj_access(e, &r, r.var.smin + off,
-					       (int)(r.var.umax - (uint64_t)r.var.smin) + size);
+		/* An object without a type (an iterator's next value) is plain memory. */
+		err = r.type == PTR_TO_OBJ && r.btf_id ? obj_access(e, regno, &r, off, size)
+						       : region_access(e, regno, &r, off, size, r.aux, false);
 		goto unknown;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:

@@ -34,7 +34,13 @@ int vlog_reg(char *buf, size_t size, const struct reg *r, const struct verifier_
 				(long long)r->off + (long long)r->var.var_off.value);
 	if (r->type == PTR_TO_STACK && scalar_is_const(&r->var))
 		return snprintf(buf, size, "fp%lld", (long long)r->off + (long long)r->var.var_off.value);
-	reg_type_str(r, t, sizeof(t));
+	/* A non-owning reference to a refcounted object is RCU-protected in Linux (MEM_RCU). */
+	if (r->type == PTR_TO_OBJ && (r->flags & REG_NON_OWN) && graph_obj_refcounted(btf, r->btf_id)) {
+		strcpy(t, "rcu_");
+		reg_type_str(r, t + 4, sizeof(t) - 4);
+	} else {
+		reg_type_str(r, t, sizeof(t));
+	}
 	if (r->type == PTR_TO_OBJ && btf && r->btf_id) {
 		size_t l = strlen(t);
 		const char *tn = exbpf_btf__type_name(btf, r->btf_id);

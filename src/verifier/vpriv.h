@@ -156,6 +156,10 @@ int graph_obj_access(struct venv *e, const struct reg *r, int64_t off, int size)
 int check_kptr_arg(struct venv *e, int regno, const struct kptr_field **out);
 int check_kptr_obj(struct venv *e, int regno, const struct kptr_field *k);
 int check_kptr_access(struct venv *e, const struct verifier_map *m, int64_t off, int64_t size, bool write);
+/* Whether struct obj has a bpf_refcount (Linux prints a non-owning reference to it rcu_). */
+bool graph_obj_refcounted(const struct exbpf_btf *btf, uint32_t obj);
+/* bpf_spin_lock/unlock given an allocated object: Linux's checks, then not supported. */
+int graph_obj_lock(struct venv *e, int regno);
 
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end);
 int check_func_signature(struct venv *e, uint32_t sub);

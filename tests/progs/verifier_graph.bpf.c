@@ -129,8 +129,9 @@ int list_push_unlocked(struct __sk_buff *skb)
 	return 0;
 }
 
-/* The lock held must be the one of the head's own value. */
+/* The lock held must be the one of the head's own value (Linux names the one it wants). */
 SEC("tc") __failure __msg("held lock and object are not in the same allocation")
+__msg("bpf_spin_lock at off=0 must be held for bpf_list_head")
 int list_other_lock(struct __sk_buff *skb)
 {
 	struct item *it = new_item(1);
@@ -390,5 +391,256 @@ int rbtree_less_throws(struct __sk_buff *skb)
 	bpf_spin_lock(&glock);
 	bpf_rbtree_add(&groot, &l->rb, throwing_less);
 	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* A struct may have several nodes of one kind (one collection at a time holds it: only an
+ * owned object is handed over); a list holds it through the member its root names. */
+struct pair {
+	long key;
+	struct bpf_list_node a;
+	struct bpf_list_node b;
+};
+
+private(C) struct bpf_spin_lock clock;
+private(C) struct bpf_list_head chead __contains(pair, b);
+
+SEC("tc") __success
+int list_second_node(struct __sk_buff *skb)
+{
+	struct pair *p = bpf_obj_new(typeof(*p));
+
+	if (!p)
+		return 0;
+	bpf_spin_lock(&clock);
+	bpf_list_push_back(&chead, &p->b);
+	bpf_spin_unlock(&clock);
+	return 0;
+}
+
+/* The right struct through the wrong member: Linux names the member it expects. */
+SEC("tc") __failure __msg("arg#1 offset=8, but expected bpf_list_node at offset=32 in struct pair")
+int list_first_node_for_second(struct __sk_buff *skb)
+{
+	struct pair *p = bpf_obj_new(typeof(*p));
+
+	if (!p)
+		return 0;
+	bpf_spin_lock(&clock);
+	bpf_list_push_back(&chead, &p->a);
+	bpf_spin_unlock(&clock);
+	return 0;
+}
+
+/* A pointer into an object handed to a kfunc is at a constant offset. */
+SEC("tc") __failure __msg("variable ptr_ access var_off=(0x0; 0x8) disallowed")
+int list_node_variable_offset(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	bpf_list_push_back(&ghead, (void *)&it->node + (skb->len & 8));
+	bpf_spin_unlock(&glock);
+	return 0;
+}
+
+/* An object is not a root unless its struct has one there. */
+SEC("tc") __failure __msg("bpf_list_head not found at offset=0")
+int list_head_not_in_object(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+	struct bpf_list_node *n;
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&glock);
+	n = bpf_list_pop_front((struct bpf_list_head *)it);
+	bpf_spin_unlock(&glock);
+	bpf_obj_drop(it);
+	if (n)
+		bpf_obj_drop(container_of(n, struct item, node));
+	return 0;
+}
+
+/* bpf_obj_new's type is a 32-bit BTF id. */
+SEC("tc") __failure __msg("local type ID argument must be in range [0, U32_MAX]")
+int obj_new_id_too_wide(struct __sk_buff *skb)
+{
+	void *p = bpf_obj_new_impl((1ULL << 32) | bpf_core_type_id_local(struct item), NULL);
+
+	if (p)
+		bpf_obj_drop(p);
+	return 0;
+}
+
+/* An object is read within its struct, at constant offsets. */
+SEC("tc") __failure __msg("access beyond struct item at off 40 size 8")
+int obj_load_past_end(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+	long v;
+
+	if (!it)
+		return 0;
+	v = *(long *)((void *)it + sizeof(*it));
+	bpf_obj_drop(it);
+	return v;
+}
+
+SEC("tc") __failure __msg("is ptr_item invalid negative access: off=-8")
+int obj_load_before_start(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+	long v;
+
+	if (!it)
+		return 0;
+	v = *(long *)((void *)it - 8);
+	bpf_obj_drop(it);
+	return v;
+}
+
+SEC("tc") __failure __msg("is ptr_item invalid variable offset: off=0, var_off=(0x0; 0x8)")
+int obj_load_variable_offset(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+	long v;
+
+	if (!it)
+		return 0;
+	v = *(long *)((void *)it + (skb->len & 8));
+	bpf_obj_drop(it);
+	return v;
+}
+
+/* Tracing programs may not use a collection's map at all. */
+SEC("raw_tp/sys_enter") __failure __msg("tracing progs cannot use bpf_{list_head,rb_root} yet")
+int list_in_tracing(void *ctx)
+{
+	struct bpf_list_node *n;
+
+	bpf_spin_lock(&glock);
+	n = bpf_list_pop_front(&ghead);
+	bpf_spin_unlock(&glock);
+	if (n)
+		bpf_obj_drop(container_of(n, struct item, node));
+	return 0;
+}
+
+/* Linux's UAPI has it since 6.4 (Debian's headers are older). */
+struct bpf_refcount {
+	__u32 __opaque[1];
+} __attribute__((aligned(4)));
+
+/* A non-owning reference to an object with a bpf_refcount is RCU-protected in Linux and
+ * printed so (exbpf has no bpf_refcount_acquire yet: such objects are otherwise plain). */
+struct counted {
+	struct bpf_refcount ref;
+	long key;
+	struct bpf_rb_node rb;
+};
+
+private(D) struct bpf_spin_lock dlock;
+private(D) struct bpf_rb_root droot __contains(counted, rb);
+
+static bool counted_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
+{
+	return container_of(a, struct counted, rb)->key < container_of(b, struct counted, rb)->key;
+}
+
+SEC("tc") __success
+int rbtree_add_counted(struct __sk_buff *skb)
+{
+	struct counted *c = bpf_obj_new(typeof(*c));
+
+	if (!c)
+		return 0;
+	bpf_spin_lock(&dlock);
+	bpf_rbtree_add(&droot, &c->rb, counted_less);
+	bpf_spin_unlock(&dlock);
+	return 0;
+}
+
+#define FIRST_COUNTED "call bpf_rbtree_first{{.+}}; R0{{(_w)?}}=rcu_ptr_or_null_counted(id={{[0-9]+}},non_own_ref"
+SEC("tc") __failure __msg(FIRST_COUNTED)
+__msg("function calls are not allowed while holding a lock")
+int rbtree_first_counted(struct __sk_buff *skb)
+{
+	struct bpf_rb_node *n;
+	long t = 0;
+
+	bpf_spin_lock(&dlock);
+	n = bpf_rbtree_first(&droot);
+	if (n)
+		t = bpf_ktime_get_ns();
+	bpf_spin_unlock(&dlock);
+	return t;
+}
+
+/* A root naming a struct the program's BTF lacks: Linux refuses the value's BTF, libbpf makes
+ * the map again without it, and then the value has no lock either. */
+private(E) struct bpf_spin_lock elock;
+private(E) struct bpf_list_head ehead __contains(absent, node);
+
+SEC("tc") __failure __msg("map '.bss.E' has no valid bpf_spin_lock")
+int list_root_of_absent_struct(struct __sk_buff *skb)
+{
+	bpf_spin_lock(&elock);
+	bpf_spin_unlock(&elock);
+	return 0;
+}
+
+/* An array of roots is a root per element, all holding what the one tag says. */
+private(F) struct bpf_spin_lock flock;
+private(F) struct bpf_list_head fheads[2] __contains(item, node);
+
+SEC("tc") __success
+int list_array_of_heads(struct __sk_buff *skb)
+{
+	struct item *it = new_item(3);
+	struct bpf_list_node *n;
+
+	if (!it)
+		return 0;
+	bpf_spin_lock(&flock);
+	bpf_list_push_back(&fheads[1], &it->node);
+	n = bpf_list_pop_front(&fheads[0]);
+	bpf_spin_unlock(&flock);
+	if (n)
+		bpf_obj_drop(container_of(n, struct item, node));
+	return 0;
+}
+
+/* A lock in an allocated object (exbpf does not take one yet): Linux's checks first. */
+struct locked {
+	long key;
+	struct bpf_spin_lock lock;
+};
+
+SEC("tc") __failure __msg("local 'kptr' has no valid bpf_spin_lock")
+int obj_lock_without_lock(struct __sk_buff *skb)
+{
+	struct item *it = new_item(1);
+
+	if (!it)
+		return 0;
+	bpf_spin_lock((struct bpf_spin_lock *)it);
+	bpf_spin_unlock((struct bpf_spin_lock *)it);
+	bpf_obj_drop(it);
+	return 0;
+}
+
+SEC("tc") __failure __msg("off 0 doesn't point to 'struct bpf_spin_lock' that is at 8")
+int obj_lock_wrong_member(struct __sk_buff *skb)
+{
+	struct locked *l = bpf_obj_new(typeof(*l));
+
+	if (!l)
+		return 0;
+	bpf_spin_lock((struct bpf_spin_lock *)&l->key);
+	bpf_spin_unlock((struct bpf_spin_lock *)&l->key);
+	bpf_obj_drop(l);
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* A list head with no bpf_spin_lock beside it: the map cannot be created (Linux's BTF
- * record of the value refuses it too), and the load fails naming the map. */
+/* A list head with no bpf_spin_lock beside it: Linux refuses the value's BTF and libbpf
+ * makes the map again without it; exbpf does the same (saying so in the log), and the head's
+ * bytes are plain data. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
