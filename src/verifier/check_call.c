@@ -898,6 +898,23 @@ static int check_map_func(struct venv *e, int32_t id, int map)
 	return 0;
 }
 
+/* R0 of a call that may return NULL: an id for the null check and, for an acquiring call,
+ * the reference, which replaces it (Linux numbers them in this order: messages name the
+ * same ids). */
+static int ret_or_null_ids(struct venv *e, struct reg *r0, bool acquire)
+{
+	uint32_t id = 0;
+	int err;
+
+	r0->id = vnew_id(e);
+	if (!acquire)
+		return 0;
+	if ((err = acquire_ref(e, REF_PTR, &id)))
+		return err;
+	r0->ref_obj_id = r0->id = id;
+	return 0;
+}
+
 int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 {
 	struct vstate *st = e->cur;
@@ -1115,7 +1132,6 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		break;
 	case EXBPF_RET_MEM_OR_NULL:
 	case EXBPF_RET_OBJ_OR_NULL: {
-		uint32_t id = 0;
 		int64_t size = fn->proto.ret == EXBPF_RET_MEM_OR_NULL ? m.alloc_size : (int64_t)fn->proto.ret_size;
 
 		if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL)
@@ -1130,15 +1146,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		if (fn->proto.ret == EXBPF_RET_OBJ_OR_NULL)
 			r0->btf_id = obj_btf_id;
 		r0->var = scalar_const(0);
-		/* Linux numbers the null-check id first, then the reference (which replaces it):
-		 * messages name the same ids. */
-		r0->id = vnew_id(e);
-		if (fn->proto.flags & EXBPF_FN_ACQUIRE) {
-			if ((err = acquire_ref(e, REF_PTR, &id)))
-				return err;
-			r0->ref_obj_id = id;
-			r0->id = id;
-		}
+		if ((err = ret_or_null_ids(e, r0, fn->proto.flags & EXBPF_FN_ACQUIRE)))
+			return err;
 		break;
 	}
 	case EXBPF_RET_GRAPH_NODE_OR_NULL: {
@@ -1148,20 +1157,11 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			return verr(e, -EFAULT, "verifier bug: %s returns a node of no collection", fn->name);
 		graph_node_reg(r0, m.graph, !owned);
 		r0->flags |= REG_MAYBE_NULL;
-		r0->id = vnew_id(e);
-		if (owned) {
-			uint32_t id;
-
-			if ((err = acquire_ref(e, REF_PTR, &id)))
-				return err;
-			r0->ref_obj_id = id;
-			r0->id = id;
-		}
+		if ((err = ret_or_null_ids(e, r0, owned)))
+			return err;
 		break;
 	}
-	case EXBPF_RET_KPTR_OR_NULL: {
-		uint32_t id;
-
+	case EXBPF_RET_KPTR_OR_NULL:
 		if (!m.kptr)
 			return verr(e, -EFAULT, "verifier bug: %s returns a kptr of no field", fn->name);
 		reg_mark_not_init(r0);
@@ -1170,12 +1170,9 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		r0->aux = m.kptr->size;
 		r0->btf_id = m.kptr->type_id;
 		r0->var = scalar_const(0);
-		(void)vnew_id(e); /* the null check's, which Linux numbers before the reference */
-		if ((err = acquire_ref(e, REF_PTR, &id)))
+		if ((err = ret_or_null_ids(e, r0, true)))
 			return err;
-		r0->id = r0->ref_obj_id = id;
 		break;
-	}
 	case EXBPF_RET_DYNPTR_MEM_OR_NULL:
 	case EXBPF_RET_DYNPTR_RDONLY_MEM_OR_NULL:
 		/* A slice: it ends with the dynptr (and with the dynptr's sample). */
