@@ -216,8 +216,9 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 	}
 	if (val && reg_is_pointer(val) && size != V_REG_SIZE)
 		return verr(e, -EACCES, "invalid size of register spill");
-	/* The callee's frame dies at its exit: a pointer to it must not outlive it. */
-	if (val && val->type == PTR_TO_STACK && val->frameno > r->frameno)
+	/* The callee's frame dies at its exit: a pointer to it must not outlive it. Linux keeps
+	 * every stack pointer out of a caller's frame, whichever frame it points to. */
+	if (val && val->type == PTR_TO_STACK && r->frameno != e->cur->curframe)
 		return verr(e, -EINVAL, "cannot spill pointers to stack into stack frame of the caller");
 	if (vframe_grow(f, (uint32_t)-min_off))
 		return -ENOMEM;

@@ -275,3 +275,42 @@ __naked void self_recursion_bounded_by_values(void)
 		     "r0 = 0;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A callee may write scalars through a pointer into its caller's stack, but no stack pointer
+ * at all: Linux refuses even one that points into that same caller frame. */
+__used_naked store_ptr_through(void)
+{
+	asm volatile("r2 = r1;\n"
+		     "r2 += -8;\n"
+		     "*(u64 *)(r1 + 0) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked store_len_through(void)
+{
+	asm volatile("r2 = 16;\n"
+		     "*(u64 *)(r1 + 0) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("tc") __success __retval(16)
+__naked void callee_stores_scalar_in_caller_frame(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "call store_len_through;\n"
+		     "r0 = *(u64 *)(r10 - 16);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("tc") __failure __msg("cannot spill pointers to stack into stack frame of the caller")
+__naked void callee_stores_caller_stack_ptr_in_caller_frame(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "call store_ptr_through;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
