@@ -614,18 +614,12 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 /* Which calls can end in a throw: a throw site, a call of a function that can throw, a helper
  * that runs a callback that can throw. The engines check for an exception after these
  * calls only (clarifications §4). */
-/* Before the walk: which subprograms contain a bpf_throw call, directly or through static or
- * global calls (callbacks do not count: a throw there is refused on its own). */
-static int compute_might_throw(struct venv *e)
+/* Spreads a per-subprogram property from callees to their callers through static and global
+ * calls (callbacks do not count), until nothing changes. */
+static void spread_to_callers(struct venv *e, uint8_t *flag)
 {
 	bool changed = true;
 
-	e->sub_might_throw = calloc(e->cfg.nsubs ? e->cfg.nsubs : 1, 1);
-	if (!e->sub_might_throw)
-		return -ENOMEM;
-	for (size_t i = 0; i < e->cnt; i++)
-		if (e->cfg.flags[i] & CFG_THROW)
-			e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < e->cnt; i++) {
@@ -633,15 +627,40 @@ static int compute_might_throw(struct venv *e)
 			int callee;
 
 			if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != ISA_PSEUDO_CALL ||
-			    e->sub_might_throw[e->cfg.insn_sub[i]])
+			    flag[e->cfg.insn_sub[i]])
 				continue;
 			callee = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)i + in->imm + 1));
-			if (callee >= 0 && e->sub_might_throw[callee]) {
-				e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+			if (callee >= 0 && flag[callee]) {
+				flag[e->cfg.insn_sub[i]] = 1;
 				changed = true;
 			}
 		}
 	}
+}
+
+/* Before the walk: which subprograms contain a bpf_throw call, directly or through static or
+ * global calls (callbacks do not count: a throw there is refused on its own), and which a
+ * call of a helper that changes packet data (Linux's might_throw and changes_pkt_data: a
+ * global function's callers must know both without walking it). */
+static int compute_sub_effects(struct venv *e)
+{
+	size_t n = e->cfg.nsubs ? e->cfg.nsubs : 1;
+
+	e->sub_might_throw = calloc(n, 1);
+	e->sub_changes_pkt = calloc(n, 1);
+	if (!e->sub_might_throw || !e->sub_changes_pkt)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->cnt; i++) {
+		const struct bpf_insn *in = &e->insns[i];
+
+		if (e->cfg.flags[i] & CFG_THROW)
+			e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0 &&
+		    helper_changes_pkt_data(in->imm))
+			e->sub_changes_pkt[e->cfg.insn_sub[i]] = 1;
+	}
+	spread_to_callers(e, e->sub_might_throw);
+	spread_to_callers(e, e->sub_changes_pkt);
 	return 0;
 }
 
@@ -846,7 +865,7 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	if (!err && in->log_level >= 2)
 		err = vlog_live_regs(&e);
 	if (!err)
-		err = compute_might_throw(&e);
+		err = compute_sub_effects(&e);
 	if (!err) {
 		size_t pos = in->log ? in->log->len : 0;
 
@@ -927,6 +946,7 @@ out:
 	free(e.global_done);
 	free(e.global_called);
 	free(e.sub_might_throw);
+	free(e.sub_changes_pkt);
 	cfg_free(&e.cfg);
 	return err;
 }

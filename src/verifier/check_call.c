@@ -634,6 +634,50 @@ static int exception_exit_leaks(struct venv *e)
 	return resource_leak(e, "bpf_throw", false);
 }
 
+/* Helpers after which earlier packet pointers are stale (Linux's
+ * bpf_helper_changes_pkt_data). */
+bool helper_changes_pkt_data(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_skb_store_bytes:
+	case BPF_FUNC_l3_csum_replace:
+	case BPF_FUNC_l4_csum_replace:
+	case BPF_FUNC_skb_vlan_push:
+	case BPF_FUNC_skb_vlan_pop:
+	case BPF_FUNC_skb_change_proto:
+	case BPF_FUNC_skb_change_type:
+	case BPF_FUNC_skb_change_tail:
+	case BPF_FUNC_skb_change_head:
+	case BPF_FUNC_skb_pull_data:
+	case BPF_FUNC_skb_adjust_room:
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+	case BPF_FUNC_msg_pull_data:
+	case BPF_FUNC_msg_push_data:
+	case BPF_FUNC_msg_pop_data:
+	case BPF_FUNC_lwt_push_encap:
+	case BPF_FUNC_lwt_seg6_store_bytes:
+	case BPF_FUNC_lwt_seg6_adjust_srh:
+	case BPF_FUNC_lwt_seg6_action:
+	case BPF_FUNC_clone_redirect:
+	case BPF_FUNC_store_hdr_opt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Packet data moved: every packet pointer of every frame, spilled or not, is stale. */
+static void forget_pkt_pointers(struct venv *e)
+{
+	for_each_reg(e->cur, r, {
+		if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
+		    r->type == PTR_TO_PACKET_END)
+			reg_mark_unknown(r);
+	});
+}
+
 /* Argument i of a call of global function `sub` against its BTF signature (Linux's
  * btf_check_func_arg_match()). */
 static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i)
@@ -673,6 +717,10 @@ static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type 
 	    r->type != PTR_TO_MEM && r->type != PTR_TO_OBJ && r->type != PTR_TO_PACKET &&
 	    r->type != PTR_TO_PACKET_META)
 		return verr(e, -EACCES, "R%d type=%s expected=fp", regno, reg_type_str(r, t, sizeof(t)));
+	/* The callee's memory argument would outlive the packet data it points to. */
+	if ((r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META) && e->sub_changes_pkt[sub])
+		return verr(e, -EINVAL, "arg#%d is a packet pointer, but func#%u may change packet data",
+			    i, sub);
 	if (k == GARG_MEM_NONNULL && (r->flags & REG_MAYBE_NULL))
 		return verr(e, -EINVAL, "arg#%d is expected to be non-NULL", i);
 	/* The callee may read and write the memory: what the caller had there (a spilled
@@ -708,43 +756,11 @@ static int call_global(struct venv *e, uint32_t sub)
 	if (e->in->kernel_strict && e->sub_might_throw[sub] && (err = exception_exit_leaks(e)))
 		return err;
 	clobber_caller_regs(f);
+	if (e->sub_changes_pkt[sub])
+		forget_pkt_pointers(e);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
 	vlog_note(e, "Func#%u ('%s') is global and assumed valid.\n", sub, vsub_name(e, sub));
 	return 0;
-}
-
-/* Helpers after which earlier packet pointers are stale (Linux's
- * bpf_helper_changes_pkt_data). */
-static bool changes_pkt_data(int32_t id)
-{
-	switch (id) {
-	case BPF_FUNC_skb_store_bytes:
-	case BPF_FUNC_l3_csum_replace:
-	case BPF_FUNC_l4_csum_replace:
-	case BPF_FUNC_skb_vlan_push:
-	case BPF_FUNC_skb_vlan_pop:
-	case BPF_FUNC_skb_change_proto:
-	case BPF_FUNC_skb_change_type:
-	case BPF_FUNC_skb_change_tail:
-	case BPF_FUNC_skb_change_head:
-	case BPF_FUNC_skb_pull_data:
-	case BPF_FUNC_skb_adjust_room:
-	case BPF_FUNC_xdp_adjust_head:
-	case BPF_FUNC_xdp_adjust_meta:
-	case BPF_FUNC_xdp_adjust_tail:
-	case BPF_FUNC_msg_pull_data:
-	case BPF_FUNC_msg_push_data:
-	case BPF_FUNC_msg_pop_data:
-	case BPF_FUNC_lwt_push_encap:
-	case BPF_FUNC_lwt_seg6_store_bytes:
-	case BPF_FUNC_lwt_seg6_adjust_srh:
-	case BPF_FUNC_lwt_seg6_action:
-	case BPF_FUNC_clone_redirect:
-	case BPF_FUNC_store_hdr_opt:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static int check_ret_range(struct venv *e, int regno, const char *where, int64_t min, int64_t max);
@@ -1086,12 +1102,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		obj_btf_id = tid;
 	}
 	clobber_caller_regs(f);
-	if (!kfunc && changes_pkt_data(insn->imm))
-		for_each_reg(e->cur, r, {
-			if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
-			    r->type == PTR_TO_PACKET_END)
-				reg_mark_unknown(r);
-		});
+	if (!kfunc && helper_changes_pkt_data(insn->imm))
+		forget_pkt_pointers(e);
 	struct reg *r0 = &f->regs[BPF_REG_0];
 
 	switch (fn->proto.ret) {

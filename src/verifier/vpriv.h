@@ -63,6 +63,9 @@ struct venv {
 	/* per subprogram: a bpf_throw call in it or in a function it calls (Linux's
 	 * might_throw, known before the walk) */
 	uint8_t *sub_might_throw;
+	/* per subprogram: a call of a helper that changes packet data in it or in a function it
+	 * calls (Linux's changes_pkt_data) */
+	uint8_t *sub_changes_pkt;
 	/* !bypass_spec_v1 (unprivileged): pointer arithmetic is sanitized; per instruction,
 	 * the masking state and limit the first path through it fixed (Linux's insn_aux_data
 	 * alu_state / alu_limit), which every later path must share. */
@@ -164,6 +167,7 @@ void vlog_main_signature(struct venv *e);
 /* The helper or kfunc a call names (a local call: false): Linux's helper table first, then
  * the runtime's registries. */
 bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out);
+bool helper_changes_pkt_data(int32_t id);
 int check_exit(struct venv *e, bool *path_end);
 /* check_jmp.c */
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);
