@@ -353,6 +353,9 @@ static int enter_frame(struct venv *e, uint32_t sub, int32_t callsite, struct vs
 	return 0;
 }
 
+/* Runs of a callback followed without widening along a path. */
+#define CB_EXACT_RUNS 32
+
 /* The callback's first run is explored as a branch; the current path goes on after the call
  * as if the helper never called it (Linux's push_callback_call). */
 static int push_callback(struct venv *e, const struct verifier_func *fn, const struct call_meta *m,
@@ -364,6 +367,21 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 
 	if (m->callback_sub < 0)
 		return 0;
+	/* bpf_loop runs its callback at most nr_loops times: with that many runs on this path,
+	 * only the return is left. */
+	if (!strcmp(fn->name, "bpf_loop") &&
+	    caller->callback_depth >= caller->regs[BPF_REG_1].var.umax) {
+		caller->callback_depth = 0;
+		if (e->in->log_level >= 2)
+			vlog_note(e, "frame%u bpf_loop iteration limit reached\n", e->cur->curframe);
+		return 0;
+	}
+	/* Linux follows every run while the values its precision marks keep differ; exbpf,
+	 * whose values that matter are decided statically, follows the first runs exactly and
+	 * then widens each run against the previous one, as a bounded loop's rounds, so that a
+	 * counter nothing compares cannot keep the runs apart forever. */
+	if (caller->callback_depth >= CB_EXACT_RUNS)
+		widen_loop_round(e, idx, e->cur);
 	cb = push_branch(e, idx);
 	if (!cb)
 		return e->failed ? e->res->err : -ENOMEM;
@@ -371,6 +389,8 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 	if (err)
 		return err;
 	cb->cb_runs++;
+	cb->frames[cb->curframe - 1]->callback_depth++;
+	vcur(e->cur)->callback_depth = 0;
 	f = vcur(cb);
 	f->in_callback = true;
 	f->cb_ret_min = 0;
@@ -425,29 +445,6 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 			reg_mark_unknown(&f->regs[r]);
 	}
 	return 0;
-}
-
-/* A callback that returned may run again, any number of times: what it may have written into
- * its callers' stacks becomes unknown, so that the next run's state covers every later one
- * (exbpf widens where Linux relies on precision marks). Spilled pointers and dynptrs stay: a
- * program cannot make either by writing bytes, and the next run starts from this state, so a
- * run that ends one returns a state without it. */
-static void widen_after_callback(struct vstate *st)
-{
-	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
-		struct vframe *f = st->frames[fi];
-
-		for (uint32_t i = 0; i < f->nslots; i++) {
-			struct vslot *s = &f->slots[i];
-
-			if ((s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE) ||
-			    s->type[0] == STACK_DYNPTR)
-				continue;
-			for (int b = 0; b < V_REG_SIZE; b++)
-				if (s->type[b] != STACK_INVALID)
-					s->type[b] = STACK_MISC;
-		}
-	}
 }
 
 /* ---- Global functions: their arguments from BTF. */
@@ -1286,8 +1283,9 @@ int check_exit(struct venv *e, bool *path_end)
 		e->resumed_from = st->insn_idx;
 		st->frames[st->curframe--] = NULL;
 		vframe_free(callee);
-		widen_after_callback(st);
-		/* Back to the helper call: it may run the callback again, or return. */
+		/* Back to the helper call: it may run the callback again, or return. Its state
+		 * there is compared with the earlier runs' (Linux: calls_callback), where the
+		 * values that matter decide whether another run can still differ. */
 		st->insn_idx = helper_insn;
 		return 0;
 	}

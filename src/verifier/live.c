@@ -466,11 +466,13 @@ static int compute_relevance(struct venv *e, const uint16_t *def)
 	}
 	compute_taint(e, t);
 	relevance_fixpoint(e, t, def, e->prec, e->sprec, false);
-	/* Only loops that may_goto or an iterator bounds widen their rounds (check.c). */
+	/* Only loops that may_goto or an iterator bounds, and callbacks' runs, widen their rounds
+	 * (check.c, check_call.c). */
 	bool bounded = false;
 
 	for (size_t i = 0; i < n; i++)
-		bounded |= insn_is_may_goto(&e->insns[i]) || (e->cfg.flags[i] & CFG_ITER_NEXT);
+		bounded |= insn_is_may_goto(&e->insns[i]) ||
+			   (e->cfg.flags[i] & (CFG_ITER_NEXT | CFG_CALLS_CALLBACK));
 	if (bounded) {
 		e->lprec = calloc(n, sizeof(*e->lprec));
 		e->lsprec = calloc(n, sizeof(*e->lsprec));

@@ -36,7 +36,7 @@ struct venv {
 	/* The same, seeded only where Linux marks scalars precise (jump operands, call
 	 * arguments, returned values; not pointer offsets, memory bases or stored values): the
 	 * constants a bounded loop's rounds keep exact (widen_loop_round()). Only for programs
-	 * with may_goto or an iterator. */
+	 * with may_goto, an iterator or a callback-calling helper. */
 	uint16_t *lprec;
 	uint64_t *lsprec;
 	struct viter_type iter_types[V_MAX_ITER_TYPES]; /* check_iter.c */
