@@ -841,7 +841,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	if (e.sanitize) {
 		e.alu_state = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_state));
 		e.alu_limit = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_limit));
-		if (!e.alu_state || !e.alu_limit) {
+		e.tail_call_map = calloc(in->cnt ? in->cnt : 1, sizeof(*e.tail_call_map));
+		if (!e.alu_state || !e.alu_limit || !e.tail_call_map) {
 			err = -ENOMEM;
 			goto out;
 		}
@@ -903,6 +904,11 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		err = mark_throwing_calls(&e);
 	if (!err)
 		add_may_goto_stack(&e);
+	/* Linux's fixups bound an unprivileged tail call's index by its one prog array, against
+	 * speculation: a call reached with two arrays cannot be bounded. */
+	for (size_t i = 0; !err && e.tail_call_map && i < in->cnt; i++)
+		if (e.tail_call_map[i] < 0)
+			err = verr(&e, -EINVAL, "tail_call abusing map_ptr");
 out:
 	if (err && !e.failed && err != -ENOMEM)
 		verr(&e, err, "internal error %d", err);
@@ -943,6 +949,7 @@ out:
 	free(e.stack_depth);
 	free(e.alu_state);
 	free(e.alu_limit);
+	free(e.tail_call_map);
 	free(e.global_done);
 	free(e.global_called);
 	free(e.sub_might_throw);

@@ -1019,6 +1019,11 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		return verr(e, -EACCES, "Unsupported reg type %s for bpf_dynptr_from_mem data",
 			    reg_type_str(vreg(st, BPF_REG_1), t, sizeof(t)));
 	}
+	if (!kfunc && insn->imm == BPF_FUNC_tail_call && e->tail_call_map && m.map >= 0) {
+		int32_t *seen = &e->tail_call_map[idx];
+
+		*seen = !*seen || *seen == m.map + 1 ? m.map + 1 : -1;
+	}
 	if (!kfunc && insn->imm == BPF_FUNC_tail_call)
 		for (uint32_t fi = 0; fi <= st->curframe; fi++)
 			if ((int)st->frames[fi]->subprog == e->cfg.exception_cb)

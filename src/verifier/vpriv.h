@@ -71,6 +71,9 @@ struct venv {
 	 * alu_state / alu_limit), which every later path must share. */
 	bool sanitize;
 	uint32_t *alu_state, *alu_limit;
+	/* With sanitize: per instruction, the prog array a bpf_tail_call there was given (map
+	 * index + 1; -1 when paths gave different ones: Linux's poisoned map_ptr_state). */
+	int32_t *tail_call_map;
 	bool explore_alu_limits; /* a pointer moved by an unknown register: prune on equal scalars */
 	/* The log's layout state (vlog.c). */
 	uint32_t last_line, col, before_frame;
