@@ -421,8 +421,7 @@ static int do_step(struct venv *e, bool *path_end)
 			err = check_ld_imm64(e, insn);
 			st->insn_idx += 2;
 		} else {
-			err = check_ld_abs(e, insn);
-			st->insn_idx++;
+			err = check_ld_abs(e, insn); /* moves on itself: it may return */
 		}
 		break;
 	case ISA_JMP:

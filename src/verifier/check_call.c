@@ -578,6 +578,13 @@ static bool is_int_type(const struct exbpf_btf *btf, uint32_t id)
 	return k == BTF_KIND_INT || k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
 }
 
+bool sub_returns_int(struct venv *e, uint32_t sub)
+{
+	const struct btf_type *proto = func_proto_of(e, sub);
+
+	return !proto || is_int_type(e->in->btf, proto->type);
+}
+
 static const char *func_name(const struct venv *e, uint32_t sub)
 {
 	const char *n = vsub_name(e, sub);

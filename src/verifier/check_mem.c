@@ -818,6 +818,9 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn)
 	if (t != BPF_PROG_TYPE_SOCKET_FILTER && t != BPF_PROG_TYPE_SCHED_CLS &&
 	    t != BPF_PROG_TYPE_SCHED_ACT)
 		return verr(e, -EINVAL, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+	/* That hidden exit returns an integer: the function must return one. */
+	if (f->subprog && !sub_returns_int(e, f->subprog))
+		return verr(e, -EINVAL, "LD_ABS is only allowed in functions that return 'int'");
 	if (e->cur->nrefs) {
 		for (uint32_t i = 0; i < e->cur->nrefs; i++)
 			if (e->cur->refs[i].kind == REF_LOCK)
@@ -835,7 +838,19 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn)
 		reg_mark_not_init(&f->regs[r]);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
 	f->regs[BPF_REG_0].var = scalar_zext(scalar_unknown(), (unsigned)size);
-	return 0;
+	if (e->cur->curframe == 0) {
+		e->cur->insn_idx++;
+		return 0;
+	}
+	/* A load outside the packet returns 0 from the function the instruction is in (the
+	 * engines' hidden exit, Linux's too): the load's result goes on as a branch, this
+	 * path returns. */
+	if (!push_branch(e, e->cur->insn_idx + 1))
+		return e->failed ? e->res->err : -ENOMEM;
+	reg_mark_const(&f->regs[BPF_REG_0], 0);
+	bool end = false;
+
+	return check_exit(e, &end);
 }
 
 /* ---- Memory a helper reads or writes (check_helper_mem_access). */

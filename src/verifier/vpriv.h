@@ -114,6 +114,9 @@ int check_store(struct venv *e, const struct bpf_insn *insn);
 int check_atomic(struct venv *e, const struct bpf_insn *insn);
 int check_ld_imm64(struct venv *e, const struct bpf_insn *insn);
 int check_ld_abs(struct venv *e, const struct bpf_insn *insn);
+/* Whether subprogram sub's BTF prototype returns an integer (true without one). */
+bool sub_returns_int(struct venv *e, uint32_t sub);
+int check_exit(struct venv *e, bool *path_end);
 /* Whether size bytes at the pointer in regno (+off) may be read (or written: write) by a
  * helper; zero_ok: size may be 0. Marks written stack bytes as data. */
 int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool zero_ok,

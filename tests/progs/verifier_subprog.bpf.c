@@ -314,3 +314,48 @@ __naked void callee_stores_caller_stack_ptr_in_caller_frame(void)
 		     "r0 = 0;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A legacy packet load outside the packet returns 0 from the function it is in, and its
+ * caller goes on with that 0 (the engines' hidden exit, as Linux's): the caller's code after
+ * a 0 is verified too, and the function must return an integer. */
+static __naked __noinline __attribute__((used)) int byte_at_2000(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "r0 = *(u8 *)skb[2000];\n"
+		     "r0 += 5;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+static __naked __noinline __attribute__((used)) void byte_into_void(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "r0 = *(u8 *)skb[0];\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __success __retval(100)
+__naked void far_load_returns_zero_to_caller(void)
+{
+	asm volatile("call byte_at_2000;\n"
+		     "r0 += 100;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("R8 !read_ok")
+__naked void far_load_zero_path_checked(void)
+{
+	asm volatile("call byte_at_2000;\n"
+		     "if r0 != 0 goto 1f;\n"
+		     "r0 = r8;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("LD_ABS is only allowed in functions that return 'int'")
+__naked void far_load_in_void_function(void)
+{
+	asm volatile("call byte_into_void;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
