@@ -435,8 +435,16 @@ static int do_step(struct venv *e, bool *path_end)
 				return verr(e, -EINVAL, "BPF_JA uses reserved fields");
 			st->insn_idx = (uint32_t)((int64_t)idx + d + 1);
 		} else if (op == BPF_CALL && cls == ISA_JMP) {
+			/* Fields no kind of call uses (a kfunc's off names its BTF's fd). */
+			if ((insn->src_reg != ISA_PSEUDO_KFUNC_CALL && insn->off) ||
+			    (insn->src_reg && insn->src_reg != ISA_PSEUDO_CALL &&
+			     insn->src_reg != ISA_PSEUDO_KFUNC_CALL) ||
+			    insn->dst_reg)
+				return verr(e, -EINVAL, "BPF_CALL uses reserved fields");
 			err = check_call(e, insn, path_end);
 		} else if (op == BPF_EXIT && cls == ISA_JMP) {
+			if (insn->imm || insn->src_reg || insn->dst_reg)
+				return verr(e, -EINVAL, "BPF_EXIT uses reserved fields");
 			err = check_exit(e, path_end);
 		} else if (insn_is_may_goto(insn)) {
 			err = check_may_goto(e, insn);

@@ -359,3 +359,20 @@ __naked void far_load_in_void_function(void)
 		     "r0 = 0;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A call or an exit with a field its kind does not use is refused where the walk meets it
+ * (call with src_reg 3; exit with dst_reg 1; encoded by hand). */
+SEC("socket") __failure __msg("BPF_CALL uses reserved fields")
+__naked void call_with_unknown_src(void)
+{
+	asm volatile("r0 = 0;\n"
+		     ".8byte 0x0000000000003085;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("BPF_EXIT uses reserved fields")
+__naked void exit_with_dst(void)
+{
+	asm volatile("r0 = 0;\n"
+		     ".8byte 0x0000000000000195;\n" ::: __clobber_all);
+}
