@@ -109,8 +109,13 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 	const struct isa_desc *d = &isa_descs[op];
 	if (d->variant != ISA_VAR_NONE) {
 		int32_t v = variant_field(insn, d->variant);
+		uint16_t first = op;
+
 		while (op != ISA_OP_INVALID && isa_descs[op].variant_value != v)
 			op = next_row[op];
+		/* Linux's log shows a call of another kind as a helper call. */
+		if (op == ISA_OP_INVALID && listing && insn->code == (ISA_JMP | 0x80))
+			op = first;
 		if (op == ISA_OP_INVALID) {
 			*why = unknown_variant(d->variant);
 			return -EINVAL;
@@ -120,7 +125,7 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 
 	uint32_t f = d->flags;
 	/* A listing shows an instruction as it is (Linux's log shows the one it rejects): a
-	 * write to r10, a register number beyond r10. */
+	 * write to r10, a register number beyond r10, a reserved field set. */
 	if (f & ISA_F_DST_W) {
 		if (insn->dst_reg > 9 && !listing) {
 			*why = insn->dst_reg == 10 ? "frame pointer r10 is read only"
@@ -132,7 +137,7 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 			*why = "invalid dst register";
 			return -EINVAL;
 		}
-	} else if (insn->dst_reg != 0) {
+	} else if (insn->dst_reg != 0 && !listing) {
 		*why = "reserved dst_reg field is not zero";
 		return -EINVAL;
 	}
@@ -146,17 +151,17 @@ static int decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct i
 			*why = "frame pointer r10 is read only";
 			return -EINVAL;
 		}
-	} else if (d->variant != ISA_VAR_SRC && insn->src_reg != 0) {
+	} else if (d->variant != ISA_VAR_SRC && insn->src_reg != 0 && !listing) {
 		*why = "reserved src_reg field is not zero";
 		return -EINVAL;
 	}
 	if (!(f & (ISA_F_OFF_MEM | ISA_F_OFF_JMP | ISA_F_OFF_ANY)) && d->variant != ISA_VAR_OFF &&
-	    insn->off != 0) {
+	    insn->off != 0 && !listing) {
 		*why = "reserved off field is not zero";
 		return -EINVAL;
 	}
 	if (!(f & (ISA_F_IMM | ISA_F_IMM_JMP | ISA_F_IMM_CALL)) && d->variant != ISA_VAR_IMM &&
-	    insn->imm != 0) {
+	    insn->imm != 0 && !listing) {
 		*why = "reserved imm field is not zero";
 		return -EINVAL;
 	}

@@ -30,9 +30,9 @@ struct isa_insn {
  * -EINVAL with a static reason in *out_why ("unknown opcode 0x8e", ...). */
 int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
 	       const char **out_why);
-/* isa_decode() for listings: a write to r10 or a register field past r10 (which validation
- * refuses) is still shown as what it is, as Linux's verifier log shows the instruction it
- * rejects. */
+/* isa_decode() for listings: a write to r10, a register field past r10, a reserved field set
+ * or a call of an unknown kind (a helper call there) is still shown as what it is, as Linux's
+ * verifier log shows the instruction it rejects. */
 int isa_decode_listing(const struct bpf_insn *insns, size_t cnt, size_t idx, struct isa_insn *out,
 		       const char **out_why);
 

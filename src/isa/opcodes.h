@@ -41,6 +41,9 @@
 #define ISA_FETCH 0x01
 #define ISA_XCHG (0xe0 | ISA_FETCH)
 #define ISA_CMPXCHG (0xf0 | ISA_FETCH)
+/* Linux's load-acquire and store-release (6.15): atomic-mode rows of any width. */
+#define ISA_LOAD_ACQ 0x100
+#define ISA_STORE_REL 0x110
 
 /* Pseudo source registers of lddw (RFC 9669 5.4) and of call. */
 #define ISA_PSEUDO_MAP_FD 1
@@ -206,7 +209,11 @@ enum isa_variant {
 	  ISA_F_SRC | ISA_F_IMM | ISA_F_LEGACY, 1, "r0 = *(u32 *)skb[%S + %i]")                 \
 	ISA_MEM_ROWS(X)                                                                         \
 	ISA_ATOMIC_ROWS(X, W, "u32", 3)                                                      \
-	ISA_ATOMIC_ROWS(X, DW, "u64", 3)
+	ISA_ATOMIC_ROWS(X, DW, "u64", 3)                                                     \
+	ISA_ACQ_REL_ROWS(X, B, "u8")                                                            \
+	ISA_ACQ_REL_ROWS(X, H, "u16")                                                           \
+	ISA_ACQ_REL_ROWS(X, W, "u32")                                                           \
+	ISA_ACQ_REL_ROWS(X, DW, "u64")
 
 #define ISA_ALU_BINOP_ROW_(X, NAME, CODE, SYM)                                                  \
 	X(ALU64_##NAME##_K, ISA_ALU64 | CODE | ISA_K, ISA_VAR_NONE, 0, ISA_ALU_K, 1, "%d " SYM " %i") \
@@ -288,6 +295,14 @@ enum isa_variant {
 	  ISA_ATOMIC_FETCH_F, CPU, "%S = xchg((" UT " *)(%D%o), %S)")                                 \
 	X(ATOMIC_##SZ##_CMPXCHG, ISA_STX | ISA_ATOMIC | ISA_##SZ, ISA_VAR_IMM, ISA_CMPXCHG,     \
 	  ISA_ATOMIC_FETCH_F, CPU, "r0 = cmpxchg((" UT " *)(%D%o), r0, %S)")
+
+/* Ordered plain accesses: a load into dst (zero-extended), a store of src's low bytes.
+ * Registers print as rN at every width, as Linux's log shows them. */
+#define ISA_ACQ_REL_ROWS(X, SZ, UT)                                                             \
+	X(LOAD_ACQ_##SZ, ISA_STX | ISA_ATOMIC | ISA_##SZ, ISA_VAR_IMM, ISA_LOAD_ACQ, ISA_LDX_F,  \
+	  4, "%d = load_acquire((" UT " *)(%S%o))")                                             \
+	X(STORE_REL_##SZ, ISA_STX | ISA_ATOMIC | ISA_##SZ, ISA_VAR_IMM, ISA_STORE_REL,          \
+	  ISA_STX_F, 4, "store_release((" UT " *)(%D%o), %S)")
 
 enum isa_op {
 #define ISA_ENUM_(ID, CODE, VAR, VAL, FLAGS, CPU, FMT) ISA_OP_##ID,

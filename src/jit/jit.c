@@ -1247,6 +1247,32 @@ static int emit_insn(struct em *e, const struct jit_prog *jp, const struct isa_i
 		ATOMIC_(DW, EF_W, true)
 #undef ATOMIC_
 
+	/* x86-64 orders plain loads and stores as acquire and release need (TSO). */
+	case ISA_OP_LOAD_ACQ_B:
+		mem(e, 0, 0x0fb6, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LOAD_ACQ_H:
+		mem(e, 0, 0x0fb7, 2, dst, src, in->off);
+		return 0;
+	case ISA_OP_LOAD_ACQ_W:
+		mem(e, 0, 0x8b, 1, dst, src, in->off);
+		return 0;
+	case ISA_OP_LOAD_ACQ_DW:
+		mem(e, EF_W, 0x8b, 1, dst, src, in->off);
+		return 0;
+	case ISA_OP_STORE_REL_B:
+		mem(e, EF_RB, 0x88, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STORE_REL_H:
+		mem(e, EF_66, 0x89, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STORE_REL_W:
+		mem(e, 0, 0x89, 1, src, dst, in->off);
+		return 0;
+	case ISA_OP_STORE_REL_DW:
+		mem(e, EF_W, 0x89, 1, src, dst, in->off);
+		return 0;
+
 	default:
 		break;
 	}

@@ -421,8 +421,7 @@ static int do_step(struct venv *e, bool *path_end)
 			err = check_ld_imm64(e, insn);
 			st->insn_idx += 2;
 		} else {
-			err = check_ld_abs(e, insn);
-			st->insn_idx++;
+			err = check_ld_abs(e, insn); /* moves on itself: it may return */
 		}
 		break;
 	case ISA_JMP:
@@ -436,8 +435,16 @@ static int do_step(struct venv *e, bool *path_end)
 				return verr(e, -EINVAL, "BPF_JA uses reserved fields");
 			st->insn_idx = (uint32_t)((int64_t)idx + d + 1);
 		} else if (op == BPF_CALL && cls == ISA_JMP) {
+			/* Fields no kind of call uses (a kfunc's off names its BTF's fd). */
+			if ((insn->src_reg != ISA_PSEUDO_KFUNC_CALL && insn->off) ||
+			    (insn->src_reg && insn->src_reg != ISA_PSEUDO_CALL &&
+			     insn->src_reg != ISA_PSEUDO_KFUNC_CALL) ||
+			    insn->dst_reg)
+				return verr(e, -EINVAL, "BPF_CALL uses reserved fields");
 			err = check_call(e, insn, path_end);
 		} else if (op == BPF_EXIT && cls == ISA_JMP) {
+			if (insn->imm || insn->src_reg || insn->dst_reg)
+				return verr(e, -EINVAL, "BPF_EXIT uses reserved fields");
 			err = check_exit(e, path_end);
 		} else if (insn_is_may_goto(insn)) {
 			err = check_may_goto(e, insn);
@@ -614,18 +621,12 @@ static int chain_depth(struct venv *e, uint32_t sub, uint32_t frames, uint32_t d
 /* Which calls can end in a throw: a throw site, a call of a function that can throw, a helper
  * that runs a callback that can throw. The engines check for an exception after these
  * calls only (clarifications §4). */
-/* Before the walk: which subprograms contain a bpf_throw call, directly or through static or
- * global calls (callbacks do not count: a throw there is refused on its own). */
-static int compute_might_throw(struct venv *e)
+/* Spreads a per-subprogram property from callees to their callers through static and global
+ * calls (callbacks do not count), until nothing changes. */
+static void spread_to_callers(struct venv *e, uint8_t *flag)
 {
 	bool changed = true;
 
-	e->sub_might_throw = calloc(e->cfg.nsubs ? e->cfg.nsubs : 1, 1);
-	if (!e->sub_might_throw)
-		return -ENOMEM;
-	for (size_t i = 0; i < e->cnt; i++)
-		if (e->cfg.flags[i] & CFG_THROW)
-			e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < e->cnt; i++) {
@@ -633,15 +634,40 @@ static int compute_might_throw(struct venv *e)
 			int callee;
 
 			if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != ISA_PSEUDO_CALL ||
-			    e->sub_might_throw[e->cfg.insn_sub[i]])
+			    flag[e->cfg.insn_sub[i]])
 				continue;
 			callee = cfg_find_subprog(&e->cfg, (uint32_t)((int64_t)i + in->imm + 1));
-			if (callee >= 0 && e->sub_might_throw[callee]) {
-				e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+			if (callee >= 0 && flag[callee]) {
+				flag[e->cfg.insn_sub[i]] = 1;
 				changed = true;
 			}
 		}
 	}
+}
+
+/* Before the walk: which subprograms contain a bpf_throw call, directly or through static or
+ * global calls (callbacks do not count: a throw there is refused on its own), and which a
+ * call of a helper that changes packet data (Linux's might_throw and changes_pkt_data: a
+ * global function's callers must know both without walking it). */
+static int compute_sub_effects(struct venv *e)
+{
+	size_t n = e->cfg.nsubs ? e->cfg.nsubs : 1;
+
+	e->sub_might_throw = calloc(n, 1);
+	e->sub_changes_pkt = calloc(n, 1);
+	if (!e->sub_might_throw || !e->sub_changes_pkt)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->cnt; i++) {
+		const struct bpf_insn *in = &e->insns[i];
+
+		if (e->cfg.flags[i] & CFG_THROW)
+			e->sub_might_throw[e->cfg.insn_sub[i]] = 1;
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0 &&
+		    helper_changes_pkt_data(in->imm))
+			e->sub_changes_pkt[e->cfg.insn_sub[i]] = 1;
+	}
+	spread_to_callers(e, e->sub_might_throw);
+	spread_to_callers(e, e->sub_changes_pkt);
 	return 0;
 }
 
@@ -824,7 +850,8 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	if (e.sanitize) {
 		e.alu_state = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_state));
 		e.alu_limit = calloc(in->cnt ? in->cnt : 1, sizeof(*e.alu_limit));
-		if (!e.alu_state || !e.alu_limit) {
+		e.tail_call_map = calloc(in->cnt ? in->cnt : 1, sizeof(*e.tail_call_map));
+		if (!e.alu_state || !e.alu_limit || !e.tail_call_map) {
 			err = -ENOMEM;
 			goto out;
 		}
@@ -848,7 +875,7 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 	if (!err && in->log_level >= 2)
 		err = vlog_live_regs(&e);
 	if (!err)
-		err = compute_might_throw(&e);
+		err = compute_sub_effects(&e);
 	if (!err) {
 		size_t pos = in->log ? in->log->len : 0;
 
@@ -886,6 +913,11 @@ int verifier_check(const struct verifier_input *in, struct verifier_result *res)
 		err = mark_throwing_calls(&e);
 	if (!err)
 		add_may_goto_stack(&e);
+	/* Linux's fixups bound an unprivileged tail call's index by its one prog array, against
+	 * speculation: a call reached with two arrays cannot be bounded. */
+	for (size_t i = 0; !err && e.tail_call_map && i < in->cnt; i++)
+		if (e.tail_call_map[i] < 0)
+			err = verr(&e, -EINVAL, "tail_call abusing map_ptr");
 out:
 	if (err && !e.failed && err != -ENOMEM)
 		verr(&e, err, "internal error %d", err);
@@ -926,9 +958,11 @@ out:
 	free(e.stack_depth);
 	free(e.alu_state);
 	free(e.alu_limit);
+	free(e.tail_call_map);
 	free(e.global_done);
 	free(e.global_called);
 	free(e.sub_might_throw);
+	free(e.sub_changes_pkt);
 	cfg_free(&e.cfg);
 	return err;
 }

@@ -355,6 +355,9 @@ static int enter_frame(struct venv *e, uint32_t sub, int32_t callsite, struct vs
 	return 0;
 }
 
+/* Runs of a callback followed without widening along a path. */
+#define CB_EXACT_RUNS 32
+
 /* The callback's first run is explored as a branch; the current path goes on after the call
  * as if the helper never called it (Linux's push_callback_call). */
 static int push_callback(struct venv *e, const struct verifier_func *fn, const struct call_meta *m,
@@ -366,6 +369,21 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 
 	if (m->callback_sub < 0)
 		return 0;
+	/* bpf_loop runs its callback at most nr_loops times: with that many runs on this path,
+	 * only the return is left. */
+	if (!strcmp(fn->name, "bpf_loop") &&
+	    caller->callback_depth >= caller->regs[BPF_REG_1].var.umax) {
+		caller->callback_depth = 0;
+		if (e->in->log_level >= 2)
+			vlog_note(e, "frame%u bpf_loop iteration limit reached\n", e->cur->curframe);
+		return 0;
+	}
+	/* Linux follows every run while the values its precision marks keep differ; exbpf,
+	 * whose values that matter are decided statically, follows the first runs exactly and
+	 * then widens each run against the previous one, as a bounded loop's rounds, so that a
+	 * counter nothing compares cannot keep the runs apart forever. */
+	if (caller->callback_depth >= CB_EXACT_RUNS)
+		widen_loop_round(e, idx, e->cur);
 	cb = push_branch(e, idx);
 	if (!cb)
 		return e->failed ? e->res->err : -ENOMEM;
@@ -373,6 +391,8 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 	if (err)
 		return err;
 	cb->cb_runs++;
+	cb->frames[cb->curframe - 1]->callback_depth++;
+	vcur(e->cur)->callback_depth = 0;
 	f = vcur(cb);
 	f->in_callback = true;
 	f->cb_ret_min = 0;
@@ -427,29 +447,6 @@ static int push_callback(struct venv *e, const struct verifier_func *fn, const s
 			reg_mark_unknown(&f->regs[r]);
 	}
 	return 0;
-}
-
-/* A callback that returned may run again, any number of times: what it may have written into
- * its callers' stacks becomes unknown, so that the next run's state covers every later one
- * (exbpf widens where Linux relies on precision marks). Spilled pointers and dynptrs stay: a
- * program cannot make either by writing bytes, and the next run starts from this state, so a
- * run that ends one returns a state without it. */
-static void widen_after_callback(struct vstate *st)
-{
-	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
-		struct vframe *f = st->frames[fi];
-
-		for (uint32_t i = 0; i < f->nslots; i++) {
-			struct vslot *s = &f->slots[i];
-
-			if ((s->type[0] == STACK_SPILL && s->spill.type != SCALAR_VALUE) ||
-			    s->type[0] == STACK_DYNPTR)
-				continue;
-			for (int b = 0; b < V_REG_SIZE; b++)
-				if (s->type[b] != STACK_INVALID)
-					s->type[b] = STACK_MISC;
-		}
-	}
 }
 
 /* ---- Global functions: their arguments from BTF. */
@@ -583,6 +580,13 @@ static bool is_int_type(const struct exbpf_btf *btf, uint32_t id)
 	return k == BTF_KIND_INT || k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
 }
 
+bool sub_returns_int(struct venv *e, uint32_t sub)
+{
+	const struct btf_type *proto = func_proto_of(e, sub);
+
+	return !proto || is_int_type(e->in->btf, proto->type);
+}
+
 static const char *func_name(const struct venv *e, uint32_t sub)
 {
 	const char *n = vsub_name(e, sub);
@@ -636,6 +640,50 @@ static int exception_exit_leaks(struct venv *e)
 	return resource_leak(e, "bpf_throw", false);
 }
 
+/* Helpers after which earlier packet pointers are stale (Linux's
+ * bpf_helper_changes_pkt_data). */
+bool helper_changes_pkt_data(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_skb_store_bytes:
+	case BPF_FUNC_l3_csum_replace:
+	case BPF_FUNC_l4_csum_replace:
+	case BPF_FUNC_skb_vlan_push:
+	case BPF_FUNC_skb_vlan_pop:
+	case BPF_FUNC_skb_change_proto:
+	case BPF_FUNC_skb_change_type:
+	case BPF_FUNC_skb_change_tail:
+	case BPF_FUNC_skb_change_head:
+	case BPF_FUNC_skb_pull_data:
+	case BPF_FUNC_skb_adjust_room:
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+	case BPF_FUNC_msg_pull_data:
+	case BPF_FUNC_msg_push_data:
+	case BPF_FUNC_msg_pop_data:
+	case BPF_FUNC_lwt_push_encap:
+	case BPF_FUNC_lwt_seg6_store_bytes:
+	case BPF_FUNC_lwt_seg6_adjust_srh:
+	case BPF_FUNC_lwt_seg6_action:
+	case BPF_FUNC_clone_redirect:
+	case BPF_FUNC_store_hdr_opt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Packet data moved: every packet pointer of every frame, spilled or not, is stale. */
+static void forget_pkt_pointers(struct venv *e)
+{
+	for_each_reg(e->cur, r, {
+		if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
+		    r->type == PTR_TO_PACKET_END)
+			reg_mark_unknown(r);
+	});
+}
+
 /* Argument i of a call of global function `sub` against its BTF signature (Linux's
  * btf_check_func_arg_match()). */
 static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type *proto, int i)
@@ -675,6 +723,10 @@ static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type 
 	    r->type != PTR_TO_MEM && r->type != PTR_TO_OBJ && r->type != PTR_TO_PACKET &&
 	    r->type != PTR_TO_PACKET_META)
 		return verr(e, -EACCES, "R%d type=%s expected=fp", regno, reg_type_str(r, t, sizeof(t)));
+	/* The callee's memory argument would outlive the packet data it points to. */
+	if ((r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META) && e->sub_changes_pkt[sub])
+		return verr(e, -EINVAL, "arg#%d is a packet pointer, but func#%u may change packet data",
+			    i, sub);
 	if (k == GARG_MEM_NONNULL && (r->flags & REG_MAYBE_NULL))
 		return verr(e, -EINVAL, "arg#%d is expected to be non-NULL", i);
 	/* The callee may read and write the memory: what the caller had there (a spilled
@@ -710,43 +762,11 @@ static int call_global(struct venv *e, uint32_t sub)
 	if (e->in->kernel_strict && e->sub_might_throw[sub] && (err = exception_exit_leaks(e)))
 		return err;
 	clobber_caller_regs(f);
+	if (e->sub_changes_pkt[sub])
+		forget_pkt_pointers(e);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
 	vlog_note(e, "Func#%u ('%s') is global and assumed valid.\n", sub, vsub_name(e, sub));
 	return 0;
-}
-
-/* Helpers after which earlier packet pointers are stale (Linux's
- * bpf_helper_changes_pkt_data). */
-static bool changes_pkt_data(int32_t id)
-{
-	switch (id) {
-	case BPF_FUNC_skb_store_bytes:
-	case BPF_FUNC_l3_csum_replace:
-	case BPF_FUNC_l4_csum_replace:
-	case BPF_FUNC_skb_vlan_push:
-	case BPF_FUNC_skb_vlan_pop:
-	case BPF_FUNC_skb_change_proto:
-	case BPF_FUNC_skb_change_type:
-	case BPF_FUNC_skb_change_tail:
-	case BPF_FUNC_skb_change_head:
-	case BPF_FUNC_skb_pull_data:
-	case BPF_FUNC_skb_adjust_room:
-	case BPF_FUNC_xdp_adjust_head:
-	case BPF_FUNC_xdp_adjust_meta:
-	case BPF_FUNC_xdp_adjust_tail:
-	case BPF_FUNC_msg_pull_data:
-	case BPF_FUNC_msg_push_data:
-	case BPF_FUNC_msg_pop_data:
-	case BPF_FUNC_lwt_push_encap:
-	case BPF_FUNC_lwt_seg6_store_bytes:
-	case BPF_FUNC_lwt_seg6_adjust_srh:
-	case BPF_FUNC_lwt_seg6_action:
-	case BPF_FUNC_clone_redirect:
-	case BPF_FUNC_store_hdr_opt:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static int check_ret_range(struct venv *e, int regno, const char *where, int64_t min, int64_t max);
@@ -1025,6 +1045,11 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		return verr(e, -EACCES, "Unsupported reg type %s for bpf_dynptr_from_mem data",
 			    reg_type_str(vreg(st, BPF_REG_1), t, sizeof(t)));
 	}
+	if (!kfunc && insn->imm == BPF_FUNC_tail_call && e->tail_call_map && m.map >= 0) {
+		int32_t *seen = &e->tail_call_map[idx];
+
+		*seen = !*seen || *seen == m.map + 1 ? m.map + 1 : -1;
+	}
 	if (!kfunc && insn->imm == BPF_FUNC_tail_call)
 		for (uint32_t fi = 0; fi <= st->curframe; fi++)
 			if ((int)st->frames[fi]->subprog == e->cfg.exception_cb)
@@ -1108,12 +1133,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		obj_btf_id = tid;
 	}
 	clobber_caller_regs(f);
-	if (!kfunc && changes_pkt_data(insn->imm))
-		for_each_reg(e->cur, r, {
-			if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
-			    r->type == PTR_TO_PACKET_END)
-				reg_mark_unknown(r);
-		});
+	if (!kfunc && helper_changes_pkt_data(insn->imm))
+		forget_pkt_pointers(e);
 	struct reg *r0 = &f->regs[BPF_REG_0];
 
 	switch (fn->proto.ret) {
@@ -1276,8 +1297,9 @@ int check_exit(struct venv *e, bool *path_end)
 		e->resumed_from = st->insn_idx;
 		st->frames[st->curframe--] = NULL;
 		vframe_free(callee);
-		widen_after_callback(st);
-		/* Back to the helper call: it may run the callback again, or return. */
+		/* Back to the helper call: it may run the callback again, or return. Its state
+		 * there is compared with the earlier runs' (Linux: calls_callback), where the
+		 * values that matter decide whether another run can still differ. */
 		st->insn_idx = helper_insn;
 		return 0;
 	}

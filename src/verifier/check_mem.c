@@ -216,8 +216,9 @@ static int stack_write(struct venv *e, int regno, const struct reg *r, int64_t o
 	}
 	if (val && reg_is_pointer(val) && size != V_REG_SIZE)
 		return verr(e, -EACCES, "invalid size of register spill");
-	/* The callee's frame dies at its exit: a pointer to it must not outlive it. */
-	if (val && val->type == PTR_TO_STACK && val->frameno > r->frameno)
+	/* The callee's frame dies at its exit: a pointer to it must not outlive it. Linux keeps
+	 * every stack pointer out of a caller's frame, whichever frame it points to. */
+	if (val && val->type == PTR_TO_STACK && r->frameno != e->cur->curframe)
 		return verr(e, -EINVAL, "cannot spill pointers to stack into stack frame of the caller");
 	if (vframe_grow(f, (uint32_t)-min_off))
 		return -ENOMEM;
@@ -670,15 +671,69 @@ int check_store(struct venv *e, const struct bpf_insn *insn)
 	return err ? err : note_mem_kind(e, base);
 }
 
+/* Memory Linux's atomic loads and stores may not touch: the context and packets, whose
+ * accesses are rewritten or bounds-checked per plain load and store (atomic_ptr_type_ok()). */
+static int atomic_target_ok(struct venv *e, const struct reg *r, int regno, const char *what)
+{
+	char t[32];
+
+	if (r->type != PTR_TO_CTX && r->type != PTR_TO_PACKET && r->type != PTR_TO_PACKET_META)
+		return 0;
+	return verr(e, -EACCES, "BPF_ATOMIC %s R%d %s is not allowed", what, regno,
+		    reg_type_str(r, t, sizeof(t)));
+}
+
+/* A load-acquire is a load aligned to its size; the pointer's type is judged as it was
+ * before the load, which may overwrite it (dst == src). */
+static int check_load_acquire(struct venv *e, const struct bpf_insn *insn)
+{
+	struct reg src, out;
+	int err;
+
+	if ((err = check_reg_init(e, insn->src_reg)))
+		return err;
+	if (insn->dst_reg == BPF_REG_10)
+		return verr(e, -EACCES, "frame pointer is read only");
+	if ((err = check_strict_alignment(e, insn->src_reg, insn->off, size_of(insn))))
+		return err;
+	src = *vreg(e->cur, insn->src_reg);
+	reg_mark_unknown(&out);
+	err = mem_access(e, insn->src_reg, insn->off, size_of(insn), false, NULL, -1, &out, false);
+	if (!err)
+		err = atomic_target_ok(e, &src, insn->src_reg, "loads from");
+	if (!err)
+		err = note_mem_kind(e, src.type);
+	if (!err)
+		*vreg(e->cur, insn->dst_reg) = out;
+	return err;
+}
+
+/* A store-release is a store aligned to its size. */
+static int check_store_release(struct venv *e, const struct bpf_insn *insn)
+{
+	int err;
+
+	if ((err = check_reg_init(e, insn->dst_reg)))
+		return err;
+	if ((err = check_strict_alignment(e, insn->dst_reg, insn->off, size_of(insn))))
+		return err;
+	if ((err = check_store(e, insn)))
+		return err;
+	return atomic_target_ok(e, vreg(e->cur, insn->dst_reg), insn->dst_reg, "stores into");
+}
+
 int check_atomic(struct venv *e, const struct bpf_insn *insn)
 {
 	int size = size_of(insn);
 	struct reg *d, old;
-	char t[32];
 	int err;
 	int32_t op = insn->imm;
 	bool fetch = op & ISA_FETCH;
 
+	if (op == ISA_LOAD_ACQ)
+		return check_load_acquire(e, insn);
+	if (op == ISA_STORE_REL)
+		return check_store_release(e, insn);
 	switch (op & ~ISA_FETCH) {
 	case BPF_ADD:
 	case BPF_OR:
@@ -700,9 +755,8 @@ int check_atomic(struct venv *e, const struct bpf_insn *insn)
 	if (reg_is_pointer(vreg(e->cur, insn->src_reg)) && !e->allow_ptr_leaks)
 		return verr(e, -EACCES, "R%d leaks addr into mem", insn->src_reg);
 	d = vreg(e->cur, insn->dst_reg);
-	if (d->type == PTR_TO_CTX || d->type == PTR_TO_PACKET || d->type == PTR_TO_PACKET_META)
-		return verr(e, -EACCES, "BPF_ATOMIC stores into R%d %s is not allowed", insn->dst_reg,
-			    reg_type_str(d, t, sizeof(t)));
+	if ((err = atomic_target_ok(e, d, insn->dst_reg, "stores into")))
+		return err;
 	/* Atomic accesses are aligned whatever the program's flags. */
 	if ((err = check_strict_alignment(e, insn->dst_reg, insn->off, size)))
 		return err;
@@ -789,6 +843,9 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn)
 	if (t != BPF_PROG_TYPE_SOCKET_FILTER && t != BPF_PROG_TYPE_SCHED_CLS &&
 	    t != BPF_PROG_TYPE_SCHED_ACT)
 		return verr(e, -EINVAL, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+	/* That hidden exit returns an integer: the function must return one. */
+	if (f->subprog && !sub_returns_int(e, f->subprog))
+		return verr(e, -EINVAL, "LD_ABS is only allowed in functions that return 'int'");
 	if (e->cur->nrefs) {
 		for (uint32_t i = 0; i < e->cur->nrefs; i++)
 			if (e->cur->refs[i].kind == REF_LOCK)
@@ -806,7 +863,19 @@ int check_ld_abs(struct venv *e, const struct bpf_insn *insn)
 		reg_mark_not_init(&f->regs[r]);
 	reg_mark_unknown(&f->regs[BPF_REG_0]);
 	f->regs[BPF_REG_0].var = scalar_zext(scalar_unknown(), (unsigned)size);
-	return 0;
+	if (e->cur->curframe == 0) {
+		e->cur->insn_idx++;
+		return 0;
+	}
+	/* A load outside the packet returns 0 from the function the instruction is in (the
+	 * engines' hidden exit, Linux's too): the load's result goes on as a branch, this
+	 * path returns. */
+	if (!push_branch(e, e->cur->insn_idx + 1))
+		return e->failed ? e->res->err : -ENOMEM;
+	reg_mark_const(&f->regs[BPF_REG_0], 0);
+	bool end = false;
+
+	return check_exit(e, &end);
 }
 
 /* ---- Memory a helper reads or writes (check_helper_mem_access). */
@@ -875,6 +944,9 @@ int check_strict_alignment(struct venv *e, int regno, int off, int size)
 		break;
 	case PTR_TO_MAP_KEY:
 		desc = "key ";
+		break;
+	case PTR_TO_CTX:
+		desc = "context ";
 		break;
 	case PTR_TO_MAP_VALUE:
 		desc = "value ";

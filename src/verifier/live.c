@@ -25,9 +25,25 @@ static int call_args(const struct venv *e, const struct bpf_insn *insn)
 	return n;
 }
 
-/* use: read before written by the instruction; def: written. */
-static void use_def(struct venv *e, const struct bpf_insn *insn, uint16_t *use, uint16_t *def)
+/* Load-acquire and store-release move data as a plain load or store of their width does:
+ * the analyses below see them as one. */
+static struct bpf_insn as_plain(const struct bpf_insn *insn)
 {
+	struct bpf_insn p = *insn;
+
+	if (BPF_CLASS(p.code) == ISA_STX && BPF_MODE(p.code) == ISA_ATOMIC &&
+	    (p.imm == ISA_LOAD_ACQ || p.imm == ISA_STORE_REL)) {
+		p.code = (uint8_t)((p.imm == ISA_LOAD_ACQ ? ISA_LDX : ISA_STX) | ISA_MEM |
+				   BPF_SIZE(p.code));
+		p.imm = 0;
+	}
+	return p;
+}
+
+/* use: read before written by the instruction; def: written. */
+static void use_def(struct venv *e, const struct bpf_insn *orig, uint16_t *use, uint16_t *def)
+{
+	const struct bpf_insn plain = as_plain(orig), *insn = &plain;
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 	bool x = BPF_SRC(insn->code) == ISA_X;
 
@@ -176,8 +192,9 @@ static bool returns_pointer(const struct venv *e, const struct bpf_insn *insn)
 	       (f.proto.ret != EXBPF_RET_INTEGER && f.proto.ret != EXBPF_RET_VOID);
 }
 
-static struct taint taint_step(const struct venv *e, const struct bpf_insn *insn, struct taint t)
+static struct taint taint_step(const struct venv *e, const struct bpf_insn *orig, struct taint t)
 {
+	const struct bpf_insn plain = as_plain(orig), *insn = &plain;
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 	bool x = BPF_SRC(insn->code) == ISA_X;
 	uint16_t d = R(insn->dst_reg), s = R(insn->src_reg);
@@ -330,7 +347,7 @@ static uint64_t out_slots(const struct venv *e, const uint64_t *set, size_t i)
 static void relevance(const struct venv *e, size_t i, const struct taint *t, uint16_t def,
 		      uint16_t rout, uint64_t sout, uint16_t *rin, uint64_t *sin, bool marks)
 {
-	const struct bpf_insn *insn = &e->insns[i];
+	const struct bpf_insn plain = as_plain(&e->insns[i]), *insn = &plain;
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 	bool x = BPF_SRC(insn->code) == ISA_X;
 	uint16_t u = R(BPF_REG_10), d = R(insn->dst_reg), s = R(insn->src_reg);
@@ -449,11 +466,13 @@ static int compute_relevance(struct venv *e, const uint16_t *def)
 	}
 	compute_taint(e, t);
 	relevance_fixpoint(e, t, def, e->prec, e->sprec, false);
-	/* Only loops that may_goto or an iterator bounds widen their rounds (check.c). */
+	/* Only loops that may_goto or an iterator bounds, and callbacks' runs, widen their rounds
+	 * (check.c, check_call.c). */
 	bool bounded = false;
 
 	for (size_t i = 0; i < n; i++)
-		bounded |= insn_is_may_goto(&e->insns[i]) || (e->cfg.flags[i] & CFG_ITER_NEXT);
+		bounded |= insn_is_may_goto(&e->insns[i]) ||
+			   (e->cfg.flags[i] & (CFG_ITER_NEXT | CFG_CALLS_CALLBACK));
 	if (bounded) {
 		e->lprec = calloc(n, sizeof(*e->lprec));
 		e->lsprec = calloc(n, sizeof(*e->lsprec));

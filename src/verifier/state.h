@@ -108,6 +108,9 @@ struct vframe {
 	bool in_rbtree_cb; /* bpf_rbtree_add's less(): the tree's lock is held, the tree is Linux's */
 	int64_t cb_ret_min, cb_ret_max;
 	int32_t cb_helper_insn; /* the helper call that runs it */
+	/* Runs of a callback this frame's helper call has pushed on the way here since the
+	 * helper last returned (Linux's callback_depth): bpf_loop stops at its count. */
+	uint32_t callback_depth;
 };
 
 enum ref_kind {

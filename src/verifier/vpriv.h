@@ -36,7 +36,7 @@ struct venv {
 	/* The same, seeded only where Linux marks scalars precise (jump operands, call
 	 * arguments, returned values; not pointer offsets, memory bases or stored values): the
 	 * constants a bounded loop's rounds keep exact (widen_loop_round()). Only for programs
-	 * with may_goto or an iterator. */
+	 * with may_goto, an iterator or a callback-calling helper. */
 	uint16_t *lprec;
 	uint64_t *lsprec;
 	struct viter_type iter_types[V_MAX_ITER_TYPES]; /* check_iter.c */
@@ -63,11 +63,17 @@ struct venv {
 	/* per subprogram: a bpf_throw call in it or in a function it calls (Linux's
 	 * might_throw, known before the walk) */
 	uint8_t *sub_might_throw;
+	/* per subprogram: a call of a helper that changes packet data in it or in a function it
+	 * calls (Linux's changes_pkt_data) */
+	uint8_t *sub_changes_pkt;
 	/* !bypass_spec_v1 (unprivileged): pointer arithmetic is sanitized; per instruction,
 	 * the masking state and limit the first path through it fixed (Linux's insn_aux_data
 	 * alu_state / alu_limit), which every later path must share. */
 	bool sanitize;
 	uint32_t *alu_state, *alu_limit;
+	/* With sanitize: per instruction, the prog array a bpf_tail_call there was given (map
+	 * index + 1; -1 when paths gave different ones: Linux's poisoned map_ptr_state). */
+	int32_t *tail_call_map;
 	bool explore_alu_limits; /* a pointer moved by an unknown register: prune on equal scalars */
 	/* The log's layout state (vlog.c). */
 	uint32_t last_line, col, before_frame;
@@ -108,6 +114,9 @@ int check_store(struct venv *e, const struct bpf_insn *insn);
 int check_atomic(struct venv *e, const struct bpf_insn *insn);
 int check_ld_imm64(struct venv *e, const struct bpf_insn *insn);
 int check_ld_abs(struct venv *e, const struct bpf_insn *insn);
+/* Whether subprogram sub's BTF prototype returns an integer (true without one). */
+bool sub_returns_int(struct venv *e, uint32_t sub);
+int check_exit(struct venv *e, bool *path_end);
 /* Whether size bytes at the pointer in regno (+off) may be read (or written: write) by a
  * helper; zero_ok: size may be 0. Marks written stack bytes as data. */
 int check_helper_mem(struct venv *e, int regno, int64_t size, bool write, bool zero_ok,
@@ -168,6 +177,7 @@ void vlog_main_signature(struct venv *e);
 /* The helper or kfunc a call names (a local call: false): Linux's helper table first, then
  * the runtime's registries. */
 bool call_func(const struct venv *e, const struct bpf_insn *insn, struct verifier_func *out);
+bool helper_changes_pkt_data(int32_t id);
 int check_exit(struct venv *e, bool *path_end);
 /* check_jmp.c */
 int check_cond_jmp(struct venv *e, const struct bpf_insn *insn);

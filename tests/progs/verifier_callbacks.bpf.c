@@ -203,3 +203,46 @@ int nested_loops(struct __sk_buff *skb)
 	bpf_loop(4, outer_cb, &n, 0);
 	return n;
 }
+
+/* A callback's runs are followed as Linux follows them: bpf_loop runs it at most nr_loops
+ * times, and what it does not change keeps its value after the call, so the caller may still
+ * index with either. */
+struct tally {
+	__u64 runs;
+	__u64 pick;
+};
+
+static int tally_cb(__u32 i, void *ctx)
+{
+	((struct tally *)ctx)->runs++;
+	return 0;
+}
+
+__u8 slots3[3] = {4, 5, 6};
+
+SEC("tc") __success __retval(6)
+int loop_count_bounds_runs(struct __sk_buff *skb)
+{
+	struct tally t = {.runs = 0, .pick = 2};
+
+	bpf_loop(2, tally_cb, &t, 0);
+	return slots3[t.runs];
+}
+
+SEC("tc") __failure __msg("invalid access to map value, value_size=3 off=3 size=1")
+int loop_count_overruns_index(struct __sk_buff *skb)
+{
+	struct tally t = {.runs = 0, .pick = 2};
+
+	bpf_loop(3, tally_cb, &t, 0);
+	return slots3[t.runs];
+}
+
+SEC("tc") __success __retval(6)
+int loop_untouched_field_kept(struct __sk_buff *skb)
+{
+	struct tally t = {.runs = 0, .pick = 2};
+
+	bpf_loop(skb->len, tally_cb, &t, 0);
+	return slots3[t.pick];
+}

@@ -229,6 +229,17 @@ __naked void ctx_atomic_add(void)
 		     "exit;\n" :: SKB(mark) : __clobber_all);
 }
 
+/* A load-acquire from the context is refused as well, judged on the pointer the load reads
+ * through even when it overwrites that register (w1 = load_acquire((u32 *)(r1 + 0)), encoded
+ * by hand: clang 19 has no mnemonic for it). */
+SEC("tc") __failure __msg("BPF_ATOMIC loads from R1 ctx is not allowed")
+__naked void ctx_load_acquire_into_base(void)
+{
+	asm volatile(".8byte 0x00000100000011c3;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
 /* One load instruction reached with the context on one path and the stack on the other: the
  * engines run context accesses rewritten into the runtime's layout, so Linux (and exbpf)
  * refuse to let an instruction serve both. */

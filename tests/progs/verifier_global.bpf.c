@@ -235,3 +235,66 @@ int untagged_pointer_may_be_null(struct __sk_buff *skb)
 
 	return global_deref_untagged(&v);
 }
+
+/* A global function that may change packet data (here through a static callee: the property
+ * goes up the call graph) takes no packet pointer as a memory argument, and its callers'
+ * packet pointers are stale after the call, as after the helper itself. */
+static __noinline int trim_to_head(struct __sk_buff *skb)
+{
+	return bpf_skb_pull_data(skb, 0);
+}
+
+__noinline int global_pulls(struct __sk_buff *skb ARG_CTX, __u32 *word)
+{
+	if (!word)
+		return 0;
+	trim_to_head(skb);
+	return 1;
+}
+
+__noinline int global_reads_word(__u32 *word)
+{
+	return word ? (int)(*word & 1) : 0;
+}
+
+SEC("?tc") __success __retval(0)
+int pkt_word_to_global_reader(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (data + 4 > end)
+		return 0;
+	return global_reads_word(data);
+}
+
+SEC("?tc") __failure __msg("arg#1 is a packet pointer, but func#1 may change packet data")
+__msg("Caller passes invalid args into func#1 ('global_pulls')")
+int pkt_word_to_global_puller(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (data + 4 > end)
+		return 0;
+	return global_pulls(skb, data);
+}
+
+SEC("?tc") __failure __msg("invalid mem access 'scalar'")
+__naked int pkt_pointer_after_global_puller(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "r7 = *(u32 *)(r6 + %[data]);\n"
+		     "r8 = *(u32 *)(r6 + %[data_end]);\n"
+		     "r0 = r7;\n"
+		     "r0 += 4;\n"
+		     "if r0 > r8 goto 1f;\n"
+		     "r1 = r6;\n"
+		     "r2 = 0;\n"
+		     "call global_pulls;\n"
+		     "r0 = *(u32 *)(r7 + 0);\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n"
+		     :: __imm_const(data, offsetof(struct __sk_buff, data)),
+		        __imm_const(data_end, offsetof(struct __sk_buff, data_end))
+		     : __clobber_all);
+}

@@ -516,6 +516,37 @@ __naked void map_value_atomic_misaligned(void)
 		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
 }
 
+/* Load-acquire and store-release (encoded by hand: clang 19 has no mnemonics for them) are
+ * loads and stores of any width, aligned to it: store_release((u16 *)(r0 + 2), r1), then
+ * r2 = load_acquire((u16 *)(r0 + 2)). */
+SEC("socket") __success __retval(0xbeef)
+__naked void map_value_release_then_acquire(void)
+{
+	asm volatile(LOOKUP(array)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = 0x1beef;\n"
+		     ".8byte 0x00000110000210cb;\n"
+		     ".8byte 0x00000100000202cb;\n"
+		     "r0 = r2;\n"
+		     "exit;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
+/* store_release((u16 *)(r0 + 1), r1) */
+SEC("socket") __failure __msg("misaligned value access off 0+0+1 size 2")
+__naked void map_value_release_misaligned(void)
+{
+	asm volatile(LOOKUP(array)
+		     "if r0 == 0 goto 1f;\n"
+		     "r1 = 1;\n"
+		     ".8byte 0x00000110000110cb;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" :: __imm_addr(array), __imm(bpf_map_lookup_elem) : __clobber_all);
+}
+
 /* A map file descriptor left in an lddw (no relocation names a map of the object) is no map:
  * `r1 = map_fd(0)` (standard input), encoded by hand as a compiler never emits it. */
 SEC("socket") __failure __msg("fd 0 is not pointing to valid bpf_map")

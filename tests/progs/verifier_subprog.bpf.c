@@ -275,3 +275,104 @@ __naked void self_recursion_bounded_by_values(void)
 		     "r0 = 0;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* A callee may write scalars through a pointer into its caller's stack, but no stack pointer
+ * at all: Linux refuses even one that points into that same caller frame. */
+__used_naked store_ptr_through(void)
+{
+	asm volatile("r2 = r1;\n"
+		     "r2 += -8;\n"
+		     "*(u64 *)(r1 + 0) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+__used_naked store_len_through(void)
+{
+	asm volatile("r2 = 16;\n"
+		     "*(u64 *)(r1 + 0) = r2;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("tc") __success __retval(16)
+__naked void callee_stores_scalar_in_caller_frame(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "call store_len_through;\n"
+		     "r0 = *(u64 *)(r10 - 16);\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("tc") __failure __msg("cannot spill pointers to stack into stack frame of the caller")
+__naked void callee_stores_caller_stack_ptr_in_caller_frame(void)
+{
+	asm volatile("r1 = r10;\n"
+		     "r1 += -16;\n"
+		     "call store_ptr_through;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* A legacy packet load outside the packet returns 0 from the function it is in, and its
+ * caller goes on with that 0 (the engines' hidden exit, as Linux's): the caller's code after
+ * a 0 is verified too, and the function must return an integer. */
+static __naked __noinline __attribute__((used)) int byte_at_2000(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "r0 = *(u8 *)skb[2000];\n"
+		     "r0 += 5;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+static __naked __noinline __attribute__((used)) void byte_into_void(void)
+{
+	asm volatile("r6 = r1;\n"
+		     "r0 = *(u8 *)skb[0];\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __success __retval(100)
+__naked void far_load_returns_zero_to_caller(void)
+{
+	asm volatile("call byte_at_2000;\n"
+		     "r0 += 100;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("R8 !read_ok")
+__naked void far_load_zero_path_checked(void)
+{
+	asm volatile("call byte_at_2000;\n"
+		     "if r0 != 0 goto 1f;\n"
+		     "r0 = r8;\n"
+		     "1:\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("LD_ABS is only allowed in functions that return 'int'")
+__naked void far_load_in_void_function(void)
+{
+	asm volatile("call byte_into_void;\n"
+		     "r0 = 0;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+/* A call or an exit with a field its kind does not use is refused where the walk meets it
+ * (call with src_reg 3; exit with dst_reg 1; encoded by hand). */
+SEC("socket") __failure __msg("BPF_CALL uses reserved fields")
+__naked void call_with_unknown_src(void)
+{
+	asm volatile("r0 = 0;\n"
+		     ".8byte 0x0000000000003085;\n"
+		     "exit;\n" ::: __clobber_all);
+}
+
+SEC("socket") __failure __msg("BPF_EXIT uses reserved fields")
+__naked void exit_with_dst(void)
+{
+	asm volatile("r0 = 0;\n"
+		     ".8byte 0x0000000000000195;\n" ::: __clobber_all);
+}

@@ -625,3 +625,54 @@ __naked void scalar_minus_ctx(void)
 		     "r0 -= r1;\n"
 		     "exit;\n" ::: __clobber_all);
 }
+
+/* One bpf_tail_call instruction reached with two different prog arrays: Linux cannot bound
+ * the index by one array's size against speculation, so an unprivileged load is refused
+ * after the walk; the same array on every path is fine. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} jumps_a SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 3);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} jumps_b SEC(".maps");
+
+SEC("socket") __success __failure_unpriv __msg_unpriv("tail_call abusing map_ptr") __retval(7)
+__naked void tail_call_two_arrays(void)
+{
+	asm volatile("r6 = *(u32 *)(r1 + %[len]);\n"
+		     "r2 = %[jumps_a] ll;\n"
+		     "if r6 > 10 goto 1f;\n"
+		     "r2 = %[jumps_b] ll;\n"
+		     "1:\n"
+		     "r3 = 1;\n"
+		     "call %[bpf_tail_call];\n"
+		     "r0 = 7;\n"
+		     "exit;\n"
+		     :: __imm_addr(jumps_a), __imm_addr(jumps_b), __imm(bpf_tail_call),
+			__imm_const(len, offsetof(struct __sk_buff, len))
+		     : __clobber_all);
+}
+
+SEC("socket") __success __success_unpriv __retval(7)
+__naked void tail_call_one_array(void)
+{
+	asm volatile("r6 = *(u32 *)(r1 + %[len]);\n"
+		     "r2 = %[jumps_a] ll;\n"
+		     "if r6 > 10 goto 1f;\n"
+		     "r2 = %[jumps_a] ll;\n"
+		     "1:\n"
+		     "r3 = 1;\n"
+		     "call %[bpf_tail_call];\n"
+		     "r0 = 7;\n"
+		     "exit;\n"
+		     :: __imm_addr(jumps_a), __imm(bpf_tail_call),
+			__imm_const(len, offsetof(struct __sk_buff, len))
+		     : __clobber_all);
+}

@@ -350,6 +350,8 @@ TEST(disasm_atomics)
 		D(0xc3, 3, 4, -4, 0xa1, "r4 = atomic_fetch_xor((u32 *)(r3 - 4), r4)"),
 		D(0xc3, 3, 4, -4, 0xe1, "r4 = xchg((u32 *)(r3 - 4), r4)"),
 		D(0xc3, 10, 5, -4, 0xf1, "r0 = cmpxchg((u32 *)(r10 - 4), r0, r5)"),
+		D(0xd3, 2, 10, -1, 0x100, "r2 = load_acquire((u8 *)(r10 - 1))"),
+		D(0xcb, 10, 1, -2, 0x110, "store_release((u16 *)(r10 - 2), r1)"),
 	};
 
 	CHECK_CASES(cases);
@@ -471,6 +473,8 @@ TEST(disasm_linux_notation)
 		D(0xc3, 10, 1, -12, 0xe1, "r1 = atomic_xchg((u32 *)(r10 -12), r1)"),
 		D(0xdb, 10, 1, -8, 0xf1, "r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)"),
 		D(0xc3, 10, 1, -12, 0xf1, "r0 = atomic_cmpxchg((u32 *)(r10 -12), r0, r1)"),
+		D(0xdb, 2, 10, -8, 0x100, "r2 = load_acquire((u64 *)(r10 -8))"),
+		D(0xc3, 10, 1, -4, 0x110, "store_release((u32 *)(r10 -4), r1)"),
 		/* jumps: "pc+N", constants as their 32 bits in hex */
 		D(0x15, 1, 0, 0, 1, "if r1 == 0x1 goto pc+0"),
 		D(0x75, 1, 0, 0, -7, "if r1 s>= 0xfffffff9 goto pc+0"),

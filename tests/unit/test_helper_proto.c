@@ -69,8 +69,10 @@ TEST(helper_proto_table_invariants)
 		if (h->proto.ret == EXBPF_RET_OTHER)
 			CHECK(h->unsupported);
 		if (h->proto.flags & EXBPF_FN_ACQUIRE) {
-			/* release_fn names a releasing helper */
-			bool found = false;
+			/* release_fn names a releasing helper, or the kfunc that frees an object
+			 * from bpf_obj_new (what bpf_kptr_xchg hands out: the runtime's table) */
+			bool found = h->proto.release_fn &&
+				     strcmp(h->proto.release_fn, "bpf_obj_drop_impl") == 0;
 
 			for (int32_t j = 1; j <= MAX_ID && h->proto.release_fn; j++) {
 				const struct verifier_helper *r = verifier_helper_proto(j);
