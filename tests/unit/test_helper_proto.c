@@ -80,8 +80,6 @@ TEST(helper_proto_table_invariants)
 				found |= r && r->name && strcmp(r->name, h->proto.release_fn) == 0 &&
 					 (r->proto.flags & EXBPF_FN_RELEASE);
 			}
-			/* or the kfunc that drops allocated objects (bpf_kptr_xchg's result) */
-			found |= h->proto.release_fn && !strcmp(h->proto.release_fn, "bpf_obj_drop_impl");
 			if (!found)
 				test_fail(__FILE__, __LINE__, "%s: bad release_fn", h->name);
 		}
