@@ -244,9 +244,8 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 			return graph_obj_lock(e, regno);
 		if (r->type != PTR_TO_MAP_VALUE || (r->flags & REG_MAYBE_NULL))
 			return expect(e, regno, lock ? "map_value, ptr_" : "map_value");
-		for (uint32_t fi = 0; lock && fi <= e->cur->curframe; fi++)
-			if (e->cur->frames[fi]->in_rbtree_cb)
-				return verr(e, -EACCES, "can't spin_{lock,unlock} in rbtree cb");
+		if (lock && in_rbtree_cb(e->cur))
+			return verr(e, -EACCES, "can't spin_{lock,unlock} in rbtree cb");
 		mp = &e->in->maps[r->aux];
 		at = lock ? mp->spin_lock_off : mp->timer_off;
 		if (!scalar_is_const(&r->var))
@@ -1086,12 +1085,9 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 				;
 			if (i == st->nrefs)
 				return verr(e, -EINVAL, "bpf_spin_unlock without taking a lock");
-			/* The lock is the one of the value the locking pointer came from (its id:
-			 * Linux's identity), not any value of the same map: two lookups may find
-			 * two elements. */
-			if (st->refs[i].lock_map != map || st->refs[i].lock_off != off ||
-			    (r->id ? st->refs[i].lock_noid || st->refs[i].id != r->id
-				   : !st->refs[i].lock_noid))
+			/* The lock of the value the locking pointer came from, not any value of the
+			 * same map. */
+			if (!lock_of_value(&st->refs[i], r) || st->refs[i].lock_off != off)
 				return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
 			st->refs[i] = st->refs[--st->nrefs];
 			graph_unlock(e);

@@ -26,16 +26,14 @@ bool graph_kfunc(const struct verifier_func *fn)
 }
 
 /* Linux's check_reg_allocation_locked(): the lock held is the one of the value r points
- * into (the same map, and the same lookup's id for a map with several values). */
+ * into. */
 static int root_locked(const struct vstate *st, const struct reg *r, bool *other)
 {
 	*other = false;
 	for (uint32_t i = 0; i < st->nrefs; i++) {
-		const struct vref *l = &st->refs[i];
-
-		if (l->kind != REF_LOCK)
+		if (st->refs[i].kind != REF_LOCK)
 			continue;
-		if (l->lock_map == r->aux && (r->id ? !l->lock_noid && l->id == r->id : l->lock_noid))
+		if (lock_of_value(&st->refs[i], r))
 			return 1;
 		*other = true;
 	}
@@ -136,9 +134,8 @@ int check_graph_node(struct venv *e, const char *fname, int regno, enum exbpf_ar
 		if (r->type != PTR_TO_OBJ || (!(r->flags & REG_NON_OWN) && !r->ref_obj_id))
 			return verr(e, -EINVAL, "%s can only take non-owning or refcounted bpf_rb_node pointer",
 				    fname);
-		for (uint32_t fi = 0; fi <= e->cur->curframe; fi++)
-			if (e->cur->frames[fi]->in_rbtree_cb)
-				return verr(e, -EINVAL, "%s not allowed in rbtree cb", short_name);
+		if (in_rbtree_cb(e->cur))
+			return verr(e, -EINVAL, "%s not allowed in rbtree cb", short_name);
 	} else {
 		if (r->type != PTR_TO_OBJ || (r->flags & REG_NON_OWN))
 			return verr(e, -EINVAL, "arg#%d expected pointer to allocated object", regno - 1);

@@ -191,6 +191,20 @@ static inline bool map_value_has_lock(const struct venv *e, const struct reg *r)
 	return r->type == PTR_TO_MAP_VALUE && r->aux < e->in->nmaps &&
 	       e->in->maps[r->aux].spin_lock_off >= 0;
 }
+/* A frame of st is bpf_rbtree_add's less() (the tree is mid-insert, its lock held). */
+static inline bool in_rbtree_cb(const struct vstate *st)
+{
+	for (uint32_t fi = 0; fi <= st->curframe; fi++)
+		if (st->frames[fi]->in_rbtree_cb)
+			return true;
+	return false;
+}
+/* Lock l is the one of the value r points into: the same map, and the same lookup's id
+ * (Linux's identity: two lookups may find two elements), or none for either. */
+static inline bool lock_of_value(const struct vref *l, const struct reg *r)
+{
+	return l->lock_map == r->aux && (r->id ? !l->lock_noid && l->id == r->id : l->lock_noid);
+}
 /* Forgets every pointer holding reference ref_obj_id (after its release). */
 void release_ref_regs(struct venv *e, uint32_t ref_obj_id);
 int release_ref(struct venv *e, uint32_t ref_obj_id);
