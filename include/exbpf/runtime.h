@@ -113,6 +113,13 @@ enum exbpf_arg_kind {
 	/* An object the program owns (EXBPF_ARG_PTR_TO_OBJ) or NULL; with EXBPF_FN_RELEASE, given
 	 * away (bpf_kptr_xchg's second argument: it must be of the kptr's type). */
 	EXBPF_ARG_PTR_TO_OBJ_OR_NULL,
+	/* A new dynptr over the packet of the context in argument 0 (bpf_dynptr_from_skb,
+	 * _from_skb_meta, _from_xdp): its slices are packet memory, which a call that may move
+	 * the packet ends. Only the program types whose context is an __sk_buff (skb_meta: tc)
+	 * or an xdp_md may make one; read-only where the program may not write the packet. */
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB,
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB_META,
+	EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_XDP,
 };
 
 enum exbpf_ret_kind {

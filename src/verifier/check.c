@@ -235,10 +235,11 @@ miss:
 		}
 		pp = &n->next;
 	}
-	/* Checkpoint sparingly, as Linux does: states cost memory and time, and a loop would
-	 * leave one per iteration. */
+	/* Checkpoint sparingly, as Linux does (at least 2 jumps and 8 instructions since the
+	 * last): states cost memory and time, and a loop would leave one per iteration. */
 	if (!(e->cfg.flags[idx] & CFG_FORCE_CHECKPOINT) &&
-	    e->processed - e->last_checkpoint < (loop_head ? 64u : 8u))
+	    (e->processed - e->last_checkpoint < (loop_head ? 64u : 8u) ||
+	     e->jmps - e->last_checkpoint_jmps < 2))
 		return 0;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -255,6 +256,7 @@ miss:
 	n->next = e->explored[idx];
 	e->explored[idx] = n;
 	e->last_checkpoint = e->processed;
+	e->last_checkpoint_jmps = e->jmps;
 	e->total_states++;
 	{
 		uint32_t k = 0;
@@ -427,6 +429,8 @@ static int do_step(struct venv *e, bool *path_end)
 	case ISA_JMP:
 	case ISA_JMP32: {
 		uint8_t op = BPF_OP(insn->code);
+
+		e->jmps++;
 
 		if (op == BPF_JA) {
 			int32_t d = cls == ISA_JMP32 ? insn->imm : insn->off;

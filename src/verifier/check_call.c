@@ -204,13 +204,23 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_CONST_SIZE_K: {
 		int mem = m->mem_regno;
 
+		/* Linux checks a given buffer against the size's bounds first (read, then
+		 * write), then asks for a constant. */
+		if (mem >= 0 && !reg_is_const(vreg(e->cur, mem), 0)) {
+			err = r->type == SCALAR_VALUE ? check_size_arg(e, regno, true, m, false) : 0;
+			if (!err && r->type == SCALAR_VALUE)
+				err = check_helper_mem(e, mem, (int64_t)r->var.umax, true, true, true);
+			if (err) {
+				log_printf(e->in->log, "arg#%d arg#%d memory, len pair leads to invalid memory access\n",
+					   i - 1, i);
+				return err;
+			}
+		}
+		m->mem_regno = -1;
 		if (r->type != SCALAR_VALUE || !scalar_is_const(&r->var))
 			return verr(e, -EINVAL, "R%d must be a known constant", regno);
 		m->alloc_size = (int64_t)r->var.var_off.value;
-		m->mem_regno = -1;
-		if (mem < 0 || reg_is_const(vreg(e->cur, mem), 0))
-			return 0;
-		return check_helper_mem(e, mem, m->alloc_size, true, true, true);
+		return 0;
 	}
 	case EXBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
 		if (r->type != SCALAR_VALUE || !scalar_is_const(&r->var))
@@ -218,6 +228,12 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 		m->alloc_size = (int64_t)r->var.var_off.value;
 		return 0;
 	case EXBPF_ARG_PTR_TO_CTX:
+		if (r->type != PTR_TO_CTX && m->kfunc) {
+			char t[32];
+
+			return verr(e, -EINVAL, "arg#%d expected pointer to ctx, but got %s", i,
+				    reg_type_str(r, t, sizeof(t)));
+		}
 		if (r->type != PTR_TO_CTX)
 			return expect(e, regno, "ctx");
 		return check_ptr_unmodified(e, regno, r);
@@ -298,6 +314,9 @@ static int check_arg(struct venv *e, const struct verifier_func *fn, int i, stru
 	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF:
 	case EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF:
 	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE:
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB:
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB_META:
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_XDP:
 		err = check_dynptr_arg(e, regno, k, m->kfunc, &m->dynptr);
 		if (!err && k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF)
 			m->release_id = m->dynptr.ref_obj_id;
@@ -680,6 +699,13 @@ static void forget_pkt_pointers(struct venv *e)
 		if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
 		    r->type == PTR_TO_PACKET_END)
 			reg_mark_unknown(r);
+		/* Slices of packet dynptrs end too (Linux: as unknown scalars for root). */
+		else if (r->type == PTR_TO_MEM && (r->flags & REG_PKT_SLICE)) {
+			if (e->allow_ptr_leaks)
+				reg_mark_unknown(r);
+			else
+				reg_mark_not_init(r);
+		}
 	});
 }
 
@@ -723,7 +749,9 @@ static int check_global_arg(struct venv *e, uint32_t sub, const struct btf_type 
 	    r->type != PTR_TO_PACKET_META)
 		return verr(e, -EACCES, "R%d type=%s expected=fp", regno, reg_type_str(r, t, sizeof(t)));
 	/* The callee's memory argument would outlive the packet data it points to. */
-	if ((r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META) && e->sub_changes_pkt[sub])
+	if ((r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
+	     (r->type == PTR_TO_MEM && (r->flags & REG_PKT_SLICE))) &&
+	    e->sub_changes_pkt[sub])
 		return verr(e, -EINVAL, "arg#%d is a packet pointer, but func#%u may change packet data",
 			    i, sub);
 	if (k == GARG_MEM_NONNULL && (r->flags & REG_MAYBE_NULL))
@@ -838,9 +866,10 @@ static int kfunc_sections(struct venv *e, const char *name)
 }
 
 /* Linux registers its kfuncs per program type: the common set (RCU, preemption and irq
- * sections, the dynptr kfuncs but the skb/xdp constructors, numeric iterators) for every type,
- * the generic set (bpf_throw, bpf_obj_new, ...) for tc, xdp,
- * cgroup_skb, syscall and tracing programs only; socket filters, tc actions and raw tracepoints
+ * sections, the dynptr kfuncs, numeric iterators) for every type, the packet dynptr
+ * constructors for the types check_dynptr_ctor() names, the generic set (bpf_throw,
+ * bpf_obj_new, ...) for tc, xdp, cgroup_skb, syscall and tracing programs only; socket
+ * filters, tc actions and raw tracepoints
  * get "calling kernel function NAME is not allowed". exbpf's default mode lets every type call
  * every kfunc of its registry; strict mode keeps Linux's split. */
 static bool kfunc_allowed(uint32_t prog_type, const char *name)
@@ -852,6 +881,8 @@ static bool kfunc_allowed(uint32_t prog_type, const char *name)
 	    "bpf_dynptr_is_null",  "bpf_dynptr_is_rdonly", "bpf_dynptr_size",
 	    "bpf_dynptr_clone",    "bpf_dynptr_copy",     "bpf_dynptr_memset",
 	    "bpf_iter_num_new",    "bpf_iter_num_next",   "bpf_iter_num_destroy",
+	    /* Their own program types: check_dynptr_ctor(). */
+	    "bpf_dynptr_from_skb", "bpf_dynptr_from_skb_meta", "bpf_dynptr_from_xdp",
 	};
 	uint32_t generic = VPT_SCHED_CLS | VPT_XDP | VPT_CGROUP_SKB | VPT_SYSCALL | VPT_TRACING |
 			   VPT_EXBPF;
@@ -967,6 +998,8 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			return verr(e, -EINVAL, "invalid kernel function call not eliminated in verifier pass");
 		if (e->in->kernel_strict && !kfunc_allowed(e->in->prog_type, fnv.name))
 			return verr(e, -EACCES, "calling kernel function %s is not allowed", fnv.name);
+		if ((err = check_dynptr_ctor(e, fn)))
+			return err;
 	} else {
 		const struct verifier_helper *h = verifier_helper_proto(insn->imm);
 		uint32_t bit = verifier_prog_type_bit(e->in->prog_type);
@@ -1036,6 +1069,12 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 			return err;
 	if (!kfunc && (err = check_map_func(e, insn->imm, m.map)))
 		return err;
+	/* A writable slice: Linux asks the program type for packet writes whatever the dynptr;
+	 * exbpf's default mode only for a packet dynptr (its run gives no writable slice of a
+	 * read-only dynptr anyway). */
+	if (kfunc && fn->proto.ret == EXBPF_RET_DYNPTR_MEM_OR_NULL &&
+	    (e->in->kernel_strict || dynptr_is_pkt(m.dynptr.kind)) && !may_write_packet(e->in->prog_type))
+		return verr(e, -EINVAL, "the prog does not allow writes to packet data");
 	/* Linux lets a local dynptr cover a map value only (checked after the arguments). */
 	if (fn->proto.args[3] == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL &&
 	    vreg(st, BPF_REG_1)->type != PTR_TO_MAP_VALUE) {
@@ -1129,7 +1168,13 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		obj_btf_id = tid;
 	}
 	clobber_caller_regs(f);
-	if (!kfunc && helper_changes_pkt_data(insn->imm))
+	/* A write through an skb dynptr may move the packet as bpf_skb_store_bytes does; one
+	 * into the skb's metadata leaves the packet where it is (Linux after 6.18; 6.18, and so
+	 * strict mode, ends packet pointers after either). */
+	if (!kfunc && (helper_changes_pkt_data(insn->imm) ||
+		       (insn->imm == BPF_FUNC_dynptr_write &&
+			(m.dynptr.kind == DYNPTR_SKB ||
+			 (m.dynptr.kind == DYNPTR_SKB_META && e->in->kernel_strict)))))
 		forget_pkt_pointers(e);
 	struct reg *r0 = &f->regs[BPF_REG_0];
 
@@ -1202,6 +1247,10 @@ int check_call(struct venv *e, const struct bpf_insn *insn, bool *path_end)
 		r0->id = vnew_id(e);
 		r0->dynptr_id = m.dynptr.id;
 		r0->ref_obj_id = m.dynptr.ref_obj_id;
+		/* Packet memory: a global function's dynptr may be a packet one, whatever the
+		 * caller's. */
+		if (dynptr_is_pkt(m.dynptr.kind) || m.dynptr.global_arg)
+			r0->flags |= REG_PKT_SLICE;
 		break;
 	case EXBPF_RET_OTHER:
 		return verr(e, -EOPNOTSUPP, "exbpf: %s returns a pointer the verifier does not model", fn->name);

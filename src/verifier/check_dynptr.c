@@ -74,11 +74,56 @@ int dynptr_helper_write(struct venv *e, struct vframe *f, int64_t min_off, int64
 	return 0;
 }
 
-static const char *kind_name(enum exbpf_arg_kind k)
+const char *dynptr_kind_name(uint32_t kind)
 {
-	return k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF
-		       ? "ringbuf"
-		       : "local";
+	static const char *const names[] = {
+	    [DYNPTR_LOCAL] = "local", [DYNPTR_RINGBUF] = "ringbuf", [DYNPTR_SKB] = "skb",
+	    [DYNPTR_XDP] = "xdp",     [DYNPTR_SKB_META] = "skb_meta",
+	};
+
+	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "?";
+}
+
+bool dynptr_is_pkt(uint32_t kind)
+{
+	return kind == DYNPTR_SKB || kind == DYNPTR_XDP || kind == DYNPTR_SKB_META;
+}
+
+/* The dynptr kind an UNINIT argument kind makes (0: not a constructor's), and the program
+ * types whose context it can be made over (Linux registers the skb, skb_meta and xdp
+ * constructors for these only). */
+static uint32_t made_kind(enum exbpf_arg_kind k, uint32_t *prog_types)
+{
+	*prog_types = ~0u;
+	switch (k) {
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL:
+		return DYNPTR_LOCAL;
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF:
+		return DYNPTR_RINGBUF;
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB:
+		*prog_types = VPT_SOCKET_FILTER | VPT_SCHED_CLS | VPT_SCHED_ACT | VPT_CGROUP_SKB;
+		return DYNPTR_SKB;
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_SKB_META:
+		*prog_types = VPT_SCHED_CLS | VPT_SCHED_ACT;
+		return DYNPTR_SKB_META;
+	case EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_XDP:
+		*prog_types = VPT_XDP;
+		return DYNPTR_XDP;
+	default:
+		return 0;
+	}
+}
+
+int check_dynptr_ctor(struct venv *e, const struct verifier_func *fn)
+{
+	for (int i = 0; i < 5; i++) {
+		uint32_t types;
+
+		if (made_kind(fn->proto.args[i], &types) &&
+		    !(verifier_prog_type_bit(e->in->prog_type) & types))
+			return verr(e, -EACCES, "calling kernel function %s is not allowed", fn->name);
+	}
+	return 0;
 }
 
 /* A ring-buffer dynptr released: it and every clone (same reference), in every frame. */
@@ -113,6 +158,7 @@ static int const_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, st
 	m->id = r->id;
 	m->ref_obj_id = r->ref_obj_id;
 	m->kind = (uint8_t)r->aux;
+	m->global_arg = true;
 	return 0;
 }
 
@@ -137,8 +183,9 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 	first = stack_obj_slot(e, r, "dynptr", DYNPTR_SLOTS, why, sizeof(why));
 	if (first == -EINVAL)
 		vlog_note(e, "%s\n", why);
-	if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_LOCAL || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ||
-	    k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE) {
+	uint32_t types, made = made_kind(k, &types);
+
+	if (made || k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE) {
 		struct reg d = {.type = NOT_INIT};
 
 		if (first == -EINVAL)
@@ -153,9 +200,7 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 			return verr(e, -EFAULT, "verifier bug: dynptr slots not allocated");
 		if ((err = dynptr_overwrite(e, f, first)) || (err = dynptr_overwrite(e, f, first - 1)))
 			return err;
-		d.aux = k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_RINGBUF ? DYNPTR_RINGBUF
-			: k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE   ? m->kind
-								       : DYNPTR_LOCAL;
+		d.aux = made ? made : m->kind;
 		d.id = vnew_id(e);
 		/* A clone shares its original's reference: releasing either ends both. */
 		if (k == EXBPF_ARG_PTR_TO_UNINIT_DYNPTR_CLONE)
@@ -177,7 +222,8 @@ int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfun
 	    !is_dynptr(&f->slots[first]) || !is_dynptr(&f->slots[first - 1]))
 		return verr(e, -EINVAL, "Expected an initialized dynptr as arg #%d", regno - 1);
 	if (k == EXBPF_ARG_PTR_TO_DYNPTR_RINGBUF && f->slots[first].spill.aux != DYNPTR_RINGBUF)
-		return verr(e, -EINVAL, "Expected a dynptr of type %s as arg #%d", kind_name(k), regno - 1);
+		return verr(e, -EINVAL, "Expected a dynptr of type %s as arg #%d",
+			    dynptr_kind_name(DYNPTR_RINGBUF), regno - 1);
 	m->id = f->slots[first].spill.id;
 	m->ref_obj_id = f->slots[first].spill.ref_obj_id;
 	m->kind = (uint8_t)f->slots[first].spill.aux;

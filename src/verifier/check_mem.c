@@ -89,7 +89,7 @@ static int packet_access(struct venv *e, int regno, const struct reg *r, int64_t
 	return 0;
 }
 
-static bool may_write_packet(uint32_t prog_type)
+bool may_write_packet(uint32_t prog_type)
 {
 	return prog_type == BPF_PROG_TYPE_SCHED_CLS || prog_type == BPF_PROG_TYPE_SCHED_ACT ||
 	       prog_type == BPF_PROG_TYPE_XDP;

@@ -48,12 +48,17 @@ enum reg_flag {
 	/* PTR_TO_OBJ: an object a lock-held collection owns (Linux's non_own_ref), valid until
 	 * the program unlocks. */
 	REG_NON_OWN = 1u << 5,
+	/* PTR_TO_MEM: a slice of a packet dynptr, ended by whatever ends packet pointers. */
+	REG_PKT_SLICE = 1u << 6,
 };
 
 /* A dynptr's kind (the aux of its slots' spill). */
 enum dynptr_kind {
 	DYNPTR_LOCAL = 1,
 	DYNPTR_RINGBUF,
+	DYNPTR_SKB,
+	DYNPTR_XDP,
+	DYNPTR_SKB_META,
 };
 
 struct reg {

@@ -93,7 +93,7 @@ static bool slot_text(struct venv *e, const struct vslot *s, uint32_t frameno, c
 
 		if (!(s->spill.flags & REG_DYNPTR_FIRST))
 			return false;
-		n = snprintf(b, size, "dynptr_%s(id=%u", s->spill.aux == DYNPTR_RINGBUF ? "ringbuf" : "local",
+		n = snprintf(b, size, "dynptr_%s(id=%u", dynptr_kind_name(s->spill.aux),
 			     s->spill.id);
 		if (s->spill.ref_obj_id && n > 0 && (size_t)n < size)
 			n += snprintf(b + n, size - (size_t)n, ",ref_id=%u", s->spill.ref_obj_id);

@@ -50,6 +50,9 @@ struct venv {
 	uint32_t id_gen;
 	uint64_t processed;
 	uint64_t last_checkpoint;
+	/* Jump-class instructions walked (calls and exits too), and their count at the last
+	 * checkpoint (Linux's jmps_processed / prev_jmps_processed). */
+	uint64_t jmps, last_checkpoint_jmps;
 	uint32_t nstates, peak_states, total_states, max_states_per_insn;
 	uint32_t *stack_depth;	  /* per subprogram: deepest byte below fp used */
 	uint8_t *global_done;	  /* per subprogram: a global function verified */
@@ -141,12 +144,23 @@ int stack_write_unknown(struct venv *e, int regno, int64_t off, int size);
 struct dynptr_meta {
 	uint32_t id, ref_obj_id; /* the dynptr argument's (0: none) */
 	uint8_t kind;		 /* its enum dynptr_kind */
+	bool global_arg;	 /* a global function's argument: of any kind at run time */
 };
 /* A dynptr argument of kind k in regno (of a kfunc: Linux words some errors differently):
  * checked, made (UNINIT kinds; a clone of the dynptr m names) or released (DYNPTR_RINGBUF,
  * with every clone); m gets its identity. */
 int check_dynptr_arg(struct venv *e, int regno, enum exbpf_arg_kind k, bool kfunc,
 		     struct dynptr_meta *m);
+/* A kfunc that makes a packet dynptr, called from a program type it cannot serve: Linux's
+ * "calling kernel function NAME is not allowed", in every mode. */
+int check_dynptr_ctor(struct venv *e, const struct verifier_func *fn);
+/* Whether programs of this type may write their packet (Linux's may_access_direct_pkt_data
+ * for a write). */
+bool may_write_packet(uint32_t prog_type);
+/* Linux's name of an enum dynptr_kind ("local", "skb", ...). */
+const char *dynptr_kind_name(uint32_t kind);
+/* Whether a dynptr of this kind covers packet data (its slices are packet memory). */
+bool dynptr_is_pkt(uint32_t kind);
 /* A store reaches stack slot `slot` of f: a local dynptr there ends, a referenced one may not
  * be overwritten. */
 int dynptr_overwrite(struct venv *e, struct vframe *f, int64_t slot);

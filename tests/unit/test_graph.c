@@ -314,30 +314,6 @@ TEST(graph_map_set_errors)
 
 /* ---- the kfuncs, from BPF programs ---- */
 
-static uint64_t run_prog(struct test_loaded *l, const char *name, bool *thrown, char *log,
-			 size_t log_size, int *err)
-{
-	struct exbpf_program *p = exbpf_instance__find_program(l->inst, name);
-	uint8_t pkt[64] = {0};
-	EXBPF_OPTS(exbpf_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt), .log_buf = log,
-		   .log_size = log_size);
-
-	*err = p ? exbpf_program__run(p, &o) : -ENOENT;
-	*thrown = o.exception.thrown;
-	return o.retval;
-}
-
-#define RUN(l, name, want)                                                                         \
-	do {                                                                                       \
-		char log_[512] = "";                                                               \
-		bool thrown_;                                                                      \
-		int err_;                                                                          \
-		uint64_t r_ = run_prog((l), (name), &thrown_, log_, sizeof(log_), &err_);          \
-		if (err_ || r_ != (uint64_t)(want))                                                \
-			test_fail(__FILE__, __LINE__, "%s: err %d retval %lld (want %lld): %s",    \
-				  (name), err_, (long long)r_, (long long)(want), log_);           \
-	} while (0)
-
 TEST(graph_progs_checked)
 {
 	struct test_loaded l;
@@ -378,21 +354,6 @@ TEST(graph_progs_checked)
 out:
 	test_unload(&l);
 }
-
-/* A run that must fail with err and a reason containing msg. */
-static void run_fails(struct test_loaded *l, const char *name, int err, const char *msg, int line)
-{
-	char log[512] = "";
-	bool thrown;
-	int e;
-
-	run_prog(l, name, &thrown, log, sizeof(log), &e);
-	if (e != err || !strstr(log, msg))
-		test_fail(__FILE__, line, "%s: err %d (want %d), log \"%s\" (want \"%s\")", name, e,
-			  err, log, msg);
-}
-
-#define FAILS(l, name, err, msg) run_fails((l), (name), (err), (msg), __LINE__)
 
 TEST(graph_progs_hostile)
 {

@@ -1,5 +1,6 @@
 #include "test_progs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,4 +33,43 @@ void test_unload(struct test_loaded *l)
 	exbpf_env__free(l->env);
 	exbpf_object__close(l->obj);
 	memset(l, 0, sizeof(*l));
+}
+
+uint64_t test_run_prog(struct test_loaded *l, const char *name, bool *thrown, char *log,
+		       size_t log_size, int *err)
+{
+	struct exbpf_program *p = exbpf_instance__find_program(l->inst, name);
+	uint8_t pkt[64] = {0};
+	EXBPF_OPTS(exbpf_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt), .log_buf = log,
+		   .log_size = log_size);
+
+	*err = p ? exbpf_program__run(p, &o) : -ENOENT;
+	*thrown = o.exception.thrown;
+	return o.retval;
+}
+
+void test_run_is(struct test_loaded *l, const char *name, uint64_t want, const char *file,
+		 int line)
+{
+	char log[512] = "";
+	bool thrown;
+	int err;
+	uint64_t r = test_run_prog(l, name, &thrown, log, sizeof(log), &err);
+
+	if (err || r != want)
+		test_fail(file, line, "%s: err %d retval %lld (want %lld): %s", name, err,
+			  (long long)r, (long long)want, log);
+}
+
+void test_run_fails(struct test_loaded *l, const char *name, int err, const char *msg,
+		    const char *file, int line)
+{
+	char log[512] = "";
+	bool thrown;
+	int e;
+
+	test_run_prog(l, name, &thrown, log, sizeof(log), &e);
+	if (e != err || !strstr(log, msg))
+		test_fail(file, line, "%s: err %d (want %d), log \"%s\" (want \"%s\")", name, e,
+			  err, log, msg);
 }

@@ -4,6 +4,8 @@
 #define EXBPF_TEST_PROGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <exbpf/exbpf.h>
 
@@ -19,5 +21,17 @@ struct test_loaded {
 bool test_load_at(struct test_loaded *l, const char *name, struct exbpf_env *env, int line);
 #define TEST_LOAD(l, name, env) test_load_at((l), (name), (env), __LINE__)
 void test_unload(struct test_loaded *l);
+
+/* Runs program `name` on 64 zero bytes of packet: its return value, *err the run's result,
+ * *thrown whether it threw, the run's log in log. */
+uint64_t test_run_prog(struct test_loaded *l, const char *name, bool *thrown, char *log,
+		       size_t log_size, int *err);
+/* A run that must succeed with `want`; one that must fail with err and a log containing msg. */
+void test_run_is(struct test_loaded *l, const char *name, uint64_t want, const char *file,
+		 int line);
+void test_run_fails(struct test_loaded *l, const char *name, int err, const char *msg,
+		    const char *file, int line);
+#define RUN(l, name, want) test_run_is((l), (name), (uint64_t)(want), __FILE__, __LINE__)
+#define FAILS(l, name, err, msg) test_run_fails((l), (name), (err), (msg), __FILE__, __LINE__)
 
 #endif
