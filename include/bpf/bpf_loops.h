@@ -1,8 +1,8 @@
 /* Loops the verifier bounds by something other than the values in them, for BPF programs:
  * may_goto (can_loop, cond_break, cond_break_label: the names of Linux's selftests header
- * bpf_experimental.h) and the open-coded numeric iterator (bpf_iter_num_new/next/destroy and
+ * bpf_experimental.h), the open-coded numeric iterator (bpf_iter_num_new/next/destroy and
  * libbpf's bpf_for, bpf_repeat and bpf_for_each(num, ...), which libbpf >= 1.2 has in
- * bpf_helpers.h and Debian's libbpf 1.1 lacks). Programs written for Linux build unchanged
+ * bpf_helpers.h and Debian's libbpf 1.1 lacks) and the bits iterator. Programs written for Linux build unchanged
  * against exbpf and the other way round. Include after <bpf/bpf_helpers.h>. This is exbpf's own
  * implementation. */
 #ifndef EXBPF_BPF_LOOPS_H
@@ -77,6 +77,21 @@ struct bpf_iter_num {
 extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
+
+/* ---- The bits iterator: the index of each set bit of nr_words 64-bit words at ptr, lowest
+ * first, copied when the iterator starts (at most 511 words: -E2BIG; NULL or no words:
+ * -EINVAL; memory that cannot be read: -EFAULT, and the iterator yields nothing).
+ * 16 bytes on the stack; `bpf_for_each(bits, bit, ptr, nr_words)`. */
+#if !defined(__VMLINUX_H__) && !defined(EXBPF_HAVE_BPF_ITER_BITS)
+struct bpf_iter_bits {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+#endif
+
+extern int bpf_iter_bits_new(struct bpf_iter_bits *it, const __u64 *unsafe_ptr__ign,
+			     __u32 nr_words) __weak __ksym;
+extern int *bpf_iter_bits_next(struct bpf_iter_bits *it) __weak __ksym;
+extern void bpf_iter_bits_destroy(struct bpf_iter_bits *it) __weak __ksym;
 
 /* bpf_for_each(type, cur, args...): cur points at each value the iterator of that type
  * yields, the iterator destroyed when the loop is left (the cleanup attribute). The

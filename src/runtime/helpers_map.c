@@ -142,6 +142,16 @@ bool rt_hold_full(struct exbpf_run *run)
 	return false;
 }
 
+bool rt_holds(struct exbpf_run *run, const void *ptr, enum rt_held_kind kind)
+{
+	struct rt_run *rr = rt_run_of(run);
+
+	for (size_t i = 0; i < rr->nheld; i++)
+		if (rr->held[i].ptr == ptr && rr->held[i].kind == kind)
+			return true;
+	return false;
+}
+
 bool rt_unhold_slow(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind,
 		    const char *what)
 {

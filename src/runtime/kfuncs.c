@@ -212,5 +212,7 @@ int rt_register_kfuncs(struct exbpf_env *env)
 
 	if (!err)
 		err = register_table(env, rt_dynptr_kfuncs, rt_dynptr_nkfuncs);
+	if (!err)
+		err = register_table(env, rt_iter_bits_kfuncs, rt_iter_bits_nkfuncs);
 	return err ? err : register_table(env, rt_graph_kfuncs, rt_graph_nkfuncs);
 }

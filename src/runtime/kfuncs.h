@@ -26,6 +26,10 @@ struct rt_obj {
 /* The dynptr kfuncs (helpers_dynptr.c). */
 extern const struct rt_kfunc rt_dynptr_kfuncs[];
 extern const size_t rt_dynptr_nkfuncs;
+/* The bits iterator (kfuncs_iter_bits.c), and how a throw frees the copy it holds. */
+extern const struct rt_kfunc rt_iter_bits_kfuncs[];
+extern const size_t rt_iter_bits_nkfuncs;
+void rt_iter_bits_free(void *words);
 /* The list and rbtree kfuncs (kfuncs_graph.c). */
 extern const struct rt_kfunc rt_graph_kfuncs[];
 extern const size_t rt_graph_nkfuncs;

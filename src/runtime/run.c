@@ -89,6 +89,8 @@ void rt_release_held(struct rt_run *rr)
 			rt_obj_free(h->ptr);
 		else if (h->kind == RT_HELD_SPIN_LOCK)
 			map_spin_unlock(h->ptr);
+		else if (h->kind == RT_HELD_ITER_BITS)
+			rt_iter_bits_free(h->ptr);
 	}
 }
 

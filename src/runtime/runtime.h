@@ -89,6 +89,7 @@ enum rt_held_kind {
 	 * unlocks; releasing it is a no-op. */
 	RT_HELD_BORROW_LIST,
 	RT_HELD_BORROW_RB,
+	RT_HELD_ITER_BITS, /* a bits iterator's copy of its words */
 };
 
 struct rt_held {
@@ -196,6 +197,9 @@ static inline bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind k
 	rr->held[rr->nheld++] = (struct rt_held){ptr, (uint8_t)kind};
 	return true;
 }
+
+/* Whether the run holds ptr as a resource of this kind. */
+bool rt_holds(struct exbpf_run *run, const void *ptr, enum rt_held_kind kind);
 
 /* Forgets a resource given back (false in a checked run when it was never held: the run
  * failed). */

@@ -881,6 +881,7 @@ static bool kfunc_allowed(uint32_t prog_type, const char *name)
 	    "bpf_dynptr_is_null",  "bpf_dynptr_is_rdonly", "bpf_dynptr_size",
 	    "bpf_dynptr_clone",    "bpf_dynptr_copy",     "bpf_dynptr_memset",
 	    "bpf_iter_num_new",    "bpf_iter_num_next",   "bpf_iter_num_destroy",
+	    "bpf_iter_bits_new",   "bpf_iter_bits_next",  "bpf_iter_bits_destroy",
 	    /* Their own program types: check_dynptr_ctor(). */
 	    "bpf_dynptr_from_skb", "bpf_dynptr_from_skb_meta", "bpf_dynptr_from_xdp",
 	};

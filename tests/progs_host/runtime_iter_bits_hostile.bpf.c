@@ -1,0 +1,64 @@
+/* Unverified programs that forge a bits iterator's state (tests/unit/test_iter_bits.c loads
+ * them unverified): next() and destroy() touch only a copy the run holds, new() reads only
+ * the run's memory. exbpf's struct bpf_iter_bits: the words (a pointer, or the word itself
+ * up to 64 bits), the number of bits, the last bit returned. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_loops.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct fake {
+	__u64 words;
+	int nr_bits, bit;
+};
+
+/* Words that are not a copy the run made. */
+SEC("tc")
+int forge_words(struct __sk_buff *skb)
+{
+	__u64 w[2] = {1, 1};
+	struct fake it = {.words = (__u64)(long)&w[0], .nr_bits = 128, .bit = -1};
+
+	return bpf_iter_bits_next((void *)&it) != 0;
+}
+
+/* ... nor given back by destroy(). */
+SEC("tc")
+int forge_destroy(struct __sk_buff *skb)
+{
+	__u64 w[2] = {1, 1};
+	struct fake it = {.words = (__u64)(long)&w[0], .nr_bits = 128, .bit = -1};
+
+	bpf_iter_bits_destroy((void *)&it);
+	return 0;
+}
+
+/* A real copy of two words with a forged bit count: it yields the copy's bits only. */
+SEC("tc")
+int forge_nr_bits(struct __sk_buff *skb)
+{
+	__u64 w[2] = {0x3, 0x1};
+	struct bpf_iter_bits it;
+	int n = 0;
+
+	bpf_iter_bits_new(&it, &w[0], 2);
+	((struct fake *)&it)->nr_bits = 1 << 20;
+	while (bpf_iter_bits_next(&it) && n < 1000)
+		n++;
+	((struct fake *)&it)->nr_bits = 128;
+	bpf_iter_bits_destroy(&it);
+	return n;
+}
+
+/* Host memory that is not the run's (the interpreter's stack above the program's). */
+SEC("tc")
+int outside_run(struct __sk_buff *skb)
+{
+	struct bpf_iter_bits it;
+	__u64 w = 1;
+	int err = bpf_iter_bits_new(&it, (void *)((long)&w + 8192), 1);
+
+	bpf_iter_bits_destroy(&it);
+	return err;
+}
