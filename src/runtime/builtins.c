@@ -11,6 +11,8 @@
 /* Helpers that never stop a verified program's run (the JIT calls them plainly). */
 #define NS EXBPF_FN_NEVER_STOPS
 #define P(RET, F, ...) {.ret = EXBPF_RET_##RET, .flags = (F), .args = {__VA_ARGS__}}
+/* Linux's probe reads: dst, its size, an address the verifier does not type. */
+#define PROBE P(INTEGER, NS, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))
 
 struct builtin {
 	uint32_t id;
@@ -27,6 +29,12 @@ static const struct builtin helpers[] = {
 	{BPF_FUNC_map_delete_elem, "bpf_map_delete_elem", rt_map_delete_elem,
 	 P(INTEGER, NS, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))},
 	{BPF_FUNC_ktime_get_ns, "bpf_ktime_get_ns", rt_ktime_get_ns, P(INTEGER, NS)},
+	{BPF_FUNC_probe_read, "bpf_probe_read", rt_probe_read, PROBE},
+	{BPF_FUNC_probe_read_str, "bpf_probe_read_str", rt_probe_read_str, PROBE},
+	{BPF_FUNC_probe_read_user, "bpf_probe_read_user", rt_probe_read, PROBE},
+	{BPF_FUNC_probe_read_kernel, "bpf_probe_read_kernel", rt_probe_read, PROBE},
+	{BPF_FUNC_probe_read_user_str, "bpf_probe_read_user_str", rt_probe_read_str, PROBE},
+	{BPF_FUNC_probe_read_kernel_str, "bpf_probe_read_kernel_str", rt_probe_read_str, PROBE},
 	{BPF_FUNC_trace_printk, "bpf_trace_printk", rt_trace_printk,
 	 P(INTEGER, NS, A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING))},
 	{BPF_FUNC_get_prandom_u32, "bpf_get_prandom_u32", rt_get_prandom_u32, P(INTEGER, NS)},

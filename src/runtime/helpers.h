@@ -12,6 +12,14 @@
 bool rt_arg_mem(struct exbpf_run *run, uint64_t addr, uint64_t size, bool write,
 		const char *what);
 
+/* Reads of memory the verifier does not type (probe_read.c): the host's memory without
+ * faulting in a verified run, the run's own in an unverified one. 0 or -EFAULT; the string
+ * form stops after a NUL or at size - 1 bytes (then NUL-terminated) and returns the bytes
+ * written, the NUL included. */
+int rt_read_nofault(struct exbpf_run *run, void *dst, uint64_t addr, size_t size);
+int rt_read_str_nofault(struct exbpf_run *run, char *dst, uint64_t addr, size_t size);
+RT_HELPER(rt_probe_read);
+RT_HELPER(rt_probe_read_str);
 RT_HELPER(rt_map_lookup_elem);
 RT_HELPER(rt_map_update_elem);
 RT_HELPER(rt_map_delete_elem);

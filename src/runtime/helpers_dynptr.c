@@ -394,6 +394,39 @@ H(rt_dynptr_memset)
 	return 0;
 }
 
+/* bpf_probe_read_{kernel,user}{,_str}_dynptr(p, offset, size, unsafe): a probe read into
+ * the dynptr (rt_read_nofault); the string forms return the bytes written, the NUL included. */
+static uint64_t probe_into(struct exbpf_run *run, uint64_t ptr, uint32_t off, uint32_t size,
+			   uint64_t unsafe, bool str)
+{
+	struct rt_dynptr *p = dynptr_arg(run, ptr, false);
+	uint8_t *at;
+	int err;
+
+	if (!p)
+		return 0;
+	if ((err = check_off_len(p, off, size)))
+		return (uint64_t)(int64_t)err;
+	if (!p->data || rdonly(p))
+		return (uint64_t)-EINVAL;
+	if ((err = bytes(run, p, off, size, true, &at)))
+		return err == 1 ? 0 : (uint64_t)(int64_t)err;
+	err = str ? rt_read_str_nofault(run, (char *)at, unsafe, size) : rt_read_nofault(run, at, unsafe, size);
+	return (uint64_t)(int64_t)err;
+}
+
+H(rt_probe_read_dynptr)
+{
+	(void)r5;
+	return probe_into(run, r1, (uint32_t)r2, (uint32_t)r3, r4, false);
+}
+
+H(rt_probe_read_str_dynptr)
+{
+	(void)r5;
+	return probe_into(run, r1, (uint32_t)r2, (uint32_t)r3, r4, true);
+}
+
 /* bpf_dynptr_from_skb / _from_skb_meta / _from_xdp over the run's context: the packet's (or
  * metadata's) length now is the dynptr's size. Read-only where the program type may not
  * write its packet, as Linux makes it. */
@@ -450,6 +483,7 @@ H(rt_dynptr_from_xdp)
 #define A(k) EXBPF_ARG_##k
 #define NS EXBPF_FN_NEVER_STOPS
 #define P(RET, ...) {.ret = EXBPF_RET_##RET, .flags = NS, .args = {__VA_ARGS__}}
+#define PROBE P(INTEGER, A(PTR_TO_DYNPTR), A(SCALAR), A(SCALAR), A(ANYTHING))
 
 const struct rt_kfunc rt_dynptr_kfuncs[] = {
 	{"bpf_dynptr_size", rt_dynptr_size, P(INTEGER, A(PTR_TO_DYNPTR))},
@@ -466,6 +500,10 @@ const struct rt_kfunc rt_dynptr_kfuncs[] = {
 	 P(INTEGER, A(PTR_TO_DYNPTR), A(SCALAR), A(PTR_TO_DYNPTR), A(SCALAR), A(SCALAR))},
 	{"bpf_dynptr_memset", rt_dynptr_memset,
 	 P(INTEGER, A(PTR_TO_DYNPTR), A(SCALAR), A(SCALAR), A(SCALAR))},
+	{"bpf_probe_read_kernel_dynptr", rt_probe_read_dynptr, PROBE},
+	{"bpf_probe_read_user_dynptr", rt_probe_read_dynptr, PROBE},
+	{"bpf_probe_read_kernel_str_dynptr", rt_probe_read_str_dynptr, PROBE},
+	{"bpf_probe_read_user_str_dynptr", rt_probe_read_str_dynptr, PROBE},
 	{"bpf_dynptr_from_skb", rt_dynptr_from_skb,
 	 P(INTEGER, A(PTR_TO_CTX), A(SCALAR), A(PTR_TO_UNINIT_DYNPTR_SKB))},
 	{"bpf_dynptr_from_skb_meta", rt_dynptr_from_skb_meta,

@@ -1,15 +1,11 @@
 /* The bits iterator (Linux's bpf_iter_bits_*): the set bits of nr_words 64-bit words, lowest
  * first. new() copies the words, as Linux does, from memory the verifier does not type (an
- * `__ign` argument): a verified run reads the host's memory without faulting (a bad address
- * is -EFAULT, as Linux's probe read of kernel memory), a checked run only its own memory. Up
- * to 64 bits live in the iterator itself; more in a copy the run holds, so that a throw
- * frees it. */
+ * `__ign` argument), as the probe reads do (rt_read_nofault). Up to 64 bits live in the
+ * iterator itself; more in a copy the run holds, so that a throw frees it. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "runtime/helpers.h"
 #include "runtime/kfuncs.h"
@@ -41,20 +37,6 @@ static struct bits_copy *copy_of(const uint64_t *words)
 	return (struct bits_copy *)((char *)words - offsetof(struct bits_copy, words));
 }
 
-/* size bytes at addr, or -EFAULT. */
-static int read_nofault(struct exbpf_run *run, void *dst, uint64_t addr, size_t size)
-{
-	struct iovec local = {dst, size}, remote = {(void *)(uintptr_t)addr, size};
-
-	if (run->checked) {
-		if (!exbpf_run__access_ok(run, addr, size, false))
-			return -EFAULT;
-		memcpy(dst, (const void *)(uintptr_t)addr, size);
-		return 0;
-	}
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -EFAULT;
-}
-
 static struct rt_iter_bits *iter_arg(struct exbpf_run *run, uint64_t r1, const char *what)
 {
 	return rt_arg_mem(run, r1, sizeof(struct rt_iter_bits), true, what)
@@ -80,7 +62,7 @@ H(rt_iter_bits_new)
 	if (nr_words > BITS_MAX_WORDS)
 		return (uint64_t)-E2BIG;
 	if (nr_words == 1) {
-		if ((err = read_nofault(run, &it->word, r2, sizeof(uint64_t))))
+		if ((err = rt_read_nofault(run, &it->word, r2, sizeof(uint64_t))))
 			return (uint64_t)(int64_t)err;
 		it->nr_bits = 64;
 		return 0;
@@ -89,7 +71,7 @@ H(rt_iter_bits_new)
 	if (!c)
 		return (uint64_t)-ENOMEM;
 	c->nr_words = nr_words;
-	if ((err = read_nofault(run, c->words, r2, nr_words * sizeof(uint64_t)))) {
+	if ((err = rt_read_nofault(run, c->words, r2, nr_words * sizeof(uint64_t)))) {
 		free(c);
 		return (uint64_t)(int64_t)err;
 	}

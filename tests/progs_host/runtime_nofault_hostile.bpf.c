@@ -1,6 +1,6 @@
-/* Unverified programs that forge a bits iterator's state (tests/unit/test_iter_bits.c loads
- * them unverified): next() and destroy() touch only a copy the run holds, new() reads only
- * the run's memory. exbpf's struct bpf_iter_bits: the words (a pointer, or the word itself
+/* Unverified programs (tests/unit/test_nofault.c loads them unverified) that forge a bits
+ * iterator's state or probe-read host memory: next() and destroy() touch only a copy the run
+ * holds, new() and the probe reads read only the run's memory. exbpf's struct bpf_iter_bits: the words (a pointer, or the word itself
  * up to 64 bits), the number of bits, the last bit returned. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -61,4 +61,24 @@ int outside_run(struct __sk_buff *skb)
 
 	bpf_iter_bits_destroy(&it);
 	return err;
+}
+
+/* A probe read of host memory that is not the run's: -EFAULT, zeroes. */
+SEC("tc")
+int probe_outside_run(struct __sk_buff *skb)
+{
+	__u64 w = 1, dst = ~0ull;
+	int err = bpf_probe_read_kernel(&dst, sizeof(dst), (void *)((long)&w + 8192));
+
+	return dst ? 1 : err;
+}
+
+/* ... and of the run's own stack, which works. */
+SEC("tc")
+int probe_own_stack(struct __sk_buff *skb)
+{
+	__u64 w = 42, dst = 0;
+
+	bpf_probe_read_kernel(&dst, sizeof(dst), &w);
+	return dst;
 }
