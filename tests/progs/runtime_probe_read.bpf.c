@@ -5,14 +5,10 @@
  * with `exbpf test --engine kernel`. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_dynptr.h>
 #include <bpf/exbpf_test.h>
 
 char LICENSE[] SEC("license") = "GPL";
-
-extern int bpf_probe_read_kernel_dynptr(const struct bpf_dynptr *dptr, __u32 off, __u32 size,
-					const void *unsafe_ptr__ign) __ksym;
-extern int bpf_probe_read_kernel_str_dynptr(const struct bpf_dynptr *dptr, __u32 off,
-					    __u32 size, const void *unsafe_ptr__ign) __ksym;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

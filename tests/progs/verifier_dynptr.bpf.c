@@ -6,6 +6,7 @@
  * Every verdict and message checked against Linux (`exbpf test --engine kernel`). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_dynptr.h>
 #include <bpf/bpf_exceptions.h>
 #include <bpf/exbpf_test.h>
 
@@ -436,17 +437,6 @@ int map_value_as_dynptr(struct __sk_buff *skb)
 	bpf_ringbuf_submit_dynptr((struct bpf_dynptr *)v, 0);
 	return 0;
 }
-
-/* The dynptr kfuncs. */
-extern __u32 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym;
-extern int bpf_dynptr_adjust(const struct bpf_dynptr *p, __u32 start, __u32 end) __ksym;
-extern bool bpf_dynptr_is_null(const struct bpf_dynptr *p) __ksym;
-extern bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p) __ksym;
-extern void *bpf_dynptr_slice(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt,
-			      __u32 buffer__szk) __ksym;
-extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt,
-				   __u32 buffer__szk) __ksym;
-extern int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit) __ksym;
 
 SEC("tc") __success __retval(32)
 int size_local(struct __sk_buff *skb)

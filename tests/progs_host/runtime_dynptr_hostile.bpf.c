@@ -5,13 +5,9 @@
  * read-only at bit 31, then the offset. No verifier would accept them. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_dynptr.h>
 
 char LICENSE[] SEC("license") = "GPL";
-
-extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr__uninit) __ksym;
-extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt,
-				   __u32 buffer__szk) __ksym;
-extern int bpf_dynptr_memset(struct bpf_dynptr *p, __u32 offset, __u32 size, __u8 val) __ksym;
 
 struct fake {
 	__u64 data;
