@@ -53,6 +53,9 @@ RT_HELPER(rt_trace_printk);
 RT_HELPER(rt_skb_load_bytes);
 RT_HELPER(rt_skb_store_bytes);
 RT_HELPER(rt_csum_diff);
+RT_HELPER(rt_csum_update);
+RT_HELPER(rt_strtol);
+RT_HELPER(rt_strtoul);
 RT_HELPER(rt_poisoned);
 
 /* The helper id libbpf writes into instructions CO-RE could not relocate (0xbad2310). */

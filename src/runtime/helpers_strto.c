@@ -1,0 +1,104 @@
+/* bpf_strtol / bpf_strtoul: Linux's parse of at most buf_len bytes (kernel/bpf/helpers.c):
+ * leading white space, a '-' (strtol; strtoul refuses it), the base from flags (0, 8, 10 or 16;
+ * 0 guesses from a "0x" or "0" prefix, 16 skips a "0x"), then digits up to the first that
+ * does not belong, at most 63 bytes after the sign. The result is the number of bytes used;
+ * -EINVAL with no digit or bad flags, -ERANGE past 64 bits (or the sign's range); *res is 0
+ * on any error. */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "runtime/helpers.h"
+
+#define H(name) RT_HELPER(name)
+#define STRTOX_BASE_MASK 0x1fu /* Linux's BPF_STRTOX_BASE_MASK */
+#define STRTOX_MAX 63	       /* the digits Linux copies into its 64-byte buffer */
+
+static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+static int digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99;
+}
+
+/* Bytes used (> 0) with *val and *neg, or a negative errno. */
+static int parse(const char *buf, uint64_t len, uint64_t flags, uint64_t *val, bool *neg)
+{
+	unsigned base = (unsigned)(flags & STRTOX_BASE_MASK);
+	uint64_t at = 0, end, v = 0;
+	bool overflow = false;
+	char s[STRTOX_MAX + 1];
+	size_t n, i = 0, start;
+
+	if (!len || (base != 0 && base != 8 && base != 10 && base != 16) || (flags & ~(uint64_t)STRTOX_BASE_MASK))
+		return -EINVAL;
+	while (at < len && is_space(buf[at]))
+		at++;
+	*neg = at < len && buf[at] == '-';
+	at += *neg;
+	if (at == len)
+		return -EINVAL;
+	n = len - at < STRTOX_MAX ? (size_t)(len - at) : STRTOX_MAX;
+	memcpy(s, buf + at, n);
+	s[n] = 0;
+	if (base == 0)
+		base = s[0] != '0' ? 10 : (s[1] | 0x20) == 'x' && digit(s[2]) < 16 ? 16 : 8;
+	if (base == 16 && s[0] == '0' && (s[1] | 0x20) == 'x')
+		i = 2;
+	for (start = i; i < n && digit(s[i]) < (int)base; i++) {
+		uint64_t next = v * base + (uint64_t)digit(s[i]);
+
+		if (v > (UINT64_MAX - (uint64_t)digit(s[i])) / base)
+			overflow = true;
+		v = next;
+	}
+	if (overflow)
+		return -ERANGE;
+	if (i == start)
+		return -EINVAL;
+	end = at + i;
+	*val = v;
+	return (int)end;
+}
+
+H(rt_strtol)
+{
+	int64_t *res = (int64_t *)(uintptr_t)r4;
+	uint64_t v;
+	bool neg;
+	int used;
+
+	(void)r5;
+	if (!rt_arg_mem(run, r1, r2, false, "strtol buffer") || !rt_arg_mem(run, r4, 8, true, "strtol result"))
+		return 0;
+	*res = 0;
+	used = parse((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
+	if (used < 0)
+		return (uint64_t)(int64_t)used;
+	if (neg ? (int64_t)-v > 0 : (int64_t)v < 0)
+		return (uint64_t)-ERANGE;
+	*res = neg ? (int64_t)-v : (int64_t)v;
+	return (uint64_t)used;
+}
+
+H(rt_strtoul)
+{
+	uint64_t *res = (uint64_t *)(uintptr_t)r4, v;
+	bool neg;
+	int used;
+
+	(void)r5;
+	if (!rt_arg_mem(run, r1, r2, false, "strtoul buffer") || !rt_arg_mem(run, r4, 8, true, "strtoul result"))
+		return 0;
+	*res = 0;
+	used = parse((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
+	if (used < 0)
+		return (uint64_t)(int64_t)used;
+	if (neg)
+		return (uint64_t)-EINVAL;
+	*res = v;
+	return (uint64_t)used;
+}
