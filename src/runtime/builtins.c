@@ -48,6 +48,7 @@ static const struct builtin helpers[] = {
 	 P(INTEGER, NS)},
 	{BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes", rt_skb_load_bytes,
 	 P(INTEGER, NS, A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))},
+	{BPF_FUNC_get_netns_cookie, "bpf_get_netns_cookie", rt_get_netns_cookie, P(INTEGER, NS, A(PTR_TO_CTX))},
 	{BPF_FUNC_csum_update, "bpf_csum_update", rt_csum_update, P(INTEGER, NS, A(PTR_TO_CTX), A(ANYTHING))},
 	{BPF_FUNC_strtol, "bpf_strtol", rt_strtol,
 	 P(INTEGER, NS, A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(PTR_TO_LONG))},

@@ -54,6 +54,7 @@ RT_HELPER(rt_skb_load_bytes);
 RT_HELPER(rt_skb_store_bytes);
 RT_HELPER(rt_csum_diff);
 RT_HELPER(rt_csum_update);
+RT_HELPER(rt_get_netns_cookie);
 RT_HELPER(rt_strtol);
 RT_HELPER(rt_strtoul);
 RT_HELPER(rt_poisoned);

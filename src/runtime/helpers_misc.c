@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +54,32 @@ H(rt_get_current_pid_tgid)
 {
 	UNUSED5;
 	return ((uint64_t)(uint32_t)getpid() << 32) | (uint32_t)gettid();
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* The cookie Linux gives the calling thread's network namespace (what its programs get for a
+ * packet of that namespace), asked once per thread through a socket; 0 where the kernel has no
+ * such cookie (before 5.14). */
+H(rt_get_netns_cookie)
+{
+	static _Thread_local uint64_t cookie;
+	static _Thread_local bool asked;
+
+	UNUSED5;
+	if (!asked) {
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		socklen_t len = sizeof(cookie);
+
+		if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) || len != sizeof(cookie))
+			cookie = 0;
+		if (fd >= 0)
+			close(fd);
+		asked = true;
+	}
+	return cookie;
 }
 
 /* A string argument of %s, copied from program memory byte by byte (each byte checked). */

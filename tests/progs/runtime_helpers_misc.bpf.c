@@ -1,7 +1,8 @@
 /* bpf_strtol / bpf_strtoul (Linux's parse: white space, a sign, the base from flags or from a
  * "0x" / "0" prefix, digits to the first that does not belong; the bytes used, or -EINVAL /
- * -ERANGE with the result 0) and bpf_csum_update (exbpf's skbs, like Linux's test runs, carry
- * no device checksum: -ENOTSUPP). Each checked against Linux with `exbpf test --engine kernel`. */
+ * -ERANGE with the result 0), bpf_csum_update (exbpf's skbs, like Linux's test runs, carry
+ * no device checksum: -ENOTSUPP) and bpf_get_netns_cookie. Each checked against Linux with
+ * `exbpf test --engine kernel`. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/exbpf_test.h>
@@ -96,3 +97,12 @@ int only_sign(struct __sk_buff *skb) { return L("  -", 10); }
 
 SEC("tc") __success __retval(-524)
 int csum_update_none(struct __sk_buff *skb) { return bpf_csum_update(skb, 5); }
+
+/* The network namespace's cookie: the one Linux gives a packet of the caller's namespace. */
+SEC("tc") __success __retval(1)
+int netns_cookie_nonzero(struct __sk_buff *skb)
+{
+	__u64 c = bpf_get_netns_cookie(skb);
+
+	return c != 0 && c == bpf_get_netns_cookie(skb);
+}
