@@ -19,7 +19,9 @@
 /* Linux's test_run leaves this much room before the packet (XDP_PACKET_HEADROOM; skbs get
  * NET_SKB_PAD + NET_IP_ALIGN, which is smaller) and accepts at most a page of it. */
 #define PKT_HEADROOM 256
-#define PKT_MAX (4096 - PKT_HEADROOM - 320)
+#define PKT_FRAME 4096	 /* test_run's xdp frame: a page */
+#define PKT_TAILROOM 320 /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64 */
+#define PKT_MAX (PKT_FRAME - PKT_HEADROOM - PKT_TAILROOM)
 #define RAW_TP_ARGS 12 /* MAX_BPF_FUNC_ARGS */
 
 struct rt_skb {
@@ -140,7 +142,10 @@ static int alloc_packet(const struct prog_type *pt, const struct run_input *in,
 			   pt->name, pt->min_data, pt->max_data, in->data_size);
 		return -EINVAL;
 	}
-	rc->pkt_size = PKT_HEADROOM + in->data_size;
+	/* A whole frame at least: bpf_xdp_adjust_tail may grow the packet up to its tailroom. */
+	rc->pkt_size = PKT_HEADROOM + in->data_size + PKT_TAILROOM;
+	if (rc->pkt_size < PKT_FRAME)
+		rc->pkt_size = PKT_FRAME;
 	rc->pkt = calloc(1, rc->pkt_size);
 	if (!rc->pkt)
 		return -ENOMEM;
@@ -280,6 +285,25 @@ static int build_xdp(const struct prog_type *pt, const struct run_input *in, str
 	x->data_end = (uintptr_t)rc->data_end;
 	x->data_meta = (uintptr_t)rc->data_meta;
 	rc->args[0] = (uintptr_t)x;
+	return 0;
+}
+
+int prog_type_move_packet(const struct prog_type *pt, struct run_ctx *rc, uint8_t *data,
+			  uint8_t *data_end, uint8_t *data_meta)
+{
+	uint8_t *start = rc->pkt + XDP_FRAME_SIZE, *hard_end = rc->pkt + PKT_FRAME - PKT_TAILROOM;
+
+	if (pt->type != BPF_PROG_TYPE_XDP || !rc->pkt || data_meta < start || data_meta > data || data + ETH_HLEN > data_end ||
+	    data_end > hard_end)
+		return -EINVAL;
+	rc->data = data;
+	rc->data_end = data_end;
+	rc->data_meta = data_meta;
+	struct rt_xdp *x = rc->ctx;
+
+	x->data = (uintptr_t)data;
+	x->data_end = (uintptr_t)data_end;
+	x->data_meta = (uintptr_t)data_meta;
 	return 0;
 }
 

@@ -89,6 +89,15 @@ const struct ctx_field *ctx_field_find(const struct prog_type *pt, uint32_t off,
 int ctx_access(const struct prog_type *pt, struct run_ctx *rc, uint32_t off, uint32_t size,
 	       bool write, uint64_t *val, const char **why);
 
+#define XDP_FRAME_SIZE 40 /* sizeof(struct xdp_frame), which an xdp packet's headroom keeps */
+
+/* xdp: the packet now lies at [data, data_end), metadata before it from data_meta, all inside
+ * the run's frame, which keeps Linux's xdp_frame headroom and skb_shared_info tailroom, and
+ * the packet an Ethernet header's length (else -EINVAL, nothing changed). The context's
+ * pointers follow. */
+int prog_type_move_packet(const struct prog_type *pt, struct run_ctx *rc, uint8_t *data,
+			  uint8_t *data_end, uint8_t *data_meta);
+
 void run_ctx_free(struct run_ctx *rc);
 
 #endif

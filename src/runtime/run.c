@@ -94,6 +94,27 @@ void rt_release_held(struct rt_run *rr)
 	}
 }
 
+int rt_move_packet(struct exbpf_run *run, uint8_t *data, uint8_t *data_end, uint8_t *data_meta)
+{
+	struct rt_run *rr = rt_run_of(run);
+	struct run_ctx *rc = rr->rc;
+	uintptr_t old = (uintptr_t)rc->data_meta;
+	size_t old_size = (size_t)(rc->data_end - rc->data_meta);
+	int err = prog_type_move_packet(rr->prog->pt, rc, data, data_end, data_meta);
+
+	/* The checked interpreter's packet region (build_regions) follows. */
+	if (!err && run->checked) {
+		struct vm_region *r = (struct vm_region *)run->exec->regions;
+
+		for (size_t i = 0; i < run->exec->nregions; i++)
+			if (r[i].start == old && r[i].size == old_size && !r[i].access) {
+				r[i].start = (uintptr_t)data_meta;
+				r[i].size = (size_t)(data_end - data_meta);
+			}
+	}
+	return err;
+}
+
 /* A run that failed, or an unverified one that returned still holding something, must not
  * leave a lock taken or a sample reserved for the next run to trip over: release, and in the
  * second case fail (a verified program always releases before it exits). */
@@ -249,6 +270,7 @@ static uint64_t now_ns(void)
 static void copy_out(const struct prog_type *pt, const struct run_ctx *rc,
 		     struct exbpf_run_opts *o)
 {
+	const uint8_t *start;
 	size_t n;
 
 	if (o->ctx_out && rc->ctx) {
@@ -261,10 +283,12 @@ static void copy_out(const struct prog_type *pt, const struct run_ctx *rc,
 
 	if (!o->data_out || !rc->data)
 		return;
-	n = (size_t)(rc->data_end - rc->data);
+	/* Linux gives an xdp program's metadata back in front of the packet. */
+	start = pt->type == BPF_PROG_TYPE_XDP ? rc->data_meta : rc->data;
+	n = (size_t)(rc->data_end - start);
 	if (n > o->data_size_out)
 		n = o->data_size_out;
-	memcpy(o->data_out, rc->data, n);
+	memcpy(o->data_out, start, n);
 	o->data_size_out = n;
 }
 

@@ -198,6 +198,10 @@ static inline bool rt_hold(struct exbpf_run *run, void *ptr, enum rt_held_kind k
 	return true;
 }
 
+/* xdp helpers that move the packet (bpf_xdp_adjust_head/_meta/_tail): see
+ * prog_type_move_packet(); an unverified run's packet region follows. */
+int rt_move_packet(struct exbpf_run *run, uint8_t *data, uint8_t *data_end, uint8_t *data_meta);
+
 /* Whether the run holds ptr as a resource of this kind. */
 bool rt_holds(struct exbpf_run *run, const void *ptr, enum rt_held_kind kind);
 
