@@ -64,41 +64,37 @@ static int parse(const char *buf, uint64_t len, uint64_t flags, uint64_t *val, b
 	return (int)end;
 }
 
-H(rt_strtol)
+/* The result's range: a long's, or an unsigned long's (no sign at all). */
+static uint64_t strtox(struct exbpf_run *run, uint64_t buf, uint64_t len, uint64_t flags,
+		       uint64_t res_addr, bool is_signed)
 {
-	int64_t *res = (int64_t *)(uintptr_t)r4;
-	uint64_t v;
+	uint64_t *res = (uint64_t *)(uintptr_t)res_addr, v;
 	bool neg;
 	int used;
 
-	(void)r5;
-	if (!rt_arg_mem(run, r1, r2, false, "strtol buffer") || !rt_arg_mem(run, r4, 8, true, "strtol result"))
+	if (!rt_arg_mem(run, buf, len, false, "strtol buffer") ||
+	    !rt_arg_mem(run, res_addr, 8, true, "strtol result"))
 		return 0;
 	*res = 0;
-	used = parse((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
+	used = parse((const char *)(uintptr_t)buf, len, flags, &v, &neg);
 	if (used < 0)
 		return (uint64_t)(int64_t)used;
-	if (neg ? (int64_t)-v > 0 : (int64_t)v < 0)
+	if (!is_signed && neg)
+		return (uint64_t)-EINVAL;
+	if (is_signed && (neg ? (int64_t)-v > 0 : (int64_t)v < 0))
 		return (uint64_t)-ERANGE;
-	*res = neg ? (int64_t)-v : (int64_t)v;
+	*res = neg ? -v : v;
 	return (uint64_t)used;
+}
+
+H(rt_strtol)
+{
+	(void)r5;
+	return strtox(run, r1, r2, r3, r4, true);
 }
 
 H(rt_strtoul)
 {
-	uint64_t *res = (uint64_t *)(uintptr_t)r4, v;
-	bool neg;
-	int used;
-
 	(void)r5;
-	if (!rt_arg_mem(run, r1, r2, false, "strtoul buffer") || !rt_arg_mem(run, r4, 8, true, "strtoul result"))
-		return 0;
-	*res = 0;
-	used = parse((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
-	if (used < 0)
-		return (uint64_t)(int64_t)used;
-	if (neg)
-		return (uint64_t)-EINVAL;
-	*res = v;
-	return (uint64_t)used;
+	return strtox(run, r1, r2, r3, r4, false);
 }
