@@ -14,7 +14,11 @@
 #define STRTOX_BASE_MASK 0x1fu /* Linux's BPF_STRTOX_BASE_MASK */
 #define STRTOX_MAX 63	       /* the digits Linux copies into its 64-byte buffer */
 
-static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+/* The kernel's isspace(): its Latin-1 table counts the no-break space (0xa0) too. */
+static bool is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || (unsigned char)c == 0xa0;
+}
 
 static int digit(char c)
 {

@@ -44,6 +44,13 @@ int lone_0x(struct __sk_buff *skb) { return UL("0xg", 0); }
 SEC("tc") __success __retval(-22)
 int no_digit(struct __sk_buff *skb) { return UL(" +5", 10); }
 
+/* The kernel's white space: its Latin-1 no-break space too, but not 0x85. */
+SEC("tc") __success __retval(3005)
+int kernel_space(struct __sk_buff *skb) { return UL("\v\xa0" "5", 10); }
+
+SEC("tc") __success __retval(-22)
+int not_space(struct __sk_buff *skb) { return UL("\x85" "5", 10); }
+
 SEC("tc") __success __retval(-22)
 int bad_base(struct __sk_buff *skb) { return UL("5", 7); }
 
