@@ -268,6 +268,130 @@ static uint16_t csum_fold16(uint32_t sum)
 	return (uint16_t)(sum >> 16);
 }
 
+static uint32_t csum_add(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+
+	return r + (r < b);
+}
+
+/* Linux's csum_fold(): the one's complement of the folded sum. */
+static uint16_t csum_fold(uint32_t sum)
+{
+	return (uint16_t)~csum_fold16(sum);
+}
+
+static uint16_t csum16_add(uint16_t a, uint16_t b)
+{
+	uint16_t r = (uint16_t)(a + b);
+
+	return (uint16_t)(r + (r < b));
+}
+
+/* The 16-bit checksum field at offset of the run's skb: NULL after -EFAULT in *err (an odd or
+ * too large offset, or one past the packet, as Linux's bpf_try_make_writable()). */
+static uint8_t *csum_field(struct exbpf_run *run, uint64_t skb, uint64_t off, int *err)
+{
+	uint8_t *p = off > 0xffff || off % 2 ? NULL : skb_bytes(run, skb, off, 2);
+
+	*err = p ? 0 : -EFAULT;
+	return p;
+}
+
+/* Linux's csum_replace_by_diff / csum_replace4 on *f: the checksum of data whose 32-bit sum
+ * grew by diff, or in which from became to. */
+static void replace_diff(uint8_t *f, uint32_t diff)
+{
+	uint16_t s;
+
+	memcpy(&s, f, 2);
+	s = csum_fold(csum_add(diff, ~(uint32_t)s));
+	memcpy(f, &s, 2);
+}
+
+static void replace4(uint8_t *f, uint32_t from, uint32_t to)
+{
+	uint16_t s;
+
+	memcpy(&s, f, 2);
+	s = csum_fold(csum_add(csum_sub(~(uint32_t)s, from), to));
+	memcpy(f, &s, 2);
+}
+
+/* bpf_l3_csum_replace(skb, offset, from, to, flags): flags' low bits the size of what
+ * changed (0: `to` is a checksum difference, 2 or 4 bytes). */
+H(rt_l3_csum_replace)
+{
+	uint8_t *f;
+	uint16_t s;
+	int err;
+
+	if (r5 & ~(uint64_t)BPF_F_HDR_FIELD_MASK)
+		return (uint64_t)-EINVAL;
+	if (!(f = csum_field(run, r1, r2, &err)))
+		return (uint64_t)(int64_t)err;
+	switch (r5 & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (r3)
+			return (uint64_t)-EINVAL;
+		replace_diff(f, (uint32_t)r4);
+		break;
+	case 2: /* Linux's csum_replace2(): in 16 bits */
+		memcpy(&s, f, 2);
+		s = (uint16_t)~csum16_add(csum16_add((uint16_t)~s, (uint16_t)~(uint16_t)r3), (uint16_t)r4);
+		memcpy(f, &s, 2);
+		break;
+	case 4:
+		replace4(f, (uint32_t)r3, (uint32_t)r4);
+		break;
+	default:
+		return (uint64_t)-EINVAL;
+	}
+	return 0;
+}
+
+/* bpf_l4_csum_replace: the same for a TCP/UDP checksum, with Linux's flags: a zero checksum
+ * (UDP's "none") left as it is with BPF_F_MARK_MANGLED_0 unless BPF_F_MARK_ENFORCE, and a
+ * result of zero written as 0xffff then. exbpf's skbs carry no device checksum, so the
+ * pseudo-header and IPv6 flags change nothing else (Linux's CHECKSUM_NONE). */
+H(rt_l4_csum_replace)
+{
+	bool mangled0 = r5 & BPF_F_MARK_MANGLED_0, enforce = r5 & BPF_F_MARK_ENFORCE;
+	uint8_t *f;
+	uint16_t s;
+	int err;
+
+	if (r5 & ~(uint64_t)(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR |
+			     BPF_F_HDR_FIELD_MASK | BPF_F_IPV6))
+		return (uint64_t)-EINVAL;
+	if (!(f = csum_field(run, r1, r2, &err)))
+		return (uint64_t)(int64_t)err;
+	memcpy(&s, f, 2);
+	if (mangled0 && !enforce && !s)
+		return 0;
+	switch (r5 & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (r3)
+			return (uint64_t)-EINVAL;
+		replace_diff(f, (uint32_t)r4);
+		break;
+	case 2:
+		replace4(f, (uint16_t)r3, (uint16_t)r4);
+		break;
+	case 4:
+		replace4(f, (uint32_t)r3, (uint32_t)r4);
+		break;
+	default:
+		return (uint64_t)-EINVAL;
+	}
+	memcpy(&s, f, 2);
+	if (mangled0 && !s) {
+		s = 0xffff; /* CSUM_MANGLED_0 */
+		memcpy(f, &s, 2);
+	}
+	return 0;
+}
+
 /* Linux 6.13+ (net/core/filter.c): pushing (to only), pulling (from only) or diffing, folded
  * to 16 bits; any sizes the verifier accepts. */
 H(rt_csum_diff)

@@ -3,6 +3,8 @@
  * skb_shared_info's tailroom at the end of a page). exbpf's packets are linear: pulling skb
  * data moves nothing. */
 #include <errno.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <string.h>
 
 #include "runtime/helpers.h"
@@ -91,4 +93,25 @@ H(rt_skb_pull_data)
 	if (!rc)
 		return 0;
 	return (uint32_t)r2 > (size_t)(rc->data_end - rc->data) ? (uint64_t)-ENOMEM : 0;
+}
+
+/* bpf_redirect(ifindex, flags): the action that sends the packet to ifindex (tc: with
+ * BPF_F_INGRESS to its ingress), or the one that drops it for flags Linux does not know. A
+ * run has no device to send to: the program's return value is the whole outcome, as in
+ * Linux's test runs. */
+H(rt_redirect)
+{
+	(void)r1, (void)r3, (void)r4, (void)r5;
+	if (rt_run_of(run)->prog->pt->type == BPF_PROG_TYPE_XDP)
+		return r2 ? XDP_ABORTED : XDP_REDIRECT;
+	return r2 & ~(uint64_t)BPF_F_INGRESS ? TC_ACT_SHOT : TC_ACT_REDIRECT;
+}
+
+/* bpf_xdp_get_buff_len(xdp): the packet's length (exbpf's xdp packets have no fragments). */
+H(rt_xdp_get_buff_len)
+{
+	struct run_ctx *rc = pkt_of(run, r1, "bpf_xdp_get_buff_len");
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return rc ? (uint64_t)(rc->data_end - rc->data) : 0;
 }

@@ -129,3 +129,31 @@ int pull(struct __sk_buff *skb)
 		return 1;
 	return bpf_skb_pull_data(skb, skb->len + 1);
 }
+
+/* bpf_redirect's action: XDP_REDIRECT, or XDP_ABORTED for any flag. */
+SEC("xdp") __success __retval(4)
+int xdp_redirect(struct xdp_md *xdp)
+{
+	if (bpf_redirect(1, 1) != XDP_ABORTED)
+		return 1;
+	return bpf_redirect(1, 0);
+}
+
+/* tc: TC_ACT_REDIRECT, to the ingress too; TC_ACT_SHOT for unknown flags. */
+SEC("tc") __success __retval(7)
+int tc_redirect(struct __sk_buff *skb)
+{
+	if (bpf_redirect(1, 2) != 2)
+		return 1;
+	if (bpf_redirect(1, BPF_F_INGRESS) != 7)
+		return 2;
+	return bpf_redirect(1, 0);
+}
+
+SEC("xdp") __success __retval(164)
+int buff_len(struct xdp_md *xdp)
+{
+	if (bpf_xdp_get_buff_len(xdp) != 64 || bpf_xdp_adjust_tail(xdp, 100))
+		return 1;
+	return bpf_xdp_get_buff_len(xdp);
+}
