@@ -318,36 +318,48 @@ static void replace4(uint8_t *f, uint32_t from, uint32_t to)
 	memcpy(f, &s, 2);
 }
 
-/* bpf_l3_csum_replace(skb, offset, from, to, flags): flags' low bits the size of what
- * changed (0: `to` is a checksum difference, 2 or 4 bytes). */
+/* The checksum field f after from became to (flags' low bits: the size of what changed, 2 or
+ * 4 bytes; 0: `to` is the sum's difference and from must be 0). An L3 header's 2-byte change
+ * is summed in 16 bits (Linux's csum_replace2()), an L4 one in 32 (inet_proto_csum_replace2()
+ * widens it). 0 or -EINVAL. */
+static int csum_replace(uint8_t *f, uint64_t from, uint64_t to, uint64_t flags, bool l4)
+{
+	uint16_t s;
+
+	switch (flags & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (from)
+			return -EINVAL;
+		replace_diff(f, (uint32_t)to);
+		return 0;
+	case 2:
+		if (l4) {
+			replace4(f, (uint16_t)from, (uint16_t)to);
+			return 0;
+		}
+		memcpy(&s, f, 2);
+		s = (uint16_t)~csum16_add(csum16_add((uint16_t)~s, (uint16_t)~(uint16_t)from), (uint16_t)to);
+		memcpy(f, &s, 2);
+		return 0;
+	case 4:
+		replace4(f, (uint32_t)from, (uint32_t)to);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* bpf_l3_csum_replace(skb, offset, from, to, flags). */
 H(rt_l3_csum_replace)
 {
 	uint8_t *f;
-	uint16_t s;
 	int err;
 
 	if (r5 & ~(uint64_t)BPF_F_HDR_FIELD_MASK)
 		return (uint64_t)-EINVAL;
 	if (!(f = csum_field(run, r1, r2, &err)))
 		return (uint64_t)(int64_t)err;
-	switch (r5 & BPF_F_HDR_FIELD_MASK) {
-	case 0:
-		if (r3)
-			return (uint64_t)-EINVAL;
-		replace_diff(f, (uint32_t)r4);
-		break;
-	case 2: /* Linux's csum_replace2(): in 16 bits */
-		memcpy(&s, f, 2);
-		s = (uint16_t)~csum16_add(csum16_add((uint16_t)~s, (uint16_t)~(uint16_t)r3), (uint16_t)r4);
-		memcpy(f, &s, 2);
-		break;
-	case 4:
-		replace4(f, (uint32_t)r3, (uint32_t)r4);
-		break;
-	default:
-		return (uint64_t)-EINVAL;
-	}
-	return 0;
+	return (uint64_t)(int64_t)csum_replace(f, r3, r4, r5, false);
 }
 
 /* bpf_l4_csum_replace: the same for a TCP/UDP checksum, with Linux's flags: a zero checksum
@@ -369,21 +381,8 @@ H(rt_l4_csum_replace)
 	memcpy(&s, f, 2);
 	if (mangled0 && !enforce && !s)
 		return 0;
-	switch (r5 & BPF_F_HDR_FIELD_MASK) {
-	case 0:
-		if (r3)
-			return (uint64_t)-EINVAL;
-		replace_diff(f, (uint32_t)r4);
-		break;
-	case 2:
-		replace4(f, (uint16_t)r3, (uint16_t)r4);
-		break;
-	case 4:
-		replace4(f, (uint32_t)r3, (uint32_t)r4);
-		break;
-	default:
-		return (uint64_t)-EINVAL;
-	}
+	if ((err = csum_replace(f, r3, r4, r5, true)))
+		return (uint64_t)(int64_t)err;
 	memcpy(&s, f, 2);
 	if (mangled0 && !s) {
 		s = 0xffff; /* CSUM_MANGLED_0 */
