@@ -34,9 +34,10 @@ int rt_read_str_nofault(struct exbpf_run *run, char *dst, uint64_t addr, size_t 
 
 	if (!size)
 		return 0;
-	/* A page at a time: a string may end just before memory that cannot be read. */
+	/* A page at a time (a string may end just before memory that cannot be read); a byte at
+	 * a time in an unverified run, whose memory may end anywhere in a page. */
 	while (done < size - 1) {
-		size_t n = PAGE - (size_t)((addr + done) % PAGE);
+		size_t n = run->checked ? 1 : PAGE - (size_t)((addr + done) % PAGE);
 		char *nul;
 
 		if (n > size - 1 - done)

@@ -82,3 +82,24 @@ int probe_own_stack(struct __sk_buff *skb)
 	bpf_probe_read_kernel(&dst, sizeof(dst), &w);
 	return dst;
 }
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[8]);
+} strs SEC(".maps");
+
+/* A string in an 8-byte map value, whose memory ends long before its page does: read up to
+ * its NUL. */
+SEC("tc")
+int probe_str_in_value(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	char dst[16], *v = bpf_map_lookup_elem(&strs, &key);
+
+	if (!v)
+		return -2;
+	v[0] = 'a', v[1] = 'b', v[2] = 'c', v[3] = 0;
+	return bpf_probe_read_kernel_str(dst, sizeof(dst), v);
+}

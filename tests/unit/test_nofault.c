@@ -19,6 +19,7 @@ TEST(nofault_hostile)
 	RUN(&l, "outside_run", (uint32_t)-EFAULT);
 	RUN(&l, "probe_outside_run", (uint32_t)-EFAULT);
 	RUN(&l, "probe_own_stack", 42);
+	RUN(&l, "probe_str_in_value", 4);
 out:
 	test_unload(&l);
 }
