@@ -479,3 +479,24 @@ int local_slice_rdwr_cgroup(struct __sk_buff *skb)
 	*s = 1;
 	return 1;
 }
+
+/* A global function's dynptr argument may be a packet one: its slices end with the packet
+ * pointers, as Linux ends them. */
+__noinline int global_slice_across_move(struct xdp_md *xdp, struct bpf_dynptr *p)
+{
+	__u8 *s = bpf_dynptr_slice(p, 0, NULL, 1);
+
+	if (!s)
+		return 0;
+	bpf_xdp_adjust_head(xdp, 0);
+	return *s + 3;
+}
+
+SEC("xdp") __failure __msg("invalid mem access 'scalar'")
+int xdp_global_dynptr(struct xdp_md *xdp)
+{
+	struct bpf_dynptr p;
+
+	bpf_dynptr_from_xdp(xdp, 0, &p);
+	return global_slice_across_move(xdp, &p);
+}
