@@ -44,16 +44,6 @@ static void *owned_obj_of(struct exbpf_run *run, uint64_t node, uint64_t size)
 	return NULL;
 }
 
-static bool holds(struct exbpf_run *run, uint64_t ptr, enum rt_held_kind kind)
-{
-	const struct rt_run *rr = rt_run_of(run);
-
-	for (size_t i = 0; i < rr->nheld; i++)
-		if ((uintptr_t)rr->held[i].ptr == ptr && rr->held[i].kind == kind)
-			return true;
-	return false;
-}
-
 static const char *kind_name(uint32_t kind)
 {
 	return kind == GRAPH_LIST ? "bpf_list_head" : "bpf_rb_root";
@@ -82,7 +72,7 @@ static bool root_ok(struct exbpf_run *run, uint64_t root, uint32_t kind, const c
 		for (uint32_t f = 0; v && f < m->ngraph; f++) {
 			if ((uintptr_t)v + m->graph[f].off != root || m->graph[f].kind != kind)
 				continue;
-			if (holds(run, (uintptr_t)v + (uint32_t)m->attr.spin_lock_off,
+			if (rt_holds(run, v + (uint32_t)m->attr.spin_lock_off,
 				  RT_HELD_SPIN_LOCK))
 				return true;
 			vm_run_fail(run, -EINVAL, "%s: the bpf_spin_lock of the value holding the %s "
@@ -123,7 +113,7 @@ static void *borrowed_obj(const struct rt_held *h)
  * it unlocks. Returns the node, or 0 when the run failed. */
 static uint64_t lend(struct exbpf_run *run, void *node, void *obj, uint32_t kind)
 {
-	if (!run->checked || !node || holds(run, (uintptr_t)node, borrow_kind(kind)))
+	if (!run->checked || !node || rt_holds(run, node, borrow_kind(kind)))
 		return (uintptr_t)node;
 	if (!rt_hold(run, node, borrow_kind(kind)))
 		return 0;
@@ -269,7 +259,7 @@ H(rt_list_back)
 static bool node_ref_ok(struct exbpf_run *run, uint64_t node, bool *owned, const char *what)
 {
 	*owned = false;
-	if (!run->checked || holds(run, node, RT_HELD_BORROW_RB))
+	if (!run->checked || rt_holds(run, (void *)(uintptr_t)node, RT_HELD_BORROW_RB))
 		return true;
 	if (node % 8 == 0 && owned_obj_of(run, node, sizeof(struct graph_rb_node))) {
 		*owned = true;
@@ -293,7 +283,7 @@ static int compare(struct exbpf_run *run, uint64_t less, struct graph_rb_node *n
 	int err;
 
 	if (run->checked) {
-		lent = !holds(run, (uintptr_t)cur, RT_HELD_BORROW_RB);
+		lent = !rt_holds(run, cur, RT_HELD_BORROW_RB);
 		if (lent && vm_run_add_region(run, (uintptr_t)cur->obj, (size_t)obj_size(cur->obj),
 					      false))
 			return vm_run_fail(run, -E2BIG, "too many distinct regions in one run");
