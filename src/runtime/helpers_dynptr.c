@@ -110,7 +110,7 @@ static int bytes(struct exbpf_run *run, const struct rt_dynptr *p, uint64_t offs
 /* Writes len bytes through the dynptr (Linux's __bpf_dynptr_write): skb ones take
  * bpf_skb_store_bytes' flags, which a linear packet without checksum offload ignores. */
 static int write_bytes(struct exbpf_run *run, const struct rt_dynptr *p, uint64_t offset,
-		       const void *src, uint64_t len, uint64_t flags, bool *failed)
+		       const void *src, uint64_t len, uint64_t flags)
 {
 	uint64_t ok_flags = kind_of(p) == DYNPTR_SKB ? BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH : 0;
 	uint8_t *dst;
@@ -122,17 +122,15 @@ static int write_bytes(struct exbpf_run *run, const struct rt_dynptr *p, uint64_
 		return err;
 	if (flags & ~ok_flags)
 		return -EINVAL;
-	if ((err = bytes(run, p, offset, len, true, &dst)) == 1)
-		*failed = true;
-	if (err)
-		return err == 1 ? 0 : err;
+	if ((err = bytes(run, p, offset, len, true, &dst)))
+		return err == 1 ? 0 : err; /* 1: the run failed, its result unused */
 	memmove(dst, src, len);
 	return 0;
 }
 
 /* Reads len bytes (Linux's __bpf_dynptr_read). */
 static int read_bytes(struct exbpf_run *run, const struct rt_dynptr *p, uint64_t offset, void *dst,
-		      uint64_t len, uint64_t flags, bool *failed)
+		      uint64_t len, uint64_t flags)
 {
 	uint8_t *src;
 	int err;
@@ -141,9 +139,7 @@ static int read_bytes(struct exbpf_run *run, const struct rt_dynptr *p, uint64_t
 		return -EINVAL;
 	if ((err = check_off_len(p, offset, len)))
 		return err;
-	if ((err = bytes(run, p, offset, len, false, &src)) == 1)
-		*failed = true;
-	if (err)
+	if ((err = bytes(run, p, offset, len, false, &src)))
 		return err == 1 ? 0 : err;
 	memmove(dst, src, len);
 	return 0;
@@ -236,29 +232,27 @@ H(rt_ringbuf_discard_dynptr)
 H(rt_dynptr_read)
 {
 	struct rt_dynptr *p = dynptr_arg(run, r3, false);
-	bool failed = false;
 	int err;
 
 	if (!p)
 		return 0;
 	if (r2 && !rt_arg_mem(run, r1, r2, true, "dynptr_read destination"))
 		return 0;
-	err = read_bytes(run, p, r4, (void *)(uintptr_t)r1, r2, r5, &failed);
-	return failed ? 0 : (uint64_t)(int64_t)err;
+	err = read_bytes(run, p, r4, (void *)(uintptr_t)r1, r2, r5);
+	return (uint64_t)(int64_t)err;
 }
 
 H(rt_dynptr_write)
 {
 	struct rt_dynptr *p = dynptr_arg(run, r1, false);
-	bool failed = false;
 	int err;
 
 	if (!p)
 		return 0;
 	if (r4 && !rt_arg_mem(run, r3, r4, false, "dynptr_write source"))
 		return 0;
-	err = write_bytes(run, p, r2, (const void *)(uintptr_t)r3, r4, r5, &failed);
-	return failed ? 0 : (uint64_t)(int64_t)err;
+	err = write_bytes(run, p, r2, (const void *)(uintptr_t)r3, r4, r5);
+	return (uint64_t)(int64_t)err;
 }
 
 /* Packet dynptrs give no direct pointer (Linux: use bpf_dynptr_slice). */
@@ -356,7 +350,6 @@ H(rt_dynptr_copy)
 	struct rt_dynptr *dst = dynptr_arg(run, r1, false), *src = dynptr_arg(run, r3, false);
 	uint32_t off = (uint32_t)r2, soff = (uint32_t)r4, size = (uint32_t)r5;
 	uint8_t *from;
-	bool failed = false;
 	int err;
 
 	if (!dst || !src)
@@ -367,8 +360,8 @@ H(rt_dynptr_copy)
 		return (uint64_t)-EINVAL;
 	if ((err = bytes(run, src, soff, size, false, &from)))
 		return err == 1 ? 0 : (uint64_t)(int64_t)err;
-	err = write_bytes(run, dst, off, from, size, 0, &failed);
-	return failed ? 0 : (uint64_t)(int64_t)err;
+	err = write_bytes(run, dst, off, from, size, 0);
+	return (uint64_t)(int64_t)err;
 }
 
 /* bpf_dynptr_memset(p, offset, size, val). */
